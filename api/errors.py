@@ -1,0 +1,91 @@
+"""Every refusal as a 4xx with `{"error": code, "detail": text}`; a 500 only for real bugs."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound
+
+log = logging.getLogger("loket.api")
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (IllegalTransition, 409),
+    (Conflict, 409),
+    (Invalid, 422),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+}
+
+
+class ApiError(Exception):
+    """A refusal decided at the edge (authentication, permissions), not by a rule of the office."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
+    return {"error": code, "detail": detail, **extra}
+
+
+def status_of(exc: DomainError) -> int:
+    return next((status for cls, status in _STATUS if isinstance(exc, cls)), 400)
+
+
+def _describe(errors: list[dict[str, object]]) -> str:
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]  # type: ignore[attr-defined]
+        where = ".".join(loc) or "body"
+        parts.append(f"{where}: {err.get('msg')}")
+    return "; ".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.detail), status_code=status_of(exc))
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [dict(e) for e in exc.errors()]
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("malformed_json", "the request body is not valid JSON"), status_code=400)
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": str(e.get("msg"))}  # type: ignore[attr-defined]
+            for e in errors
+        ]
+        return JSONResponse(error_body("invalid_request", _describe(errors), problems=problems), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else code
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def bug(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal_error", "something went wrong on our side"), status_code=500)

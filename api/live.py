@@ -1,0 +1,144 @@
+"""The office websocket: a snapshot or a replay after `since`, then live events in sequence order.
+
+Protocol (JSON text frames):
+  server -> client  {"type": "snapshot", "seq": N, ...queue}      when `since` is absent or too old
+                    {"seq": N, "type": "ticket.called", ...}        replayed, then live events
+                    {"type": "ping", "seq": N}                      every ping interval; N = last seq sent
+                    {"type": "error", "error": code, "detail": ...} then the socket closes
+  client -> server  {"type": "pong"}                                answer to ping (any message counts)
+A client that was away resumes with `?since=<last seq it processed>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketState
+
+from api.deps import Parts, resolve
+from api.errors import ApiError
+from api.hub import Subscription
+from scheduler import usecases
+from scheduler.access import Permission
+from scheduler.errors import DomainError
+
+router = APIRouter(tags=["live"])
+
+CLOSE_POLICY = 4401  # bad token; 4403: not allowed; 4404: no such office
+CLOSE_RESUME = 4409  # too slow or fell behind: reconnect with ?since=
+
+
+@router.websocket("/ws/offices/{office}")
+async def office_events(websocket: WebSocket, office: str, since: int | None = None, token: str | None = None) -> None:
+    parts: Parts = websocket.app.state.parts
+    await websocket.accept()
+    header = websocket.headers.get("authorization", "")
+    secret = token or (header[7:] if header.lower().startswith("bearer ") else None)
+    try:
+        principal = await resolve(parts, secret)
+        if not principal.may(Permission.READ, office):
+            raise ApiError(403, "forbidden", f"this token may not follow office {office}")
+        await run_in_threadpool(parts.db.read, lambda repo: repo.office(office))
+    except ApiError as exc:
+        await _refuse(websocket, {401: CLOSE_POLICY}.get(exc.status, 4403), exc.code, exc.detail)
+        return
+    except DomainError as exc:
+        await _refuse(websocket, 4404, exc.code, exc.detail)
+        return
+    if since is not None and since < 0:
+        await _refuse(websocket, 4400, "invalid_since", "since must be a sequence number, 0 or more")
+        return
+
+    sub = await parts.hub.subscribe(office)
+    try:
+        last = await _start(websocket, parts, office, since)
+        await _serve(websocket, parts, sub, last)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left; nothing to tell it
+    finally:
+        parts.hub.unsubscribe(sub)
+        if websocket.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, detail: str) -> None:
+    await websocket.send_json({"type": "error", "error": error, "detail": detail})
+    await websocket.close(code=code, reason=error)
+
+
+async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | None) -> int:
+    """Bring the client up to date; returns the last sequence number it has."""
+    if since is not None:
+        events = await run_in_threadpool(parts.db.events_after, office, since)
+        if events is not None:
+            for event in events:
+                await websocket.send_text(_dump(event))
+            return events[-1]["seq"] if events else since
+    now = parts.clock()
+    snapshot = await run_in_threadpool(parts.db.read, lambda repo: usecases.queue_snapshot(repo, office, now))
+    await websocket.send_text(_dump({"type": "snapshot", **snapshot}))
+    return int(snapshot["seq"])
+
+
+async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: int) -> None:
+    # Reading and sending run apart: a handler that only sends would never notice a vanished client.
+    heard = time.monotonic()
+
+    async def listen() -> None:
+        nonlocal heard
+        while True:
+            await websocket.receive_text()
+            heard = time.monotonic()
+
+    async def send() -> None:
+        nonlocal last
+        interval = parts.settings.ws_ping_interval_s
+        while True:
+            try:
+                event = await asyncio.wait_for(sub.queue.get(), timeout=interval)
+            except TimeoutError:
+                if time.monotonic() - heard > 3 * interval:
+                    await websocket.close(code=1001, reason="no answer to pings")
+                    return
+                await websocket.send_text(_dump({"type": "ping", "seq": last}))
+                continue
+            if event is None:  # the hub gave up on us (too slow) or the server stops
+                await websocket.close(code=CLOSE_RESUME if sub.overflowed else 1012, reason="resume with since")
+                return
+            if event["seq"] <= last:
+                continue
+            if event["seq"] > last + 1:
+                gap = await run_in_threadpool(parts.db.events_after, sub.office, last)
+                if gap is None:
+                    await websocket.close(code=CLOSE_RESUME, reason="resume with since")
+                    return
+                for missed in gap:
+                    if missed["seq"] < event["seq"]:
+                        await websocket.send_text(_dump(missed))
+            await websocket.send_text(_dump(event))
+            last = event["seq"]
+
+    tasks = [asyncio.create_task(listen()), asyncio.create_task(send())]
+    try:
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc = task.exception()
+            if exc is not None and not isinstance(exc, WebSocketDisconnect):
+                raise exc
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task
+
+
+def _dump(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)

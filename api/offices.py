@@ -1,0 +1,22 @@
+"""Offices: the queue snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.changes import read
+from api.deps import PartsDep, PrincipalDep, require
+from scheduler import usecases
+from scheduler.access import Permission
+
+router = APIRouter(tags=["offices"])
+
+
+@router.get("/api/offices/{office}/queue")
+async def queue(office: str, parts: PartsDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Waiting tickets per service, counters, recent calls, and the `seq` this picture is valid at."""
+    require(principal, Permission.READ, office)
+    now = parts.clock()
+    return await read(parts, lambda repo: usecases.queue_snapshot(repo, office, now))

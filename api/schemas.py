@@ -1,0 +1,55 @@
+"""Request and response bodies. Unknown fields are refused, so a typo never passes silently."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueTicket(Body):
+    service: str = Field(min_length=1, max_length=8, description="The service's code letter, e.g. A")
+    language: Literal["nl", "fr", "en"] = Field(description="The citizen's language")
+    appointment: str | None = Field(None, min_length=1, max_length=64, description="Booking code, to check in")
+
+
+class TicketAction(Body):
+    counter: int | None = Field(None, description="The counter acting (required for `call`)")
+    to_service: str | None = Field(None, min_length=1, max_length=8, description="transfer: the service to go to")
+    to_counter: int | None = Field(None, description="transfer: the counter to go to")
+
+
+class CounterAction(Body):
+    reason: str | None = Field(None, max_length=200, description="pause: why (lunch, break, meeting...)")
+
+
+class Login(Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class IssuedTicket(BaseModel):
+    id: int
+    number: str
+    service: str
+    kind: str
+    state: str
+    language: str
+    checked_in_at: str
+    people_ahead: int
+    estimated_wait_s: int
+    status_url: str
+
+
+class Token(BaseModel):
+    token: str
+    role: str
+    office: str | None
+    username: str | None
+
+
+Json = dict[str, Any]

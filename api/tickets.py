@@ -1,0 +1,89 @@
+"""Tickets: issue or check in, act on one, and the citizen's status as JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+
+from api.changes import change, read
+from api.deps import PartsDep, PrincipalDep, require
+from api.errors import ApiError
+from api.schemas import IssuedTicket, IssueTicket, TicketAction
+from scheduler import usecases
+from scheduler.access import Permission
+from scheduler.events import ticket_view
+from scheduler.lifecycle import Action
+from store.admin import new_secret
+
+router = APIRouter(tags=["tickets"])
+
+
+@router.post(
+    "/api/offices/{office}/tickets",
+    status_code=201,
+    response_model=IssuedTicket,
+    responses={200: {"description": "The same Idempotency-Key was seen before: the ticket issued then"}},
+)
+async def issue_ticket(
+    office: str,
+    body: IssueTicket,
+    parts: PartsDep,
+    principal: PrincipalDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Issue a walk-in ticket (or check in an appointment). Retry with the same `Idempotency-Key`."""
+    require(principal, Permission.ISSUE, office)
+    if body.appointment is not None:
+        # Bookings arrive with the appointments issue; until then no code can be valid.
+        raise ApiError(404, "appointment_not_found", f"no booking has the code {body.appointment!r}")
+    now = parts.clock()
+    issued = await change(
+        parts,
+        office,
+        now,
+        lambda repo: usecases.issue_ticket(
+            repo, office, body.service, body.language, now, token=new_secret(), idempotency_key=idempotency_key
+        ),
+    )
+    if issued.replayed:
+        response.status_code = 200
+    ticket = issued.ticket
+    return {
+        **ticket_view(ticket),
+        "people_ahead": issued.people_ahead,
+        "estimated_wait_s": issued.estimated_wait_s,
+        "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
+    }
+
+
+@router.post("/api/tickets/{ticket_id}/{action}")
+async def act_on_ticket(
+    ticket_id: int, action: Action, parts: PartsDep, principal: PrincipalDep, body: TicketAction | None = None
+) -> dict[str, Any]:
+    """`call`, `recall`, `start`, `finish`, `no-show`, `park`, `transfer` or `cancel` one ticket.
+
+    A transfer answers with the new waiting ticket that continues the citizen's visit.
+    """
+    body = body or TicketAction()
+    office = (await read(parts, lambda repo: repo.ticket(ticket_id))).office
+    require(principal, Permission.SERVE, office)
+    now = parts.clock()
+    ticket = await change(
+        parts,
+        office,
+        now,
+        lambda repo: usecases.act_on_ticket(
+            repo, ticket_id, action, now, counter_id=body.counter, to_service=body.to_service, to_counter=body.to_counter
+        ),
+    )
+    counter = await read(parts, lambda repo: repo.counter(ticket.counter_id) if ticket.counter_id else None)
+    return ticket_view(ticket, counter)
+
+
+@router.get("/api/status/{token}")
+async def ticket_status(token: str, parts: PartsDep) -> dict[str, Any]:
+    """What the holder of a ticket sees (public: the token in the QR code is the key)."""
+    now = parts.clock()
+    return await read(parts, lambda repo: usecases.ticket_status(repo, token, now))

@@ -1,0 +1,222 @@
+"""The `loket` command: serve, demo, migrate, token, user."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from scheduler.errors import DomainError
+from scheduler.model import Role
+from scheduler.scenario import Scenario, parse_scenario
+from settings import Settings
+
+app = typer.Typer(help="Loket: counter queues and appointments for public offices.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for kiosks, displays, clerks, managers and admins.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts that log in with a password (clerks, managers, admins).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database-url", help="sqlite:///FILE or postgresql://USER@HOST:PORT/DB [env: LOKET_DATABASE_URL]"),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"loket: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(2)
+
+
+def _settings(database_url: str | None) -> Settings:
+    settings = Settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return settings
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from store import migrate
+    from store.database import Database
+    from store.engine import make_engine
+
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:  # a database we cannot reach or write: say which and why
+        _fail(f"cannot prepare the database {settings.database_url}: {exc}")
+    return Database(make_engine(settings.database_url, pool_size=2))
+
+
+def _load_office_file(path: Path) -> Scenario:
+    try:
+        with path.open("rb") as f:
+            return parse_scenario(tomllib.load(f))
+    except OSError as exc:
+        _fail(f"cannot read office file {path}: {exc.strerror}")
+    except tomllib.TOMLDecodeError as exc:
+        _fail(f"office file {path} is not valid TOML: {exc}")
+    except DomainError as exc:
+        _fail(f"office file {path}: {exc.detail}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.command()
+def migrate(database_url: DatabaseOpt = None) -> None:
+    """Create or upgrade the database schema."""
+    settings = _settings(database_url)
+    _database(settings)
+    typer.echo(f"database {settings.database_url} is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Processes (above 1 needs PostgreSQL)")] = 1,
+    office_file: Annotated[
+        list[Path] | None, typer.Option(help="Scenario TOML that creates or updates an office (repeatable)")
+    ] = None,
+    database_url: DatabaseOpt = None,
+    public_url: Annotated[str | None, typer.Option(help="Base URL printed on tickets [env: LOKET_PUBLIC_URL]")] = None,
+) -> None:
+    """Run the office server."""
+    from store.admin import apply_scenario
+    from store.engine import is_postgres, normalise_url
+
+    settings = _settings(database_url)
+    if workers > 1 and not is_postgres(normalise_url(settings.database_url)):
+        _fail(
+            "--workers above 1 needs PostgreSQL (LOKET_DATABASE_URL=postgresql://...): with SQLite the live "
+            "events of one process cannot reach the clients of another"
+        )
+    scenarios = [_load_office_file(p) for p in office_file or []]
+    db = _database(settings)
+    for scenario in scenarios:
+        typer.echo(f"office {apply_scenario(db, scenario)} set up from its office file")
+    db.engine.dispose()
+    _run(settings, host, port, workers, public_url)
+
+
+def _run(settings: Settings, host: str, port: int, workers: int, public_url: str | None) -> None:
+    import uvicorn
+
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["LOKET_DATABASE_URL"] = settings.database_url
+    os.environ["LOKET_PUBLIC_URL"] = public_url or (
+        settings.public_url if "LOKET_PUBLIC_URL" in os.environ else f"http://{host}:{port}"
+    )
+    os.environ["LOKET_WORKER"] = "1"  # migrations ran above, once
+    uvicorn.run(
+        "server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws="auto",
+        timeout_graceful_shutdown=1,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Set up the demo office with clerks and tokens, print how to use them, and serve it."""
+    from seed import demo_scenario
+    from store.admin import add_user, apply_scenario, create_token
+
+    settings = _settings(database_url or os.environ.get("LOKET_DATABASE_URL") or "sqlite:///loket-demo.db")
+    db = _database(settings)
+    scenario = demo_scenario()
+    office = apply_scenario(db, scenario)
+    now = _now()
+    tokens = {role: create_token(db, role, office, now, label=f"demo {role.value}") for role in Role if role is not Role.ADMIN}
+    clerks = []
+    for spec in scenario.counters:
+        password = secrets.token_urlsafe(9)
+        add_user(db, f"clerk{spec.name}", office, Role.CLERK, password, now)
+        clerks.append((f"clerk{spec.name}", password, spec.name, ", ".join(spec.services)))
+    db.engine.dispose()
+    base = f"http://127.0.0.1:{port}"
+    lines = [
+        "",
+        f"Loket demo office '{office}' on {settings.database_url}",
+        f"  API docs        {base}/docs",
+        f"  queue (JSON)    curl -H 'Authorization: Bearer {tokens[Role.DISPLAY]}' {base}/api/offices/{office}/queue",
+        f"  live events     {base.replace('http', 'ws')}/ws/offices/{office}?token={tokens[Role.DISPLAY]}",
+        "",
+        "Tokens",
+        *(f"  {role.value:<8} {token}" for role, token in tokens.items()),
+        "",
+        "Clerks (POST /api/login with these; one per counter)",
+        *(f"  {user:<8} {pw:<14} counter {name:<2} {skills}" for user, pw, name, skills in clerks),
+        "",
+        "Try it",
+        f"  curl -X POST -H 'Authorization: Bearer {tokens[Role.KIOSK]}' -H 'Content-Type: application/json' "
+        f"-d '{{\"service\":\"A\",\"language\":\"nl\"}}' {base}/api/offices/{office}/tickets",
+        f"  curl -X POST -H 'Authorization: Bearer {tokens[Role.MANAGER]}' {base}/api/counters/1/open",
+        f"  curl -X POST -H 'Authorization: Bearer {tokens[Role.MANAGER]}' {base}/api/counters/1/call-next",
+        "",
+    ]
+    typer.echo("\n".join(lines))
+    _run(settings, "127.0.0.1", port, 1, None)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="What the token may do")],
+    office: Annotated[str | None, typer.Option(help="The office it is for (all offices: admin without --office)")] = None,
+    label: Annotated[str, typer.Option(help="A note to recognise it by, e.g. 'kiosk hall'")] = "",
+    ttl_hours: Annotated[float | None, typer.Option(min=0.01, help="Expires after this many hours")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create a bearer token and print it (only the token, on stdout)."""
+    from store.admin import create_token
+
+    db = _database(_settings(database_url))
+    try:
+        ttl = timedelta(hours=ttl_hours) if ttl_hours else None
+        typer.echo(create_token(db, role, office, _now(), label=label, ttl=ttl))
+    except DomainError as exc:
+        _fail(exc.detail)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The login name")],
+    office: Annotated[str | None, typer.Option(help="The user's office (none for an admin of all offices)")] = None,
+    role: Annotated[Role, typer.Option(help="clerk, manager or admin")] = Role.CLERK,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create a user, or set a user's office, role and password."""
+    from store.admin import add_user
+
+    if not password_stdin:
+        _fail("give the password on standard input with --password-stdin (it never goes on a command line)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    db = _database(_settings(database_url))
+    try:
+        add_user(db, name, office, role, password, _now())
+    except DomainError as exc:
+        _fail(exc.detail)
+    typer.echo(f"user {name} ({role.value}{', office ' + office if office else ''}) saved", err=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Domain errors. Each carries a stable machine code that the API maps to an HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the office refused the request; nothing was changed."""
+
+    code = "domain_error"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class IllegalTransition(DomainError):
+    """A ticket or counter was asked to do something its current state does not allow."""
+
+    code = "illegal_transition"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state of the office (busy counter, reused key...)."""
+
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    """The request names things that exist but makes no sense together."""
+
+    code = "invalid"

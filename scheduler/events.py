@@ -1,0 +1,55 @@
+"""Events: what happened in an office, in the order it happened.
+
+The store numbers them per office (`seq`) when the change that caused them commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.model import Counter, Ticket
+
+
+@dataclass(frozen=True)
+class Event:
+    office: str
+    type: str
+    data: dict[str, Any]
+
+
+def ticket_view(ticket: Ticket, counter: Counter | None = None) -> dict[str, Any]:
+    """What anybody in the room may see of a ticket: no token, no booking details."""
+    view: dict[str, Any] = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "kind": ticket.kind.value,
+        "state": ticket.state.value,
+        "language": ticket.language,
+        "checked_in_at": ticket.checked_in_at.isoformat(),
+        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+        "recalls": ticket.recalls,
+        "counter": None,
+    }
+    if counter is not None:
+        view["counter"] = {"id": counter.id, "name": counter.name}
+    return view
+
+
+def counter_view(counter: Counter) -> dict[str, Any]:
+    return {
+        "id": counter.id,
+        "name": counter.name,
+        "services": sorted(counter.services),
+        "state": counter.state.value,
+        "pause_reason": counter.pause_reason,
+    }
+
+
+def ticket_event(kind: str, ticket: Ticket, counter: Counter | None = None, **extra: Any) -> Event:
+    return Event(ticket.office, f"ticket.{kind}", {"ticket": ticket_view(ticket, counter), **extra})
+
+
+def counter_event(kind: str, counter: Counter) -> Event:
+    return Event(counter.office, f"counter.{kind}", {"counter": counter_view(counter)})

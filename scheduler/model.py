@@ -1,0 +1,122 @@
+"""Offices, services, counters, clerks and tickets as frozen values.
+
+Times are aware datetimes in UTC; the office's time zone only matters for people
+(numbering days, opening hours), never for storage.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+LANGUAGES = ("nl", "fr", "en")
+
+
+class TicketKind(enum.StrEnum):
+    WALKIN = "walkin"
+    APPOINTMENT = "appointment"
+
+
+class TicketState(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    PARKED = "parked"
+    TRANSFERRED = "transferred"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_STATES
+
+
+_FINAL_STATES = frozenset({TicketState.DONE, TicketState.NO_SHOW, TicketState.TRANSFERRED, TicketState.CANCELLED})
+AT_COUNTER = frozenset({TicketState.CALLED, TicketState.SERVING})
+
+
+class CounterState(enum.StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Role(enum.StrEnum):
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+    CLERK = "clerk"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    name: str
+    timezone: str = "Europe/Brussels"
+
+
+@dataclass(frozen=True)
+class Service:
+    office: str
+    code: str
+    names: dict[str, str]
+    duration_s: int = 600
+    bookable: bool = False
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()), self.code)
+
+
+@dataclass(frozen=True)
+class Counter:
+    id: int
+    office: str
+    name: str
+    services: frozenset[str]
+    state: CounterState = CounterState.CLOSED
+    pause_reason: str | None = None
+
+    def serves(self, service: str) -> bool:
+        return service in self.services
+
+
+@dataclass(frozen=True)
+class Ticket:
+    office: str
+    service: str
+    number: str
+    day: date
+    kind: TicketKind
+    language: str
+    token: str
+    checked_in_at: datetime
+    state: TicketState = TicketState.WAITING
+    id: int | None = None
+    slot_at: datetime | None = None
+    appointment: str | None = None
+    counter_id: int | None = None
+    target_counter_id: int | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+    transferred_from: int | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def in_room_since(self) -> datetime:
+        """When the wait starts to count: check-in, or the booked slot if the citizen came early."""
+        if self.slot_at is not None and self.slot_at > self.checked_in_at:
+            return self.slot_at
+        return self.checked_in_at
+
+
+@dataclass(frozen=True)
+class Clerk:
+    username: str
+    office: str | None
+    role: Role
+    password_hash: str = field(repr=False, default="")

@@ -1,0 +1,17 @@
+"""Ticket numbers: a service letter and a per-day counter (A001, A002 ... restarting each day)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def office_day(now: datetime, timezone: str) -> date:
+    """The office's local calendar day at `now`: numbering restarts at local midnight, not UTC."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def format_number(service: str, sequence: int) -> str:
+    if sequence < 1:
+        raise ValueError("ticket sequence starts at 1")
+    return f"{service}{sequence:03d}"

@@ -1,0 +1,56 @@
+"""What the use cases need from storage. `store` implements it on SQL, `scheduler.memory` in memory.
+
+A repository is handed to a use case inside one transaction that already holds the office: what the
+use case reads stays true until it returns, and its events are numbered when that transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import Protocol
+
+from scheduler.events import Event
+from scheduler.model import Counter, Office, Service, Ticket, TicketState
+
+
+class Repository(Protocol):
+    def office(self, office_id: str) -> Office: ...
+
+    def services(self, office_id: str) -> list[Service]: ...
+
+    def counters(self, office_id: str) -> list[Counter]: ...
+
+    def counter(self, counter_id: int) -> Counter: ...
+
+    def ticket(self, ticket_id: int) -> Ticket: ...
+
+    def tickets_in(self, office_id: str, states: Collection[TicketState]) -> list[Ticket]: ...
+
+    def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
+        """Tickets most recently called (or recalled), newest first."""
+        ...
+
+    def current_seq(self, office_id: str) -> int: ...
+
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        """The live ticket behind a status token (after a transfer, the newest one)."""
+        ...
+
+    def ticket_by_idempotency_key(self, office_id: str, key: str) -> Ticket | None: ...
+
+    def next_number(self, office_id: str, service: str, day: date) -> int: ...
+
+    def add_ticket(self, ticket: Ticket) -> Ticket:
+        """Store a new ticket and return it with its id."""
+        ...
+
+    def replace_ticket(self, ticket: Ticket, expected: TicketState) -> bool:
+        """Compare-and-set: write `ticket` only if its row is still in state `expected`."""
+        ...
+
+    def save_counter(self, counter: Counter) -> None: ...
+
+    def emit(self, event: Event) -> None:
+        """Queue an event; it is numbered and published when the transaction commits."""
+        ...

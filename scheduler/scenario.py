@@ -1,0 +1,94 @@
+"""An office described as data: the scenario TOML of the workload files, already parsed.
+
+Used by `loket serve --office-file` to create or update an office, and by the simulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from scheduler.errors import Invalid
+from scheduler.model import LANGUAGES
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    code: str
+    names: dict[str, str]
+    duration_s: int
+    bookable: bool
+
+
+@dataclass(frozen=True)
+class CounterSpec:
+    name: str
+    services: tuple[str, ...]
+    shifts: tuple[tuple[time, time], ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    opens: time | None
+    closes: time | None
+    services: tuple[ServiceSpec, ...]
+    counters: tuple[CounterSpec, ...]
+    timezone: str = "Europe/Brussels"
+
+
+def _time(value: Any, where: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"{where}: {value!r} is not a time HH:MM:SS", code="invalid_office_file") from None
+
+
+def _require(table: dict[str, Any], key: str, where: str) -> Any:
+    if key not in table:
+        raise Invalid(f"{where}: missing '{key}'", code="invalid_office_file")
+    return table[key]
+
+
+def parse_scenario(data: dict[str, Any]) -> Scenario:
+    """Check and convert a parsed TOML document; raises Invalid naming the first problem."""
+    name = str(_require(data, "name", "office file"))
+    services = []
+    for i, raw in enumerate(data.get("service", [])):
+        where = f"service #{i + 1}"
+        code = str(_require(raw, "code", where))
+        if not (code.isalpha() and code.isupper() and 1 <= len(code) <= 2):
+            raise Invalid(f"{where}: code {code!r} must be one or two capital letters", code="invalid_office_file")
+        english = str(raw.get("name", code))
+        names = {lang: str(raw.get("names", {}).get(lang) or raw.get(f"name_{lang}") or english) for lang in LANGUAGES}
+        duration = int(raw.get("mean_duration_s", 600))
+        if duration <= 0:
+            raise Invalid(f"{where}: mean_duration_s must be positive", code="invalid_office_file")
+        services.append(ServiceSpec(code, names, duration, bool(raw.get("bookable", False))))
+    codes = [s.code for s in services]
+    if len(set(codes)) != len(codes):
+        raise Invalid("office file: a service code appears twice", code="invalid_office_file")
+    counters = []
+    for i, raw in enumerate(data.get("counter", [])):
+        where = f"counter #{i + 1}"
+        skills = tuple(str(s) for s in _require(raw, "services", where))
+        unknown = sorted(set(skills) - set(codes))
+        if unknown:
+            raise Invalid(f"{where}: unknown services {', '.join(unknown)}", code="invalid_office_file")
+        shifts = tuple((_time(a, where), _time(b, where)) for a, b in raw.get("shifts", []))
+        counters.append(CounterSpec(str(_require(raw, "name", where)), skills, shifts))
+    counter_names = [c.name for c in counters]
+    if len(set(counter_names)) != len(counter_names):
+        raise Invalid("office file: a counter name appears twice", code="invalid_office_file")
+    opens, closes = data.get("opens"), data.get("closes")
+    return Scenario(
+        name=name,
+        title=str(data.get("title") or data.get("description") or name),
+        opens=_time(opens, "opens") if opens else None,
+        closes=_time(closes, "closes") if closes else None,
+        services=tuple(services),
+        counters=tuple(counters),
+        timezone=str(data.get("timezone", "Europe/Brussels")),
+    )

@@ -1,0 +1,324 @@
+"""What clerks, kiosks and citizens can ask of an office, written against `Repository`.
+
+Each function runs inside one transaction that holds the office (see `repository`), takes `now`
+from its caller and raises a `DomainError` when a rule refuses; then nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from scheduler import estimate, routing
+from scheduler.errors import Conflict, Invalid, NotFound
+from scheduler.events import counter_event, counter_view, ticket_event, ticket_view
+from scheduler.lifecycle import Action, CounterAction, apply, apply_counter
+from scheduler.model import (
+    AT_COUNTER,
+    LANGUAGES,
+    Counter,
+    CounterState,
+    Service,
+    Ticket,
+    TicketKind,
+    TicketState,
+)
+from scheduler.numbering import format_number, office_day
+from scheduler.repository import Repository
+
+RECENT_CALLS = 8
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    people_ahead: int
+    estimated_wait_s: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Appointment:
+    code: str
+    slot_at: datetime
+
+
+def _service(repo: Repository, office_id: str, code: str) -> Service:
+    for service in repo.services(office_id):
+        if service.code == code:
+            return service
+    raise NotFound(f"office {office_id} has no service {code!r}", code="service_not_found")
+
+
+def _counter_in(repo: Repository, office_id: str, counter_id: int) -> Counter:
+    counter = repo.counter(counter_id)
+    if counter.office != office_id:
+        raise NotFound(f"counter {counter_id} is not in office {office_id}", code="counter_not_found")
+    return counter
+
+
+def _at_counter(repo: Repository, counter: Counter) -> Ticket | None:
+    for ticket in repo.tickets_in(counter.office, AT_COUNTER):
+        if ticket.counter_id == counter.id:
+            return ticket
+    return None
+
+
+def _position(repo: Repository, ticket: Ticket, now: datetime) -> tuple[int, int]:
+    """People ahead of a waiting ticket in its service, and its estimated wait."""
+    waiting = repo.tickets_in(ticket.office, {TicketState.WAITING})
+    same = sorted((t for t in waiting if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
+    ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
+    counters = repo.counters(ticket.office)
+    busy = {t.counter_id for t in repo.tickets_in(ticket.office, AT_COUNTER) if t.counter_id is not None}
+    able = [c for c in counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]
+    idle = sum(1 for c in able if c.state is CounterState.OPEN and c.id not in busy)
+    duration = _service(repo, ticket.office, ticket.service).duration_s
+    return ahead, estimate.estimate_for_position(ahead, len(able), idle, duration)
+
+
+def issue_ticket(
+    repo: Repository,
+    office_id: str,
+    service_code: str,
+    language: str,
+    now: datetime,
+    *,
+    token: str,
+    idempotency_key: str | None = None,
+    appointment: Appointment | None = None,
+) -> Issued:
+    """A walk-in takes a ticket, or a booked citizen checks in. A repeated key returns the first ticket."""
+    office = repo.office(office_id)
+    if language not in LANGUAGES:
+        raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
+    if idempotency_key is not None:
+        earlier = repo.ticket_by_idempotency_key(office_id, idempotency_key)
+        if earlier is not None:
+            if earlier.service != service_code or earlier.appointment != (appointment and appointment.code):
+                raise Conflict(
+                    "this Idempotency-Key was already used for a different request", code="idempotency_key_reused"
+                )
+            live = repo.ticket_by_token(earlier.token) or earlier
+            ahead, wait = _position(repo, live, now) if live.state is TicketState.WAITING else (0, 0)
+            return Issued(earlier, ahead, wait, replayed=True)
+    service = _service(repo, office_id, service_code)
+    if not any(c.serves(service.code) for c in repo.counters(office_id)):
+        raise Conflict(f"no counter of office {office_id} serves {service.code}", code="service_unavailable")
+    day = office_day(now, office.timezone)
+    ticket = repo.add_ticket(
+        Ticket(
+            office=office_id,
+            service=service.code,
+            number=format_number(service.code, repo.next_number(office_id, service.code, day)),
+            day=day,
+            kind=TicketKind.APPOINTMENT if appointment else TicketKind.WALKIN,
+            language=language,
+            token=token,
+            checked_in_at=now,
+            slot_at=appointment.slot_at if appointment else None,
+            appointment=appointment.code if appointment else None,
+            idempotency_key=idempotency_key,
+        )
+    )
+    ahead, wait = _position(repo, ticket, now)
+    repo.emit(ticket_event("issued", ticket, estimated_wait_s=wait))
+    return Issued(ticket, ahead, wait)
+
+
+def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None:
+    """The counter calls the best waiting ticket it may serve; None when nobody waits for it."""
+    counter = repo.counter(counter_id)
+    _require_free_open(repo, counter)
+    for candidate in routing.rank(counter, repo.tickets_in(counter.office, {TicketState.WAITING}), now):
+        called = apply(candidate, Action.CALL, now, counter_id=counter.id)
+        if repo.replace_ticket(called, TicketState.WAITING):
+            repo.emit(ticket_event("called", called, counter))
+            return called
+        # Another counter claimed it between our read and our write: try the next one.
+    return None
+
+
+def _require_free_open(repo: Repository, counter: Counter) -> None:
+    if counter.state is not CounterState.OPEN:
+        raise Conflict(f"counter {counter.name} is {counter.state.value}; open it first", code="counter_not_open")
+    current = _at_counter(repo, counter)
+    if current is not None:
+        raise Conflict(
+            f"counter {counter.name} still has ticket {current.number}; finish, park, transfer or "
+            "mark it as no-show first",
+            code="counter_busy",
+        )
+
+
+def act_on_ticket(
+    repo: Repository,
+    ticket_id: int,
+    action: Action,
+    now: datetime,
+    *,
+    counter_id: int | None = None,
+    to_service: str | None = None,
+    to_counter: int | None = None,
+) -> Ticket:
+    """Recall, start, finish, no-show, park, transfer, cancel, or call one ticket by name.
+
+    `counter_id` is the counter acting: it must be the ticket's counter for actions on a called
+    ticket, and is required to call a ticket. Returns the ticket as it now is (after a transfer,
+    the new waiting ticket that continues the visit).
+    """
+    ticket = repo.ticket(ticket_id)
+    acting = _counter_in(repo, ticket.office, counter_id) if counter_id is not None else None
+    if action is Action.CALL:
+        if acting is None:
+            raise Invalid("calling a ticket needs the counter that calls it", code="counter_required")
+        _require_free_open(repo, acting)
+        if not acting.serves(ticket.service):
+            raise Conflict(f"counter {acting.name} does not serve {ticket.service}", code="service_not_served")
+        called = apply(ticket, Action.CALL, now, counter_id=acting.id)
+        _write(repo, called, ticket.state)
+        repo.emit(ticket_event("called", called, acting))
+        return called
+    if acting is not None and ticket.counter_id not in (None, acting.id) and ticket.state in AT_COUNTER:
+        raise Conflict(f"ticket {ticket.number} is at another counter", code="not_your_ticket")
+    at = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
+    if action is Action.TRANSFER:
+        return _transfer(repo, ticket, now, at, to_service, to_counter)
+    changed = apply(ticket, action, now)
+    _write(repo, changed, ticket.state)
+    repo.emit(ticket_event(_EVENT_NAMES[action], changed, at))
+    return changed
+
+
+_EVENT_NAMES = {
+    Action.RECALL: "recalled",
+    Action.START: "started",
+    Action.FINISH: "finished",
+    Action.NO_SHOW: "no_show",
+    Action.PARK: "parked",
+    Action.CANCEL: "cancelled",
+}
+
+
+def _write(repo: Repository, ticket: Ticket, expected: TicketState) -> None:
+    if not repo.replace_ticket(ticket, expected):
+        raise Conflict(f"ticket {ticket.number} was changed by someone else; try again", code="ticket_changed")
+
+
+def _transfer(
+    repo: Repository,
+    ticket: Ticket,
+    now: datetime,
+    at: Counter | None,
+    to_service: str | None,
+    to_counter: int | None,
+) -> Ticket:
+    if to_service is None and to_counter is None:
+        raise Invalid("a transfer needs a service or a counter to go to", code="transfer_target_required")
+    service = _service(repo, ticket.office, to_service or ticket.service).code
+    target = _counter_in(repo, ticket.office, to_counter) if to_counter is not None else None
+    if target is not None and not target.serves(service):
+        raise Invalid(f"counter {target.name} does not serve {service}", code="service_not_served")
+    if target is None and not any(c.serves(service) for c in repo.counters(ticket.office)):
+        raise Conflict(f"no counter serves {service}", code="service_unavailable")
+    closed = apply(ticket, Action.TRANSFER, now)
+    _write(repo, closed, ticket.state)
+    # The citizen keeps their number, their status page and their place in time.
+    continued = repo.add_ticket(
+        replace(
+            ticket,
+            id=None,
+            service=service,
+            state=TicketState.WAITING,
+            counter_id=None,
+            target_counter_id=target.id if target else None,
+            called_at=None,
+            started_at=None,
+            finished_at=None,
+            recalls=0,
+            transferred_from=ticket.id,
+            idempotency_key=None,
+        )
+    )
+    repo.emit(
+        ticket_event(
+            "transferred",
+            closed,
+            at,
+            to={"ticket": ticket_view(continued), "service": service, "counter": target and counter_view(target)},
+        )
+    )
+    return continued
+
+
+def act_on_counter(
+    repo: Repository, counter_id: int, action: CounterAction, now: datetime, *, reason: str | None = None
+) -> Counter:
+    counter = repo.counter(counter_id)
+    if action is CounterAction.CLOSE:
+        current = _at_counter(repo, counter)
+        if current is not None:
+            raise Conflict(
+                f"counter {counter.name} still has ticket {current.number}; finish it first", code="counter_busy"
+            )
+    changed = apply_counter(counter, action, reason=reason)
+    repo.save_counter(changed)
+    repo.emit(
+        counter_event({"open": "opened", "pause": "paused", "resume": "resumed", "close": "closed"}[action], changed)
+    )
+    return changed
+
+
+def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str, Any]:
+    """Everything a display or terminal needs to draw the office, with the `seq` it is valid at."""
+    office = repo.office(office_id)
+    services = repo.services(office_id)
+    counters = repo.counters(office_id)
+    waiting = repo.tickets_in(office_id, {TicketState.WAITING})
+    at_counter = repo.tickets_in(office_id, AT_COUNTER)
+    busy = {t.counter_id: t for t in at_counter if t.counter_id is not None}
+    estimates = estimate.estimate_waits(waiting, counters, set(busy), {s.code: s.duration_s for s in services}, now)
+    by_id = {c.id: c for c in counters}
+    ordered = sorted(waiting, key=lambda t: routing.priority_key(t, now))
+    return {
+        "office": {"id": office.id, "name": office.name, "timezone": office.timezone},
+        "seq": repo.current_seq(office_id),
+        "services": [
+            {
+                "code": s.code,
+                "names": s.names,
+                "duration_s": s.duration_s,
+                "waiting": sum(1 for t in waiting if t.service == s.code),
+                "estimated_wait_s": max(
+                    (estimates.get(t.id or 0, 0) for t in waiting if t.service == s.code), default=0
+                ),
+            }
+            for s in services
+        ],
+        "counters": [
+            {**counter_view(c), "ticket": ticket_view(busy[c.id], c) if c.id in busy else None} for c in counters
+        ],
+        "waiting": [{**ticket_view(t), "estimated_wait_s": estimates.get(t.id or 0, 0)} for t in ordered],
+        "recent_calls": [
+            ticket_view(t, by_id.get(t.counter_id or 0)) for t in repo.recent_calls(office_id, RECENT_CALLS)
+        ],
+    }
+
+
+def ticket_status(repo: Repository, token: str, now: datetime) -> dict[str, Any]:
+    """What the citizen holding a ticket may know about it."""
+    ticket = repo.ticket_by_token(token)
+    if ticket is None:
+        raise NotFound("no ticket has this status code", code="ticket_not_found")
+    counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
+    ahead, wait = _position(repo, ticket, now) if ticket.state is TicketState.WAITING else (0, 0)
+    service = _service(repo, ticket.office, ticket.service)
+    office = repo.office(ticket.office)
+    return {
+        **ticket_view(ticket, counter),
+        "office": {"id": office.id, "name": office.name},
+        "service_names": service.names,
+        "people_ahead": ahead,
+        "estimated_wait_s": wait,
+    }

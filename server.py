@@ -1,0 +1,75 @@
+"""The composition root: `create_app(settings)` wires the database, the event bus, the hub and the routes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from starlette.concurrency import run_in_threadpool
+
+from api import auth, counters, errors, health, live, offices, tickets
+from api.bus import Bus, MemoryBus, PostgresBus
+from api.deps import Clock, Parts
+from api.hub import Hub
+from api.limits import BodyLimit
+from settings import Settings
+from store import migrate
+from store.database import Database
+from store.engine import is_postgres, make_engine, normalise_url
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_bus(settings: Settings) -> Bus:
+    """LISTEN/NOTIFY when the database is PostgreSQL (several processes), in memory otherwise."""
+    url = normalise_url(settings.database_url)
+    if is_postgres(url):
+        return PostgresBus(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    return MemoryBus()
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None) -> FastAPI:
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    db = Database(engine)
+    hub = Hub(
+        db, bus or default_bus(settings), queue_size=settings.ws_queue_size, poll_interval_s=settings.bus_poll_interval_s
+    )
+    parts = Parts(settings=settings, db=db, hub=hub, clock=clock or _utcnow)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await run_in_threadpool(migrate.upgrade, settings.database_url)
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Loket",
+        summary="Counter queues and appointments for public offices",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.parts = parts
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for module in (health, auth, offices, tickets, counters, live):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory server:app_from_environment` and `loket serve --workers N`."""
+    settings = Settings()
+    if os.environ.get("LOKET_WORKER") == "1":
+        settings = settings.model_copy(update={"migrate_on_start": False})
+    return create_app(settings)

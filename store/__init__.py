@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the SQL Repository, engines and migrations. The only place that speaks SQL."""

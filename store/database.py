@@ -1,0 +1,95 @@
+"""Transactions around the use cases, and the office's numbered event log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, delete, func
+from sqlmodel import Session, col, select
+
+from scheduler.errors import NotFound
+from scheduler.events import Event
+from store.engine import reader
+from store.repository import SqlRepository
+from store.tables import EventRow, OfficeRow
+
+T = TypeVar("T")
+
+WireEvent = dict[str, Any]
+
+
+def wire(office: str, seq: int, type_: str, data: dict[str, Any], at: datetime) -> WireEvent:
+    """An event as clients receive it: `seq` and `type` first, then what happened."""
+    return {"seq": seq, "type": type_, "office": office, "at": at.isoformat(), **data}
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = reader(engine)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def write(self, office_id: str, now: datetime, fn: Callable[[SqlRepository], T]) -> tuple[T, list[WireEvent]]:
+        """Run `fn` in one transaction that holds the office; number and store its events on commit.
+
+        Holding the office row serialises every change of one office, so the sequence numbers are
+        contiguous and in commit order, with one worker or many.
+        """
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            office = session.exec(
+                select(OfficeRow).where(OfficeRow.id == office_id).with_for_update()
+            ).first()
+            if office is None:
+                raise NotFound(f"no office {office_id!r}", code="office_not_found")
+            repo = SqlRepository(session)
+            result = fn(repo)
+            events = self._append(session, office, repo.pending, now)
+        return result, events
+
+    def read(self, fn: Callable[[SqlRepository], T]) -> T:
+        with Session(self._reader) as session, session.begin():
+            return fn(SqlRepository(session))
+
+    def _append(self, session: Session, office: OfficeRow, pending: list[Event], now: datetime) -> list[WireEvent]:
+        if not pending:
+            return []
+        out = []
+        for event in pending:
+            if event.office != office.id:
+                raise AssertionError(f"event of office {event.office} emitted while holding {office.id}")
+            office.seq += 1
+            session.add(EventRow(office=office.id, seq=office.seq, type=event.type, data=event.data, created_at=now))
+            out.append(wire(office.id, office.seq, event.type, event.data, now))
+        session.add(office)
+        return out
+
+    def events_after(self, office_id: str, since: int, limit: int = 1000) -> list[WireEvent] | None:
+        """The events after `since`, or None when they are no longer all kept (the client needs a snapshot)."""
+        with Session(self._reader) as session, session.begin():
+            office = session.get(OfficeRow, office_id)
+            if office is None:
+                raise NotFound(f"no office {office_id!r}", code="office_not_found")
+            if since > office.seq:
+                return None  # the client knows a future we don't: another database, or a reset
+            if since == office.seq:
+                return []
+            oldest = session.exec(select(func.min(EventRow.seq)).where(EventRow.office == office_id)).one()
+            if oldest is None or oldest > since + 1 or office.seq - since > limit:
+                return None
+            rows = session.exec(
+                select(EventRow)
+                .where(EventRow.office == office_id, col(EventRow.seq) > since, col(EventRow.seq) <= office.seq)
+                .order_by(col(EventRow.seq))
+            )
+            return [wire(r.office, r.seq, r.type, r.data, r.created_at) for r in rows]
+
+    def forget_events_before(self, before: datetime) -> int:
+        """Drop old events; clients that were away longer resync from a snapshot."""
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(delete(EventRow).where(col(EventRow.created_at) < before))
+            return int(result.rowcount)  # type: ignore[attr-defined]

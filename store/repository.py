@@ -1,0 +1,168 @@
+"""The SQL implementation of `scheduler.repository.Repository`, bound to one open session."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from sqlalchemy import desc, update
+from sqlmodel import Session, col, select
+
+from scheduler.errors import NotFound
+from scheduler.events import Event
+from scheduler.model import Counter, CounterState, Office, Service, Ticket, TicketKind, TicketState
+from store.tables import CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
+
+
+def office_of(row: OfficeRow) -> Office:
+    return Office(id=row.id, name=row.name, timezone=row.timezone)
+
+
+def service_of(row: ServiceRow) -> Service:
+    return Service(
+        office=row.office, code=row.code, names=dict(row.names), duration_s=row.duration_s, bookable=row.bookable
+    )
+
+
+def counter_of(row: CounterRow) -> Counter:
+    assert row.id is not None
+    return Counter(
+        id=row.id,
+        office=row.office,
+        name=row.name,
+        services=frozenset(row.services),
+        state=CounterState(row.state),
+        pause_reason=row.pause_reason,
+    )
+
+
+_TICKET_FIELDS = (
+    "office service number day language token checked_in_at slot_at appointment counter_id "
+    "target_counter_id called_at started_at finished_at recalls transferred_from idempotency_key"
+).split()
+
+
+def ticket_of(row: TicketRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        kind=TicketKind(row.kind),
+        state=TicketState(row.state),
+        **{name: getattr(row, name) for name in _TICKET_FIELDS},
+    )
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
+    values["kind"] = ticket.kind.value
+    values["state"] = ticket.state.value
+    return values
+
+
+class SqlRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: list[Event] = []
+
+    def office(self, office_id: str) -> Office:
+        row = self.session.get(OfficeRow, office_id)
+        if row is None:
+            raise NotFound(f"no office {office_id!r}", code="office_not_found")
+        return office_of(row)
+
+    def services(self, office_id: str) -> list[Service]:
+        self.office(office_id)
+        rows = self.session.exec(
+            select(ServiceRow).where(ServiceRow.office == office_id).order_by(col(ServiceRow.position))
+        )
+        return [service_of(r) for r in rows]
+
+    def counters(self, office_id: str) -> list[Counter]:
+        rows = self.session.exec(select(CounterRow).where(CounterRow.office == office_id).order_by(col(CounterRow.id)))
+        return [counter_of(r) for r in rows]
+
+    def counter(self, counter_id: int) -> Counter:
+        row = self.session.get(CounterRow, counter_id)
+        if row is None:
+            raise NotFound(f"no counter {counter_id}", code="counter_not_found")
+        return counter_of(row)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        row = self.session.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
+        return ticket_of(row)
+
+    def tickets_in(self, office_id: str, states: Collection[TicketState]) -> list[Ticket]:
+        rows = self.session.exec(
+            select(TicketRow)
+            .where(TicketRow.office == office_id, col(TicketRow.state).in_([s.value for s in states]))
+            .order_by(col(TicketRow.id))
+        )
+        return [ticket_of(r) for r in rows]
+
+    def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
+        rows = self.session.exec(
+            select(TicketRow)
+            .where(TicketRow.office == office_id, col(TicketRow.called_at).is_not(None))
+            .order_by(desc(col(TicketRow.called_at)), desc(col(TicketRow.id)))
+            .limit(limit)
+        )
+        return [ticket_of(r) for r in rows]
+
+    def current_seq(self, office_id: str) -> int:
+        row = self.session.get(OfficeRow, office_id)
+        if row is None:
+            raise NotFound(f"no office {office_id!r}", code="office_not_found")
+        return row.seq
+
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        row = self.session.exec(
+            select(TicketRow).where(TicketRow.token == token).order_by(desc(col(TicketRow.id))).limit(1)
+        ).first()
+        return ticket_of(row) if row else None
+
+    def ticket_by_idempotency_key(self, office_id: str, key: str) -> Ticket | None:
+        row = self.session.exec(
+            select(TicketRow).where(TicketRow.office == office_id, TicketRow.idempotency_key == key)
+        ).first()
+        return ticket_of(row) if row else None
+
+    def next_number(self, office_id: str, service: str, day: date) -> int:
+        row = self.session.get(NumberRow, (office_id, service, day), with_for_update=True)
+        if row is None:
+            row = NumberRow(office=office_id, service=service, day=day, last=0)
+        row.last += 1
+        self.session.add(row)
+        self.session.flush()
+        return row.last
+
+    def add_ticket(self, ticket: Ticket) -> Ticket:
+        row = TicketRow(**_ticket_values(ticket))
+        self.session.add(row)
+        self.session.flush()
+        return ticket_of(row)
+
+    def replace_ticket(self, ticket: Ticket, expected: TicketState) -> bool:
+        # The compare-and-set that makes a claim atomic: one UPDATE that only matches while the
+        # row is still in the state we read.
+        assert ticket.id is not None
+        result = self.session.execute(
+            update(TicketRow)
+            .where(col(TicketRow.id) == ticket.id, col(TicketRow.state) == expected.value)
+            .values(**_ticket_values(ticket))
+            .execution_options(synchronize_session=False)
+        )
+        self.session.expire_all()
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def save_counter(self, counter: Counter) -> None:
+        row = self.session.get(CounterRow, counter.id)
+        if row is None:
+            raise NotFound(f"no counter {counter.id}", code="counter_not_found")
+        row.state = counter.state.value
+        row.pause_reason = counter.pause_reason
+        self.session.add(row)
+        self.session.flush()
+
+    def emit(self, event: Event) -> None:
+        self.pending.append(event)

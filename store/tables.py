@@ -1,0 +1,116 @@
+"""The database tables. Names of people never go in here for walk-ins; tokens are stored hashed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class OfficeRow(SQLModel, table=True):
+    __tablename__ = "office"
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="Europe/Brussels", max_length=64)
+    # The last event sequence number handed out; bumped inside every change, so it stays
+    # contiguous across workers and restarts.
+    seq: int = Field(default=0)
+
+
+class ServiceRow(SQLModel, table=True):
+    __tablename__ = "service"
+    office: str = Field(foreign_key="office.id", primary_key=True, max_length=64)
+    code: str = Field(primary_key=True, max_length=8)
+    names: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    duration_s: int = 600
+    bookable: bool = False
+    position: int = 0
+
+
+class CounterRow(SQLModel, table=True):
+    __tablename__ = "counter"
+    __table_args__ = (UniqueConstraint("office", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", index=True, max_length=64)
+    name: str = Field(max_length=64)
+    services: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="closed", max_length=16)
+    pause_reason: str | None = Field(default=None, max_length=200)
+    shifts: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("office", "idempotency_key"),
+        Index("ix_ticket_office_state", "office", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    service: str = Field(max_length=8)
+    number: str = Field(max_length=16)
+    day: date
+    kind: str = Field(max_length=16)
+    language: str = Field(max_length=8)
+    # Not unique: after a transfer the continuing ticket carries the citizen's token on.
+    token: str = Field(index=True, max_length=64)
+    state: str = Field(max_length=16)
+    checked_in_at: datetime = _utc()
+    slot_at: datetime | None = _utc(default=None)
+    appointment: str | None = Field(default=None, max_length=64)
+    counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    target_counter_id: int | None = Field(default=None, foreign_key="counter.id")
+    called_at: datetime | None = _utc(default=None)
+    started_at: datetime | None = _utc(default=None)
+    finished_at: datetime | None = _utc(default=None)
+    recalls: int = 0
+    transferred_from: int | None = Field(default=None, foreign_key="ticket.id")
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+
+class NumberRow(SQLModel, table=True):
+    __tablename__ = "ticket_number"
+    office: str = Field(foreign_key="office.id", primary_key=True, max_length=64)
+    service: str = Field(primary_key=True, max_length=8)
+    day: date = Field(primary_key=True)
+    last: int = 0
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+    office: str = Field(foreign_key="office.id", primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    type: str = Field(max_length=64)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc()
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "app_user"
+    username: str = Field(primary_key=True, max_length=64)
+    office: str | None = Field(default=None, foreign_key="office.id", max_length=64)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=400)
+    created_at: datetime = _utc()
+
+
+class TokenRow(SQLModel, table=True):
+    __tablename__ = "token"
+    id: int | None = Field(default=None, primary_key=True)
+    # sha256 of the secret: a stolen database does not hand out working tokens.
+    digest: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=16)
+    office: str | None = Field(default=None, foreign_key="office.id", max_length=64)
+    label: str = Field(default="", max_length=200)
+    username: str | None = Field(default=None, foreign_key="app_user.username", max_length=64)
+    created_at: datetime = _utc()
+    expires_at: datetime | None = _utc(default=None)
+    revoked_at: datetime | None = _utc(default=None)
