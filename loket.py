@@ -141,7 +141,9 @@ def demo(
     scenario = demo_scenario()
     office = apply_scenario(db, scenario)
     now = _now()
-    tokens = {role: create_token(db, role, office, now, label=f"demo {role.value}") for role in Role if role is not Role.ADMIN}
+    tokens = {
+        role: create_token(db, role, office, now, label=f"demo {role.value}") for role in Role if role is not Role.ADMIN
+    }
     clerks = []
     for spec in scenario.counters:
         password = secrets.token_urlsafe(9)
@@ -164,7 +166,7 @@ def demo(
         "",
         "Try it",
         f"  curl -X POST -H 'Authorization: Bearer {tokens[Role.KIOSK]}' -H 'Content-Type: application/json' "
-        f"-d '{{\"service\":\"A\",\"language\":\"nl\"}}' {base}/api/offices/{office}/tickets",
+        f'-d \'{{"service":"A","language":"nl"}}\' {base}/api/offices/{office}/tickets',
         f"  curl -X POST -H 'Authorization: Bearer {tokens[Role.MANAGER]}' {base}/api/counters/1/open",
         f"  curl -X POST -H 'Authorization: Bearer {tokens[Role.MANAGER]}' {base}/api/counters/1/call-next",
         "",
@@ -176,7 +178,9 @@ def demo(
 @token_app.command("create")
 def token_create(
     role: Annotated[Role, typer.Option(help="What the token may do")],
-    office: Annotated[str | None, typer.Option(help="The office it is for (all offices: admin without --office)")] = None,
+    office: Annotated[
+        str | None, typer.Option(help="The office it is for (all offices: admin without --office)")
+    ] = None,
     label: Annotated[str, typer.Option(help="A note to recognise it by, e.g. 'kiosk hall'")] = "",
     ttl_hours: Annotated[float | None, typer.Option(min=0.01, help="Expires after this many hours")] = None,
     database_url: DatabaseOpt = None,

@@ -20,6 +20,8 @@ from settings import Settings
 from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
+from web import status
+from web.templates import make_environment
 
 
 def _utcnow() -> datetime:
@@ -38,7 +40,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     db = Database(engine)
     hub = Hub(
-        db, bus or default_bus(settings), queue_size=settings.ws_queue_size, poll_interval_s=settings.bus_poll_interval_s
+        db,
+        bus or default_bus(settings),
+        queue_size=settings.ws_queue_size,
+        poll_interval_s=settings.bus_poll_interval_s,
     )
     parts = Parts(settings=settings, db=db, hub=hub, clock=clock or _utcnow)
 
@@ -60,9 +65,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         lifespan=lifespan,
     )
     app.state.parts = parts
+    app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, auth, offices, tickets, counters, live):
+    for module in (health, auth, offices, tickets, counters, live, status):
         app.include_router(module.router)
     return app
 

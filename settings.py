@@ -16,5 +16,7 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(7, description="Events kept for `?since=` replays")
     ws_ping_interval_s: float = Field(20.0, description="Seconds between pings to websocket clients")
     ws_queue_size: int = Field(2000, description="Events buffered per slow websocket client before it must resume")
-    bus_poll_interval_s: float = Field(2.0, description="Safety net: how often live offices are checked for missed events")
+    bus_poll_interval_s: float = Field(
+        2.0, description="Safety net: how often live offices are checked for missed events"
+    )
     db_pool_size: int = 10

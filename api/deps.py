@@ -42,12 +42,17 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `loket token cr
 
 async def resolve(parts: Parts, secret: str | None) -> Principal:
     if not secret:
-        raise ApiError(401, "unauthorized", "this needs a token: Authorization: Bearer TOKEN",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this needs a token: Authorization: Bearer TOKEN",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     principal = await run_in_threadpool(admin.principal_for, parts.db, secret, parts.clock())
     if principal is None:
-        raise ApiError(401, "invalid_token", "the token is unknown, expired or revoked",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "invalid_token", "the token is unknown, expired or revoked", headers={"WWW-Authenticate": "Bearer"}
+        )
     return principal
 
 
@@ -68,5 +73,8 @@ def require(principal: Principal, permission: Permission, office: str) -> None:
             Permission.SERVE: "serve at this office",
             Permission.MANAGE: "manage this office",
         }[permission]
-        raise ApiError(403, "forbidden", f"a {principal.role.value} token for office {principal.office or 'any'} "
-                       f"may not {what} ({office})")
+        raise ApiError(
+            403,
+            "forbidden",
+            f"a {principal.role.value} token for office {principal.office or 'any'} may not {what} ({office})",
+        )

@@ -75,7 +75,13 @@ async def act_on_ticket(
         office,
         now,
         lambda repo: usecases.act_on_ticket(
-            repo, ticket_id, action, now, counter_id=body.counter, to_service=body.to_service, to_counter=body.to_counter
+            repo,
+            ticket_id,
+            action,
+            now,
+            counter_id=body.counter,
+            to_service=body.to_service,
+            to_counter=body.to_counter,
         ),
     )
     counter = await read(parts, lambda repo: repo.counter(ticket.counter_id) if ticket.counter_id else None)

@@ -26,7 +26,7 @@ from i18n import tooling
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m i18n", description="Keep Loket's translation catalogs up to date.")
-    parser.add_argument("command", choices=("update", "extract"), help="update: template and catalogs; extract: template")
+    parser.add_argument("command", choices=("update", "extract"), help="what to refresh")
     args = parser.parse_args(argv)
 
     if args.command == "extract":

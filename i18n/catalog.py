@@ -42,6 +42,8 @@ def translations(language: str) -> _gettext.NullTranslations:
 
 def gettext(language: str, message: str) -> str:
     """``message`` translated into ``language``; placeholders are left for the caller."""
+    if not message:
+        return message  # gettext("") would be the catalog's header
     return translations(language).gettext(message)
 
 

@@ -27,6 +27,7 @@ from typing import Protocol, cast
 import jinja2
 from jinja2.runtime import Context
 
+from i18n import catalog
 from i18n.catalog import resolve_language, translations
 
 LANGUAGE_VARIABLE = "language"
@@ -61,7 +62,7 @@ def install_jinja(env: jinja2.Environment, language: str = "en") -> None:
 
     @jinja2.pass_context
     def gettext(context: Context, message: str) -> str:
-        return translations(language_of(context)).gettext(message)
+        return catalog.gettext(language_of(context), message)
 
     @jinja2.pass_context
     def ngettext(context: Context, singular: str, plural: str, n: int) -> str:

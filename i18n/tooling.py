@@ -94,7 +94,8 @@ def merge(template: Catalog, language: str, current: Catalog | None) -> Catalog:
 
     New messages come in untranslated, messages gone from the template are
     dropped, and a message whose English changed keeps its old translation
-    marked fuzzy (with the old English as ``#|``) for a translator to check.
+    marked fuzzy for a translator to check. (The old English is not written as
+    ``#|``: Babel would read it back as a translator comment and keep it forever.)
     In English every untranslated or fuzzy message simply becomes its msgid.
     """
     catalog = current or Catalog(
@@ -116,7 +117,6 @@ def merge(template: Catalog, language: str, current: Catalog | None) -> Catalog:
             if message.fuzzy or not _translated(message.string):
                 message.string = message.id
                 message.flags.discard("fuzzy")
-                message.previous_id = []
     return catalog
 
 
@@ -170,7 +170,7 @@ def read_catalog(path: Path, language: str | None = None) -> Catalog:
 
 
 def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
-    if isinstance(string, str):
+    if string is None or isinstance(string, str):
         return bool(string)
     return bool(string) and all(string)
 
@@ -181,7 +181,7 @@ _DATE_HEADER = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*$', re.
 def _write(path: Path, catalog: Catalog) -> bool:
     """Write ``catalog`` to ``path`` unless only its dates would change."""
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=WIDTH, ignore_obsolete=True, include_previous=True, include_lineno=False)
+    write_po(buffer, catalog, width=WIDTH, ignore_obsolete=True, include_lineno=False)
     new = buffer.getvalue()
     if path.exists() and _DATE_HEADER.sub(b"", path.read_bytes()) == _DATE_HEADER.sub(b"", new):
         return False

@@ -54,8 +54,14 @@ class MemoryRepository:
         except KeyError:
             raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found") from None
 
-    def tickets_in(self, office_id: str, states: Collection[TicketState]) -> list[Ticket]:
-        return [t for t in self._tickets.values() if t.office == office_id and t.state in states]
+    def tickets_in(
+        self, office_id: str, states: Collection[TicketState], services: Collection[str] | None = None
+    ) -> list[Ticket]:
+        return [
+            t
+            for t in self._tickets.values()
+            if t.office == office_id and t.state in states and (services is None or t.service in services)
+        ]
 
     def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
         called = [t for t in self._tickets.values() if t.office == office_id and t.called_at is not None]

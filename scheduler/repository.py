@@ -25,7 +25,11 @@ class Repository(Protocol):
 
     def ticket(self, ticket_id: int) -> Ticket: ...
 
-    def tickets_in(self, office_id: str, states: Collection[TicketState]) -> list[Ticket]: ...
+    def tickets_in(
+        self, office_id: str, states: Collection[TicketState], services: Collection[str] | None = None
+    ) -> list[Ticket]:
+        """The office's tickets in these states (and of these services, if given), oldest first."""
+        ...
 
     def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
         """Tickets most recently called (or recalled), newest first."""

@@ -131,7 +131,8 @@ def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None
     """The counter calls the best waiting ticket it may serve; None when nobody waits for it."""
     counter = repo.counter(counter_id)
     _require_free_open(repo, counter)
-    for candidate in routing.rank(counter, repo.tickets_in(counter.office, {TicketState.WAITING}), now):
+    waiting = repo.tickets_in(counter.office, {TicketState.WAITING}, counter.services)
+    for candidate in routing.rank(counter, waiting, now):
         called = apply(candidate, Action.CALL, now, counter_id=counter.id)
         if repo.replace_ticket(called, TicketState.WAITING):
             repo.emit(ticket_event("called", called, counter))
@@ -176,6 +177,8 @@ def act_on_ticket(
         _require_free_open(repo, acting)
         if not acting.serves(ticket.service):
             raise Conflict(f"counter {acting.name} does not serve {ticket.service}", code="service_not_served")
+        if ticket.target_counter_id not in (None, acting.id):
+            raise Conflict(f"ticket {ticket.number} was sent to another counter", code="not_your_ticket")
         called = apply(ticket, Action.CALL, now, counter_id=acting.id)
         _write(repo, called, ticket.state)
         repo.emit(ticket_event("called", called, acting))

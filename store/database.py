@@ -41,9 +41,7 @@ class Database:
         contiguous and in commit order, with one worker or many.
         """
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            office = session.exec(
-                select(OfficeRow).where(OfficeRow.id == office_id).with_for_update()
-            ).first()
+            office = session.exec(select(OfficeRow).where(OfficeRow.id == office_id).with_for_update()).first()
             if office is None:
                 raise NotFound(f"no office {office_id!r}", code="office_not_found")
             repo = SqlRepository(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import desc, update
+from sqlalchemy import RowMapping, desc, update
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFound
@@ -51,6 +51,18 @@ def ticket_of(row: TicketRow) -> Ticket:
     )
 
 
+def _ticket_of_mapping(row: RowMapping) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        kind=TicketKind(row["kind"]),
+        state=TicketState(row["state"]),
+        **{name: row[name] for name in _TICKET_FIELDS},
+    )
+
+
+_TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
+
+
 def _ticket_values(ticket: Ticket) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
     values["kind"] = ticket.kind.value
@@ -92,13 +104,15 @@ class SqlRepository:
             raise NotFound(f"no ticket {ticket_id}", code="ticket_not_found")
         return ticket_of(row)
 
-    def tickets_in(self, office_id: str, states: Collection[TicketState]) -> list[Ticket]:
-        rows = self.session.exec(
-            select(TicketRow)
-            .where(TicketRow.office == office_id, col(TicketRow.state).in_([s.value for s in states]))
-            .order_by(col(TicketRow.id))
-        )
-        return [ticket_of(r) for r in rows]
+    def tickets_in(
+        self, office_id: str, states: Collection[TicketState], services: Collection[str] | None = None
+    ) -> list[Ticket]:
+        # Plain rows, not ORM objects: a busy office has hundreds waiting and this runs on every call.
+        query = select(_TICKETS).where(_TICKETS.c.office == office_id, _TICKETS.c.state.in_([s.value for s in states]))
+        if services is not None:
+            query = query.where(_TICKETS.c.service.in_(list(services)))
+        rows = self.session.execute(query.order_by(_TICKETS.c.id)).mappings()
+        return [_ticket_of_mapping(r) for r in rows]
 
     def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
         rows = self.session.exec(

@@ -1,0 +1,155 @@
+"""`LoketClient`: the server's HTTP API as typed async methods.
+
+Every refusal becomes a `LoketError` parsed from the server's `{"error", "detail"}` body; a server that
+cannot be reached becomes `Unreachable`. Bodies come back as the server's JSON objects.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import quote
+
+import httpx
+
+from client.errors import LoketError, Unreachable
+
+Json = dict[str, Any]
+TicketActionName = Literal["call", "recall", "start", "finish", "no-show", "park", "transfer", "cancel"]
+CounterActionName = Literal["open", "pause", "resume", "close"]
+
+
+def _segment(value: str | int) -> str:
+    """One path segment, escaped (an office name never changes the path it is put in)."""
+    return quote(str(value), safe="")
+
+
+class LoketClient:
+    """One server, one token. Use `async with LoketClient(...) as client:` or call `aclose()`.
+
+    `token` may be None for the public calls (`login`, `status`). `transport` lets tests and tools
+    plug in e.g. `httpx.ASGITransport(app)`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- tickets ---------------------------------------------------------------------------------------
+
+    async def issue_ticket(
+        self,
+        office: str,
+        service: str,
+        language: str,
+        idempotency_key: str | None = None,
+        *,
+        appointment: str | None = None,
+    ) -> Json:
+        """Issue a walk-in ticket (or check in `appointment`). Retrying with the same key returns the same ticket."""
+        body: Json = {"service": service, "language": language}
+        if appointment is not None:
+            body["appointment"] = appointment
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
+        return await self._json("POST", f"/api/offices/{_segment(office)}/tickets", json=body, headers=headers)
+
+    async def ticket_action(self, ticket_id: int, action: TicketActionName, **body: int | str | None) -> Json:
+        """`call` (needs `counter=`), `recall`, `start`, `finish`, `no-show`, `park`, `transfer` (`to_service=`,
+        `to_counter=`) or `cancel`. Answers with the ticket as it now is (after a transfer: the new waiting one)."""
+        payload = {key: value for key, value in body.items() if value is not None}
+        return await self._json("POST", f"/api/tickets/{_segment(ticket_id)}/{_segment(action)}", json=payload or None)
+
+    async def status(self, token: str) -> Json:
+        """What the holder of a ticket sees, by the ticket's status token (public)."""
+        return await self._json("GET", f"/api/status/{_segment(token)}")
+
+    # -- offices and counters ----------------------------------------------------------------------------
+
+    async def queue(self, office: str) -> Json:
+        """The office snapshot: waiting tickets per service, counters, recent calls and its `seq`."""
+        return await self._json("GET", f"/api/offices/{_segment(office)}/queue")
+
+    async def call_next(self, counter: int) -> Json | None:
+        """Call the best waiting ticket for this counter; None when nobody waits for it."""
+        response = await self._send("POST", f"/api/counters/{_segment(counter)}/call-next")
+        if response.status_code == 204:
+            return None
+        return _object(response)
+
+    async def counter_action(self, counter_id: int, action: CounterActionName, reason: str | None = None) -> Json:
+        """`open`, `pause` (with an optional reason), `resume` or `close` a counter."""
+        payload = {"reason": reason} if reason is not None else None
+        return await self._json("POST", f"/api/counters/{_segment(counter_id)}/{_segment(action)}", json=payload)
+
+    # -- access ------------------------------------------------------------------------------------------
+
+    async def login(self, username: str, password: str) -> Json:
+        """Exchange a password for a token: `{"token", "role", "office", "username"}`.
+
+        This client keeps its own token; make a new `LoketClient` with the one returned.
+        """
+        return await self._json("POST", "/api/login", json={"username": username, "password": password})
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+
+    async def _json(
+        self, method: str, path: str, *, json: Json | None = None, headers: dict[str, str] | None = None
+    ) -> Json:
+        return _object(await self._send(method, path, json=json, headers=headers))
+
+    async def _send(
+        self, method: str, path: str, *, json: Json | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        try:
+            response = await self._http.request(method, path, json=json, headers=headers)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{method} {self._http.base_url}{path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response
+
+
+def _refusal(response: httpx.Response) -> LoketError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return LoketError(response.status_code, body["error"], str(body.get("detail", "")), body)
+    # Not one of ours (a proxy, a load balancer): keep what it said.
+    text = response.text.strip()[:200] or response.reason_phrase
+    return LoketError(response.status_code, f"http_{response.status_code}", text)
+
+
+def _object(response: httpx.Response) -> Json:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise LoketError(
+            response.status_code, "unexpected_response", f"expected a JSON object, got {response.text[:200]!r}"
+        )
+    return body

@@ -1,0 +1,60 @@
+"""The app in process, with its lifespan, a real SQLite file and an adjustable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from scheduler.model import Role
+from server import create_app
+from settings import Settings
+from tests.support import Seeded
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    seeded: Seeded
+    clock: Clock
+
+    def auth(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.seeded.tokens[role]}"}
+
+    async def issue(self, service: str = "A", language: str = "nl", **headers: str) -> dict[str, object]:
+        r = await self.http.post(
+            "/api/offices/town/tickets",
+            json={"service": service, "language": language},
+            headers={**self.auth(Role.KIOSK), **headers},
+        )
+        assert r.status_code in (200, 201), r.text
+        return dict(r.json())
+
+    async def open(self, counter: str) -> None:
+        r = await self.http.post(f"/api/counters/{self.seeded.counters[counter]}/open", headers=self.auth(Role.CLERK))
+        assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+async def api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
+    seeded = seeder(sqlite_url)
+    clock = Clock()
+    app = create_app(Settings(database_url=sqlite_url, public_url="https://loket.example"), clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
+            yield Api(http, seeded, clock)

@@ -1,0 +1,1 @@
+"""Citizen pages, rendered on the server: they work without JavaScript and in nl, fr and en."""
