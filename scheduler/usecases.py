@@ -293,9 +293,8 @@ def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str,
                 "names": s.names,
                 "duration_s": s.duration_s,
                 "waiting": sum(1 for t in waiting if t.service == s.code),
-                "estimated_wait_s": max(
-                    (estimates.get(t.id or 0, 0) for t in waiting if t.service == s.code), default=0
-                ),
+                # What a citizen taking a ticket now would be told.
+                "estimated_wait_s": _newcomer_wait(s, waiting, counters, set(busy)),
             }
             for s in services
         ],
@@ -307,6 +306,13 @@ def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str,
             ticket_view(t, by_id.get(t.counter_id or 0)) for t in repo.recent_calls(office_id, RECENT_CALLS)
         ],
     }
+
+
+def _newcomer_wait(service: Service, waiting: list[Ticket], counters: list[Counter], busy: set[int]) -> int:
+    able = [c for c in counters if c.state is not CounterState.CLOSED and c.serves(service.code)]
+    idle = sum(1 for c in able if c.state is CounterState.OPEN and c.id not in busy)
+    ahead = sum(1 for t in waiting if t.service == service.code)
+    return estimate.estimate_for_position(ahead, len(able), idle, service.duration_s)
 
 
 def ticket_status(repo: Repository, token: str, now: datetime) -> dict[str, Any]:

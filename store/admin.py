@@ -56,11 +56,13 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
             session.add(service)
         existing = {c.name: c for c in session.exec(select(CounterRow).where(CounterRow.office == scenario.name))}
         named = set()
-        for spec in scenario.counters:
-            named.add(spec.name)
-            counter = existing.get(spec.name) or CounterRow(office=scenario.name, name=spec.name, services=[])
-            counter.services = list(spec.services)
-            counter.shifts = [[a.isoformat(), b.isoformat()] for a, b in spec.shifts]
+        for counter_spec in scenario.counters:
+            named.add(counter_spec.name)
+            counter = existing.get(counter_spec.name) or CounterRow(
+                office=scenario.name, name=counter_spec.name, services=[]
+            )
+            counter.services = list(counter_spec.services)
+            counter.shifts = [[a.isoformat(), b.isoformat()] for a, b in counter_spec.shifts]
             session.add(counter)
         for name, counter in existing.items():
             if name not in named:

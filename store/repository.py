@@ -36,10 +36,25 @@ def counter_of(row: CounterRow) -> Counter:
     )
 
 
-_TICKET_FIELDS = (
-    "office service number day language token checked_in_at slot_at appointment counter_id "
-    "target_counter_id called_at started_at finished_at recalls transferred_from idempotency_key"
-).split()
+_TICKET_FIELDS = [
+    "office",
+    "service",
+    "number",
+    "day",
+    "language",
+    "token",
+    "checked_in_at",
+    "slot_at",
+    "appointment",
+    "counter_id",
+    "target_counter_id",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "recalls",
+    "transferred_from",
+    "idempotency_key",
+]
 
 
 def ticket_of(row: TicketRow) -> Ticket:

@@ -739,10 +739,11 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
     assert snap["office"] == {"id": OFFICE, "name": "Demo town hall", "timezone": "Europe/Brussels"}
     assert snap["seq"] == 13 == repo.current_seq(OFFICE)  # 3 opened, 6 issued, 2 called, 1 paused, 1 finished
 
-    # Service A: counter 1 busy and counter 2 paused can take it, neither right away.
+    # The wait a newcomer would be told. Service A: counter 1 busy and counter 2 paused can take it,
+    # neither right away: (3 waiting + 1) x 600 s / 2 counters. B: only counter 1, busy.
     assert [(s["code"], s["waiting"], s["estimated_wait_s"], s["duration_s"]) for s in snap["services"]] == [
-        ("A", 3, 900, 600),
-        ("B", 1, 900, 900),
+        ("A", 3, 1200, 600),
+        ("B", 1, 1800, 900),
         ("C", 0, 0, 300),
     ]
     assert snap["services"][0]["names"]["fr"] == "Carte d'identité"
