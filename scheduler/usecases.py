@@ -270,6 +270,13 @@ def act_on_counter(
     repo.emit(
         counter_event({"open": "opened", "pause": "paused", "resume": "resumed", "close": "closed"}[action], changed)
     )
+    if action is CounterAction.CLOSE:
+        # Citizens sent to this counter must not wait for a clerk who went home: back to the pool.
+        for waiting in repo.tickets_in(counter.office, {TicketState.WAITING}):
+            if waiting.target_counter_id == counter.id:
+                released = replace(waiting, target_counter_id=None)
+                _write(repo, released, TicketState.WAITING)
+                repo.emit(ticket_event("released", released))
     return changed
 
 

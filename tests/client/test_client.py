@@ -35,15 +35,26 @@ class Town:
         return self.seeded.counters[name]
 
 
+def _town(url: str) -> Iterator[Town]:
+    seeded = seed(url)
+    town = Town(seeded, start_server(url), url)
+    try:
+        yield town
+    finally:
+        town.server.stop()  # the server running now: a test may have restarted it
+        seeded.db.engine.dispose()
+
+
 @pytest.fixture
 def town(sqlite_url: str) -> Iterator[Town]:
-    seeded = seed(sqlite_url)
-    server = start_server(sqlite_url)
-    try:
-        yield Town(seeded, server, sqlite_url)
-    finally:
-        server.stop()
-        seeded.db.engine.dispose()
+    """A fresh office on its own server."""
+    yield from _town(sqlite_url)
+
+
+@pytest.fixture(scope="module")
+def refusing_town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+    """One server for the tests whose every request is refused: they change nothing, so they may share it."""
+    yield from _town(f"sqlite:///{tmp_path_factory.mktemp('refusals')}/loket.db")
 
 
 @pytest.fixture
@@ -52,25 +63,24 @@ async def manager(town: Town) -> AsyncIterator[LoketClient]:
         yield client
 
 
-async def eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 class Collector:
     """Iterates a feed in a background task, keeping every message it yields."""
 
     def __init__(self, feed: OfficeFeed) -> None:
         self.feed = feed
         self.messages: list[dict[str, Any]] = []
+        self._changed = asyncio.Condition()
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
-        async for message in self.feed:
-            self.messages.append(message)
+        try:
+            async for message in self.feed:
+                async with self._changed:
+                    self.messages.append(message)
+                    self._changed.notify_all()
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
 
     @property
     def seqs(self) -> list[int]:
@@ -80,11 +90,19 @@ class Collector:
     def snapshots(self) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == "snapshot"]
 
-    async def until_seq(self, seq: int) -> None:
-        await eventually(lambda: self.task.done() or (self.feed.last_seq or 0) >= seq, f"seq {seq}")
-        if self.task.done():
+    async def until(self, condition: Callable[[], bool], what: str) -> None:
+        """Wait (at most WAIT_S) until `condition` holds; fail if the feed ends first."""
+        try:
+            async with asyncio.timeout(WAIT_S), self._changed:
+                await self._changed.wait_for(lambda: condition() or self.task.done())
+        except TimeoutError:
+            raise AssertionError(f"timed out after {WAIT_S} s waiting for {what}") from None
+        if not condition():
             self.task.result()  # the feed's error, if it ended with one
-            raise AssertionError(f"the feed ended before seq {seq}")
+            raise AssertionError(f"the feed ended before {what}")
+
+    async def until_seq(self, seq: int) -> None:
+        await self.until(lambda: (self.feed.last_seq or 0) >= seq, f"seq {seq}")
 
     async def close(self) -> None:
         await self.feed.aclose()
@@ -131,13 +149,13 @@ async def test_a_kiosk_retrying_with_the_same_idempotency_key_gets_the_same_tick
     ],
 )
 async def test_a_refusal_becomes_a_loket_error_with_the_servers_status_and_code(
-    town: Town,
+    refusing_town: Town,
     role: Role | None,
     call: Callable[[LoketClient], Awaitable[object]],
     status: int,
     code: str,
 ) -> None:
-    async with LoketClient(town.server.url, town.seeded.tokens[role] if role else None) as client:
+    async with LoketClient(refusing_town.server.url, refusing_town.seeded.tokens[role] if role else None) as client:
         with pytest.raises(LoketError) as caught:
             await call(client)
     assert (caught.value.status, caught.value.code) == (status, code)
@@ -146,9 +164,10 @@ async def test_a_refusal_becomes_a_loket_error_with_the_servers_status_and_code(
 
 
 @pytest.mark.e2e
-async def test_unknown_service_names_the_service_in_the_error(manager: LoketClient) -> None:
-    with pytest.raises(LoketError) as caught:
-        await manager.issue_ticket(TOWN, "Z", "nl")
+async def test_unknown_service_names_the_service_in_the_error(refusing_town: Town) -> None:
+    async with refusing_town.client(Role.KIOSK) as kiosk:
+        with pytest.raises(LoketError) as caught:
+            await kiosk.issue_ticket(TOWN, "Z", "nl")
     assert caught.value.status == 404
     assert caught.value.code == "service_not_found"
     assert "'Z'" in caught.value.detail
@@ -241,7 +260,7 @@ async def test_the_feed_resumes_after_a_server_restart_with_what_it_missed_and_n
     await manager.issue_ticket(TOWN, "A", "nl")  # seq 2
     feed = Collector(OfficeFeed(town.server.ws, TOWN, town.seeded.tokens[Role.DISPLAY]))
     try:
-        await eventually(lambda: len(feed.messages) == 1, "the first snapshot")
+        await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
         assert feed.snapshots[0]["seq"] == 2
         await manager.issue_ticket(TOWN, "B", "nl")  # seq 3
         await feed.until_seq(3)
@@ -279,7 +298,7 @@ async def test_the_feed_answers_pings_so_the_server_keeps_it_connected(sqlite_ur
     server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.2"})
     try:
         feed = Collector(OfficeFeed(server.ws, TOWN, seeded.tokens[Role.DISPLAY]))
-        await eventually(lambda: len(feed.messages) == 1, "the first snapshot")
+        await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
         await asyncio.sleep(1.5)
         async with LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
             await kiosk.issue_ticket(TOWN, "A", "nl")
@@ -299,9 +318,9 @@ async def test_the_feed_answers_pings_so_the_server_keeps_it_connected(sqlite_ur
     ids=["bad-token", "other-office"],
 )
 async def test_a_refused_feed_ends_with_a_loket_error_instead_of_retrying(
-    town: Town, office: str, token: str | None, status: int, code: str
+    refusing_town: Town, office: str, token: str | None, status: int, code: str
 ) -> None:
-    feed = OfficeFeed(town.server.ws, office, token or town.seeded.tokens[Role.DISPLAY])
+    feed = OfficeFeed(refusing_town.server.ws, office, token or refusing_town.seeded.tokens[Role.DISPLAY])
     with pytest.raises(LoketError) as caught:
         await asyncio.wait_for(anext(feed), WAIT_S)
     await feed.aclose()

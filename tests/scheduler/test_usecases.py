@@ -871,3 +871,17 @@ def test_unknown_status_code_is_not_found(repo: MemoryRepository) -> None:
     with pytest.raises(NotFound) as refused:
         ticket_status(repo, "no-such-token", at(1))
     assert refused.value.code == "ticket_not_found"
+
+
+def test_closing_a_counter_sends_citizens_transferred_to_it_back_to_the_pool(
+    desk: Desk, repo: MemoryRepository
+) -> None:
+    desk.open(1, 2, now=T0)
+    ticket = desk.issue("A", at(1))
+    assert called(repo, 1, at(2)).id == ticket.id
+    moved = act_on_ticket(repo, ticket.id or 0, Action.TRANSFER, at(3), counter_id=1, to_counter=2)
+    assert moved.target_counter_id == 2
+    act_on_counter(repo, 2, CounterAction.CLOSE, at(4))
+    assert repo.ticket(moved.id or 0).target_counter_id is None
+    assert called(repo, 1, at(5)).id == moved.id
+    assert [e.type for _, e in repo.events[OFFICE]][-3:] == ["counter.closed", "ticket.released", "ticket.called"]
