@@ -1,0 +1,118 @@
+"""The `loket` command as an administrator uses it: real processes, a real SQLite file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scheduler.access import Principal
+from scheduler.model import Role
+from store import admin
+from store.database import Database
+from store.engine import make_engine
+from tests.support import ROOT, seed
+
+
+def loket(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loket", *args, "--database-url", url],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_token_create_prints_only_a_working_token(sqlite_url: str) -> None:
+    seed(sqlite_url).db.engine.dispose()
+    result = loket("token", "create", "--role", "kiosk", "--office", "town", url=sqlite_url)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n"
+    assert len(token) >= 43
+    db = Database(make_engine(sqlite_url))
+    try:
+        assert admin.principal_for(db, token, datetime.now(UTC)) == Principal(Role.KIOSK, "town")
+    finally:
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("token", "create", "--role", "kiosk", "--office", "nowhere"), "no office 'nowhere'"),
+        (("token", "create", "--role", "clerk"), "belongs to an office"),
+        (("token", "create", "--role", "wizard", "--office", "town"), "wizard"),
+    ],
+)
+def test_token_create_refuses_with_a_readable_message(sqlite_url: str, args: tuple[str, ...], message: str) -> None:
+    seed(sqlite_url).db.engine.dispose()
+    result = loket(*args, url=sqlite_url)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_user_added_with_password_on_stdin_can_log_in(sqlite_url: str) -> None:
+    seed(sqlite_url).db.engine.dispose()
+    result = loket(
+        "user", "add", "marie", "--office", "town", "--password-stdin", url=sqlite_url, stdin="s3cret-enough\n"
+    )
+    assert result.returncode == 0, result.stderr
+    db = Database(make_engine(sqlite_url))
+    try:
+        _token, who = admin.login(db, "marie", "s3cret-enough", datetime.now(UTC))
+        assert who == Principal(Role.CLERK, "town", "marie")
+    finally:
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("user", "add", "marie", "--office", "town"), "", "--password-stdin"),
+        (("user", "add", "marie", "--office", "town", "--password-stdin"), "short\n", "at least 8"),
+        (("user", "add", "marie", "--password-stdin"), "long enough pw\n", "belong to an office"),
+    ],
+)
+def test_user_add_refuses_with_a_readable_message(
+    sqlite_url: str, args: tuple[str, ...], stdin: str, message: str
+) -> None:
+    seed(sqlite_url).db.engine.dispose()
+    result = loket(*args, url=sqlite_url, stdin=stdin)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("name = 'x'\n[[service]]\ncode = 'a'\n", "one or two capital letters"),
+        ("name = 'x'\n[[counter]]\nname = '1'\nservices = ['Q']\n", "unknown services Q"),
+        ("name = = 'x'", "not valid TOML"),
+        ("[[service]]\ncode = 'A'\n", "missing 'name'"),
+    ],
+)
+def test_serve_refuses_a_broken_office_file_naming_the_problem(
+    sqlite_url: str, tmp_path: Path, content: str, message: str
+) -> None:
+    office = tmp_path / "office.toml"
+    office.write_text(content)
+    result = loket("serve", "--office-file", str(office), url=sqlite_url)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_creates_the_schema(sqlite_url: str) -> None:
+    result = loket("migrate", url=sqlite_url)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
