@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
-from api import auth, counters, errors, health, live, offices, tickets
+from api import auth, counters, errors, health, housekeeping, live, offices, tickets
 from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts
 from api.hub import Hub
@@ -53,7 +53,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
             await run_in_threadpool(migrate.upgrade, settings.database_url)
         await hub.start()
         try:
-            yield
+            async with housekeeping.running(parts):
+                yield
         finally:
             await hub.stop()
             engine.dispose()

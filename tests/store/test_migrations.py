@@ -50,3 +50,22 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
     engine.dispose()
+
+
+def test_events_older_than_the_retention_are_forgotten_and_replay_then_asks_for_a_snapshot(sqlite_url: str) -> None:
+    from scheduler import usecases
+    from store.database import Database
+    from tests.support import seed
+
+    seeded = seed(sqlite_url)
+    db: Database = seeded.db
+    old = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    new = old + timedelta(days=8)
+    db.write("town", old, lambda repo: usecases.issue_ticket(repo, "town", "A", "nl", old, token="a"))
+    db.write("town", new, lambda repo: usecases.issue_ticket(repo, "town", "A", "nl", new, token="b"))
+    assert db.forget_events_before(new - timedelta(days=7)) == 1
+    assert db.events_after("town", 0) is None  # seq 1 is gone: the client needs a snapshot
+    replay = db.events_after("town", 1)
+    assert replay is not None
+    assert [e["seq"] for e in replay] == [2]
+    db.engine.dispose()
