@@ -109,6 +109,8 @@ def serve(
 def _run(settings: Settings, host: str, port: int, workers: int, public_url: str | None) -> None:
     import uvicorn
 
+    from api.logs import log_config
+
     # Workers are separate processes: they read their settings from the environment.
     os.environ["LOKET_DATABASE_URL"] = settings.database_url
     os.environ["LOKET_PUBLIC_URL"] = public_url or (
@@ -124,6 +126,7 @@ def _run(settings: Settings, host: str, port: int, workers: int, public_url: str
         ws="auto",
         timeout_graceful_shutdown=1,
         log_level="info",
+        log_config=log_config(),
     )
 
 

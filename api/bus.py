@@ -20,6 +20,9 @@ log = logging.getLogger("loket.bus")
 
 Listener = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
 CHANNEL = "loket_events"
+# NOTIFY channels are per database, not per schema: deployments that share a database, one schema each,
+# would hear each other's offices. Each schema gets its own channel, named by the connection's schema.
+_SCHEMA_CHANNEL = "%s || '_' || left(md5(coalesce(current_schema(), '')), 16)"
 # NOTIFY payloads must stay under 8000 bytes; bigger batches travel as "look in the log".
 MAX_PAYLOAD = 7000
 
@@ -70,7 +73,9 @@ class PostgresBus:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    cursor = await conn.execute(f"SELECT {_SCHEMA_CHANNEL}", (CHANNEL,))
+                    channel = str((await cursor.fetchone() or [CHANNEL])[0])
+                    await conn.execute(f"LISTEN {channel}")
                     self.connected.set()
                     backoff = 0.2
                     async for notice in conn.notifies():
@@ -101,7 +106,7 @@ class PostgresBus:
                 try:
                     if self._sender is None or self._sender.closed:
                         self._sender = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-                    await self._sender.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                    await self._sender.execute(f"SELECT pg_notify({_SCHEMA_CHANNEL}, %s)", (CHANNEL, payload))
                     return
                 except psycopg.OperationalError as exc:
                     self._sender = None

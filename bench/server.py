@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -98,6 +98,7 @@ class Row:
     errors: int = 0
     note: str = ""
     target_ms: float | None = None
+    delivered: str = ""  # websocket rows: events each client got
 
     @property
     def verdict(self) -> str:
@@ -138,21 +139,45 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15 of stat)
 
 
+def system_busy_seconds() -> float:
+    """CPU seconds all cores of the machine spent busy so far (Linux /proc/stat; idle and iowait excluded)."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except OSError:
+        return float("nan")
+    values = [int(v) for v in first[1:9]]  # user nice system idle iowait irq softirq steal
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def cpu_meter(pids: dict[str, int], into: dict[str, float]) -> Iterator[None]:
-    """Fills `into` with each process's share of one core during the block (1.0 = a whole core)."""
+    """Fills `into` with each process's share of one core during the block (1.0 = a whole core), and with
+    "machine": what every process of the machine used together (2.0 = both cores of a 2-core machine)."""
     start_wall = time.monotonic()
     start = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    start_machine = system_busy_seconds()
     try:
         yield
     finally:
         wall = max(time.monotonic() - start_wall, 1e-9)
         for name, pid in pids.items():
             into[name] = (cpu_seconds(pid) - start[name]) / wall
+        into["machine"] = (system_busy_seconds() - start_machine) / wall
+
+
+def background_load(seconds: float = 2.0) -> float:
+    """Cores kept busy by other work while this benchmark idles (should be near 0 for trustworthy numbers)."""
+    start = system_busy_seconds()
+    time.sleep(seconds)
+    return (system_busy_seconds() - start) / seconds
 
 
 def cpu_note(usage: dict[str, float]) -> str:
-    return "CPU " + ", ".join(f"{name} {share:.0%}" for name, share in usage.items())
+    return (
+        "CPU "
+        + ", ".join(f"{name} {share:.0%}" for name, share in usage.items() if name != "machine")
+        + (f" (whole machine {usage['machine']:.0%} of {os.cpu_count() or 1}00%)" if "machine" in usage else "")
+    )
 
 
 # ---------------------------------------------------------------------------------------------- HTTP load
@@ -163,7 +188,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def open_loop(
-    rate: float, count: int, request: Callable[[int, float], Awaitable[None]], deadline_s: float
+    rate: float, count: int, request: Callable[[int, float], Coroutine[Any, Any, None]], deadline_s: float
 ) -> None:
     """Start request i at start + i/rate, whatever the earlier ones are doing (no coordinated omission).
 
@@ -291,7 +316,8 @@ def ws_clients_process(url: str, count: int, connect_seconds: float, settle_seco
 
     -> ("ready", connected, failures, first_error)   once every client has its snapshot (or the bound passed)
     <- target seq                                     after the load generator issued its last ticket
-    -> (results)                                      when every client reached the target (or the bound passed)
+    -> {"clients": [(snapshot seq, [(receive time, text)], how it closed)], "offset": wall - monotonic}
+                                                      when every client reached the target (or the bound passed)
     """
     with contextlib.suppress(ImportError):
         import uvloop
@@ -361,7 +387,10 @@ async def _ws_clients(url: str, count: int, connect_seconds: float, settle_secon
     done, pending = await asyncio.wait(opening, timeout=connect_seconds)
     for task in pending:
         task.cancel()
-    followers = [t.result() for t in done if not t.cancelled() and t.exception() is None and t.result() is not None]
+    followers: list[asyncio.Task[None]] = []
+    for opened in done:
+        if not opened.cancelled() and opened.exception() is None and (follower := opened.result()) is not None:
+            followers.append(follower)
     connected = [c for c in clients if c.snapshot_seq >= 0]
     pipe.send(("ready", len(connected), count - len(connected), failures[0] if failures else ""))
 
@@ -371,17 +400,15 @@ async def _ws_clients(url: str, count: int, connect_seconds: float, settle_secon
             client.reached.set()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.gather(*(c.reached.wait() for c in connected)), timeout=settle_seconds)
-    settled = time.monotonic()
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    for task in followers:
-        task.cancel()
-    await asyncio.gather(*(t for t in followers if t is not None), return_exceptions=True)
+    for follower in followers:
+        follower.cancel()
+    await asyncio.gather(*followers, return_exceptions=True)
     offset = time.time() - time.monotonic()  # to compare with the server's wall-clock `at`
     pipe.send(
         {
             "clients": [(c.snapshot_seq, c.received, c.closed) for c in connected],
             "offset": offset,
-            "settled": settled,
         }
     )
 
@@ -439,7 +466,6 @@ async def websocket_phase(
         if process.is_alive():
             process.kill()
 
-    offset_here = time.time() - time.monotonic()
     from_request: list[float] = []
     from_stamp: list[float] = []
     counts: list[int] = []
@@ -458,7 +484,7 @@ async def websocket_phase(
                 continue
             seen.add(seq)
             ticket = event.get("ticket") or {}
-            sent = issued.sent.get(ticket.get("id")) if event.get("type") == "ticket.issued" else None
+            sent = issued.sent.get(int(ticket.get("id", -1))) if event.get("type") == "ticket.issued" else None
             if sent is not None:
                 from_request.append(received_at - sent)
             stamp = datetime.fromisoformat(event["at"]).timestamp()
@@ -471,7 +497,6 @@ async def websocket_phase(
             complete += 1
         if closed and not closed.startswith("closed 1000") and not closed.startswith("ConnectionClosedOK"):
             closed_early.append(closed)
-    del offset_here
     return WsResult(
         clients=count,
         connected=connected,
@@ -523,6 +548,16 @@ def postgres_reachable() -> str | None:
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return None
+
+
+def wait_until_quiet(threshold: float = 0.3, patience_s: float = 60) -> float:
+    """Wait (at most `patience_s`) until other work leaves the cores nearly idle; returns what it measured last."""
+    deadline = time.monotonic() + patience_s
+    busy = background_load()
+    while busy > threshold and time.monotonic() < deadline:
+        say(f"the machine is busy with other work ({busy:.2f} cores); waiting for it to calm down")
+        busy = background_load()
+    return busy
 
 
 def say(message: str) -> None:
@@ -600,8 +635,14 @@ async def bench_database(name: str, url: str, plan: Plan, log: Path) -> list[Row
                 say(f"[{name}] events: {clients} websocket client(s), {plan.ws_tickets} tickets at {plan.ws_rate:g}/s")
                 result = await websocket_phase(server, tokens, http, plan, clients)
                 errors = result.connect_failures + result.missing + result.duplicates + result.issue.errors
+                if result.per_client_min == result.per_client_max:
+                    delivered = f"{result.per_client_min} of {result.expected}"
+                else:
+                    delivered = f"{result.per_client_min}–{result.per_client_max} of {result.expected}"
+                delivered += f", {result.duplicates} twice"
                 note = (
-                    f"{result.connected}/{clients} connected in {result.connect_seconds:.1f} s; "
+                    f"{result.connected}/{clients} connected and had their snapshot {result.connect_seconds:.1f} s "
+                    "after the client process started; "
                     f"events per client {result.per_client_min}–{result.per_client_max} of {result.expected}, "
                     f"{result.complete_clients} complete, {result.duplicates} twice, {result.missing} missing; "
                     f"p99 from server `at` {percentile(result.from_stamp, 99) * 1000:.1f} ms; "
@@ -621,6 +662,7 @@ async def bench_database(name: str, url: str, plan: Plan, log: Path) -> list[Row
                         errors=errors,
                         note=note,
                         target_ms=EVENT_TARGET_P99_MS if clients >= 500 else None,
+                        delivered=delivered,
                     )
                 )
                 await drain(http, tokens[Role.CLERK], counters)
@@ -659,12 +701,15 @@ def fmt(value: float) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = "| database | measurement | load | n | p50 ms | p99 ms | max ms | errors | target | verdict |"
-    lines = [head, "|" + "---|" * 10]
+    head = (
+        "| database | measurement | load | n | p50 ms | p99 ms | max ms | errors | events per client | target "
+        "| verdict |"
+    )
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         lines.append(
             f"| {r.database} | {r.what} | {r.load} | {r.samples} | {fmt(r.p50_ms)} | {fmt(r.p99_ms)} | "
-            f"{fmt(r.max_ms)} | {r.errors} | {r.target} | {r.verdict} |"
+            f"{fmt(r.max_ms)} | {r.errors} | {r.delivered} | {r.target} | {r.verdict} |"
         )
     return "\n".join(lines)
 
@@ -693,6 +738,8 @@ def report(rows: list[Row], skipped: list[str], plan: Plan, quick: bool, seconds
         table(rows),
         "",
         *(f"- {s}" for s in skipped),
+        '- CPU shares below are of one core per process; "whole machine" is every process on it (the server, '
+        "PostgreSQL's backends, the benchmark and anything else running) out of 100 % per core.",
         "",
         "Details per row (CPU is each process's share of one core during the measurement):",
         "",
@@ -765,6 +812,9 @@ def main() -> int:
             skipped.append(f"PostgreSQL skipped: {POSTGRES_URL} is not reachable ({why}).")
             say(skipped[-1])
     for name, database in backends:
+        busy = wait_until_quiet()
+        skipped.append(f"Before {name}: other processes kept {busy:.2f} cores busy (measured over 2 s while idle).")
+        say(skipped[-1])
         with database() as url:
             rows += asyncio.run(bench_database(name, url, plan, log_dir / f"{name.lower()}.log"))
     seconds = time.monotonic() - began

@@ -8,7 +8,8 @@ The feed answers the server's pings, remembers the last `seq` it yielded and, wh
 drops, reconnects with backoff (0.2 s doubling to 5 s) and `?since=<last>`. The server then replays
 what was missed, or sends a fresh snapshot, which the feed yields too. An event whose `seq` is not
 after the last one yielded is dropped, so no `seq` is ever yielded twice (a snapshot resets the count).
-A refusal (bad token, unknown office) ends the iteration with a `LoketError`.
+A refusal (bad token, unknown office) ends the iteration with a `LoketError`. The token travels in the
+`Authorization` header, not as `?token=` (which servers and proxies write to their access logs).
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ class OfficeFeed:
         log.info("office feed %s: %s; retrying in %.1f s", self._url, why, self._backoff)
 
     def _dropped(self, ws: ClientConnection, exc: ConnectionClosed) -> None:
-        """The connection ended: give up on a refusal, else reconnect (at once when told to resume)."""
+        """The connection ended: give up on a refusal (4400-4499 but 4409), else reconnect after the backoff."""
         if self._ws is ws:
             self._ws = None
         code = exc.rcvd.code if exc.rcvd is not None else None

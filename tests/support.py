@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -75,6 +76,7 @@ class Server:
     url: str
     port: int
     process: subprocess.Popen[bytes]
+    log: IO[bytes] | None = None
 
     @property
     def ws(self) -> str:
@@ -90,6 +92,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.log is not None:
+            self.log.close()
         return time.monotonic() - started
 
 
@@ -111,10 +115,11 @@ def start_server(
         stdout=out,
         stderr=subprocess.STDOUT,
     )
-    server = Server(f"http://127.0.0.1:{port}", port, process)
+    server = Server(f"http://127.0.0.1:{port}", port, process, out if log else None)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            server.stop()
             raise RuntimeError(f"loket serve exited with {process.returncode}" + (f"; see {log}" if log else ""))
         try:
             if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:

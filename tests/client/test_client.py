@@ -294,12 +294,12 @@ async def test_the_feed_resumes_after_a_server_restart_with_what_it_missed_and_n
 @pytest.mark.e2e
 async def test_the_feed_answers_pings_so_the_server_keeps_it_connected(sqlite_url: str) -> None:
     seeded = seed(sqlite_url)
-    # A server that pings every 0.2 s and hangs up on a client silent for 0.6 s.
-    server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.2"})
+    # A server that pings every 0.3 s and hangs up on a client silent for 0.9 s.
+    server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.3"})
     try:
         feed = Collector(OfficeFeed(server.ws, TOWN, seeded.tokens[Role.DISPLAY]))
         await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(2.0)
         async with LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
             await kiosk.issue_ticket(TOWN, "A", "nl")
         await feed.until_seq(1)
