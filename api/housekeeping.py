@@ -1,4 +1,8 @@
-"""Background upkeep while the server runs: old events are dropped after the retention period."""
+"""Background upkeep while the server runs.
+
+Every hour: tickets left waiting or parked from an earlier day are cancelled (those citizens went
+home), and events past the retention period are dropped.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,27 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Parts
+from scheduler import usecases
 
 log = logging.getLogger("loket.housekeeping")
 EVERY = timedelta(hours=1)
 
 
-async def _forget_old_events(parts: Parts) -> None:
+async def _end_earlier_days(parts: Parts) -> None:
+    for office in await run_in_threadpool(parts.db.office_ids):
+        now = parts.clock()
+        _, events = await run_in_threadpool(
+            parts.db.write, office, now, lambda repo, o=office, t=now: usecases.end_earlier_days(repo, o, t)
+        )
+        await parts.hub.published(office, events)
+
+
+async def _upkeep(parts: Parts) -> None:
     while True:
+        try:
+            await _end_earlier_days(parts)
+        except Exception:
+            log.exception("ending earlier days failed; will try again")
         before = parts.clock() - timedelta(days=parts.settings.event_retention_days)
         try:
             dropped = await run_in_threadpool(parts.db.forget_events_before, before)
@@ -30,7 +48,7 @@ async def _forget_old_events(parts: Parts) -> None:
 
 @contextlib.asynccontextmanager
 async def running(parts: Parts) -> AsyncIterator[None]:
-    task = asyncio.create_task(_forget_old_events(parts), name="loket-housekeeping")
+    task = asyncio.create_task(_upkeep(parts), name="loket-housekeeping")
     try:
         yield
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
@@ -63,8 +63,12 @@ class MemoryRepository:
             if t.office == office_id and t.state in states and (services is None or t.service in services)
         ]
 
-    def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
-        called = [t for t in self._tickets.values() if t.office == office_id and t.called_at is not None]
+    def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
+        called = [
+            t
+            for t in self._tickets.values()
+            if t.office == office_id and t.called_at is not None and t.called_at >= since
+        ]
         return sorted(called, key=lambda t: (t.called_at, t.id), reverse=True)[:limit]
 
     def current_seq(self, office_id: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -15,3 +15,9 @@ def format_number(service: str, sequence: int) -> str:
     if sequence < 1:
         raise ValueError("ticket sequence starts at 1")
     return f"{service}{sequence:03d}"
+
+
+def day_start(now: datetime, timezone: str) -> datetime:
+    """Local midnight of the office's day at `now`, in UTC."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(office_day(now, timezone), time(), tzinfo=zone).astimezone(UTC)

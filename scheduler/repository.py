@@ -7,7 +7,7 @@ use case reads stays true until it returns, and its events are numbered when tha
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from scheduler.events import Event
@@ -31,8 +31,8 @@ class Repository(Protocol):
         """The office's tickets in these states (and of these services, if given), oldest first."""
         ...
 
-    def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
-        """Tickets most recently called (or recalled), newest first."""
+    def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
+        """Tickets called (or recalled) since `since`, newest first."""
         ...
 
     def current_seq(self, office_id: str) -> int: ...

@@ -6,6 +6,7 @@ from its caller and raises a `DomainError` when a rule refuses; then nothing is 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,7 @@ from scheduler.model import (
     TicketKind,
     TicketState,
 )
-from scheduler.numbering import format_number, office_day
+from scheduler.numbering import day_start, format_number, office_day
 from scheduler.repository import Repository
 
 RECENT_CALLS = 8
@@ -65,10 +66,19 @@ def _at_counter(repo: Repository, counter: Counter) -> Ticket | None:
     return None
 
 
+def _waiting_today(
+    repo: Repository, office_id: str, now: datetime, services: Collection[str] | None = None
+) -> list[Ticket]:
+    """Who is waiting in the room today. Tickets left over from an earlier day are not called:
+    those citizens went home when the office closed."""
+    today = office_day(now, repo.office(office_id).timezone)
+    return [t for t in repo.tickets_in(office_id, {TicketState.WAITING}, services) if t.day == today]
+
+
 def _position(repo: Repository, ticket: Ticket, now: datetime) -> tuple[int, int]:
     """People ahead of a waiting ticket in its service, and its estimated wait."""
-    waiting = repo.tickets_in(ticket.office, {TicketState.WAITING})
-    same = sorted((t for t in waiting if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
+    waiting = _waiting_today(repo, ticket.office, now, {ticket.service})
+    same = sorted(waiting, key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
     counters = repo.counters(ticket.office)
     busy = {t.counter_id for t in repo.tickets_in(ticket.office, AT_COUNTER) if t.counter_id is not None}
@@ -131,7 +141,7 @@ def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None
     """The counter calls the best waiting ticket it may serve; None when nobody waits for it."""
     counter = repo.counter(counter_id)
     _require_free_open(repo, counter)
-    waiting = repo.tickets_in(counter.office, {TicketState.WAITING}, counter.services)
+    waiting = _waiting_today(repo, counter.office, now, counter.services)
     for candidate in routing.rank(counter, waiting, now):
         called = apply(candidate, Action.CALL, now, counter_id=counter.id)
         if repo.replace_ticket(called, TicketState.WAITING):
@@ -280,12 +290,25 @@ def act_on_counter(
     return changed
 
 
+def end_earlier_days(repo: Repository, office_id: str, now: datetime) -> int:
+    """Cancel tickets still waiting or parked from an earlier day; returns how many."""
+    today = office_day(now, repo.office(office_id).timezone)
+    ended = 0
+    for ticket in repo.tickets_in(office_id, {TicketState.WAITING, TicketState.PARKED}):
+        if ticket.day < today:
+            cancelled = apply(ticket, Action.CANCEL, now)
+            _write(repo, cancelled, ticket.state)
+            repo.emit(ticket_event("cancelled", cancelled, reason="day_ended"))
+            ended += 1
+    return ended
+
+
 def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str, Any]:
     """Everything a display or terminal needs to draw the office, with the `seq` it is valid at."""
     office = repo.office(office_id)
     services = repo.services(office_id)
     counters = repo.counters(office_id)
-    waiting = repo.tickets_in(office_id, {TicketState.WAITING})
+    waiting = _waiting_today(repo, office_id, now)
     at_counter = repo.tickets_in(office_id, AT_COUNTER)
     busy = {t.counter_id: t for t in at_counter if t.counter_id is not None}
     estimates = estimate.estimate_waits(waiting, counters, set(busy), {s.code: s.duration_s for s in services}, now)
@@ -310,7 +333,8 @@ def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str,
         ],
         "waiting": [{**ticket_view(t), "estimated_wait_s": estimates.get(t.id or 0, 0)} for t in ordered],
         "recent_calls": [
-            ticket_view(t, by_id.get(t.counter_id or 0)) for t in repo.recent_calls(office_id, RECENT_CALLS)
+            ticket_view(t, by_id.get(t.counter_id or 0))
+            for t in repo.recent_calls(office_id, RECENT_CALLS, day_start(now, office.timezone))
         ],
     }
 

@@ -86,6 +86,10 @@ class Database:
             )
             return [wire(r.office, r.seq, r.type, r.data, r.created_at) for r in rows]
 
+    def office_ids(self) -> list[str]:
+        with Session(self._reader) as session:
+            return list(session.exec(select(OfficeRow.id).order_by(col(OfficeRow.id))).all())
+
     def forget_events_before(self, before: datetime) -> int:
         """Drop old events; clients that were away longer resync from a snapshot."""
         with Session(self.engine) as session, session.begin():

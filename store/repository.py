@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import RowMapping, desc, update
 from sqlmodel import Session, col, select
@@ -129,10 +129,10 @@ class SqlRepository:
         rows = self.session.execute(query.order_by(_TICKETS.c.id)).mappings()
         return [_ticket_of_mapping(r) for r in rows]
 
-    def recent_calls(self, office_id: str, limit: int) -> list[Ticket]:
+    def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
         rows = self.session.exec(
             select(TicketRow)
-            .where(TicketRow.office == office_id, col(TicketRow.called_at).is_not(None))
+            .where(TicketRow.office == office_id, col(TicketRow.called_at) >= since)
             .order_by(desc(col(TicketRow.called_at)), desc(col(TicketRow.id)))
             .limit(limit)
         )

@@ -52,6 +52,7 @@ class TicketRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("office", "idempotency_key"),
         Index("ix_ticket_office_state", "office", "state"),
+        Index("ix_ticket_office_called_at", "office", "called_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     office: str = Field(foreign_key="office.id", max_length=64)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:46:32.637834
+Create Date: 2026-11-29 19:08:53.351739
 """
 from collections.abc import Sequence
 
@@ -108,6 +108,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('office', 'idempotency_key')
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_office_called_at', ['office', 'called_at'], unique=False)
         batch_op.create_index('ix_ticket_office_state', ['office', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_token'), ['token'], unique=False)
 
@@ -135,6 +136,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_token'))
         batch_op.drop_index('ix_ticket_office_state')
+        batch_op.drop_index('ix_ticket_office_called_at')
 
     op.drop_table('ticket')
     op.drop_table('ticket_number')
