@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
 from api.schemas import CounterAction as CounterActionBody
+from api.schemas import PathId
 from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.events import counter_view, ticket_view
@@ -25,7 +26,7 @@ async def _office_of(parts: PartsDep, counter_id: int) -> str:
     "/api/counters/{counter_id}/call-next",
     responses={204: {"description": "Nobody is waiting for this counter's services"}},
 )
-async def call_next(counter_id: int, parts: PartsDep, principal: PrincipalDep) -> Any:
+async def call_next(counter_id: PathId, parts: PartsDep, principal: PrincipalDep) -> Any:
     """Call the best waiting ticket this counter may serve."""
     office = await _office_of(parts, counter_id)
     require(principal, Permission.SERVE, office)
@@ -39,7 +40,7 @@ async def call_next(counter_id: int, parts: PartsDep, principal: PrincipalDep) -
 
 @router.post("/api/counters/{counter_id}/{action}")
 async def act_on_counter(
-    counter_id: int,
+    counter_id: PathId,
     action: CounterAction,
     parts: PartsDep,
     principal: PrincipalDep,

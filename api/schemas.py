@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
+
+# Database ids are 64-bit signed; anything outside is a bad request, not a crash.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Body(BaseModel):
@@ -18,9 +26,9 @@ class IssueTicket(Body):
 
 
 class TicketAction(Body):
-    counter: int | None = Field(None, description="The counter acting (required for `call`)")
+    counter: RowId | None = Field(None, description="The counter acting (required for `call`)")
     to_service: str | None = Field(None, min_length=1, max_length=8, description="transfer: the service to go to")
-    to_counter: int | None = Field(None, description="transfer: the counter to go to")
+    to_counter: RowId | None = Field(None, description="transfer: the counter to go to")
 
 
 class CounterAction(Body):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
 from api.errors import ApiError
-from api.schemas import IssuedTicket, IssueTicket, TicketAction
+from api.schemas import IssuedTicket, IssueTicket, PathId, TicketAction
 from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.events import ticket_view
@@ -60,7 +60,7 @@ async def issue_ticket(
 
 @router.post("/api/tickets/{ticket_id}/{action}")
 async def act_on_ticket(
-    ticket_id: int, action: Action, parts: PartsDep, principal: PrincipalDep, body: TicketAction | None = None
+    ticket_id: PathId, action: Action, parts: PartsDep, principal: PrincipalDep, body: TicketAction | None = None
 ) -> dict[str, Any]:
     """`call`, `recall`, `start`, `finish`, `no-show`, `park`, `transfer` or `cancel` one ticket.
 
