@@ -124,6 +124,8 @@ def _run(settings: Settings, host: str, port: int, workers: int, public_url: str
         port=port,
         workers=workers,
         ws="auto",
+        # Events are a few hundred bytes: compressing each one for every client costs more CPU than it saves.
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=1,
         log_level="info",
         log_config=log_config(),

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import auth, counters, errors, health, housekeeping, live, offices, tickets
 from api.bus import Bus, MemoryBus, PostgresBus
-from api.deps import Clock, Parts
+from api.deps import Clock, Parts, TokenCache
 from api.hub import Hub
 from api.limits import BodyLimit
 from settings import Settings
@@ -45,7 +45,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         queue_size=settings.ws_queue_size,
         poll_interval_s=settings.bus_poll_interval_s,
     )
-    parts = Parts(settings=settings, db=db, hub=hub, clock=clock or _utcnow)
+    parts = Parts(settings=settings, db=db, hub=hub, clock=clock or _utcnow, tokens=TokenCache(settings.token_cache_s))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -19,4 +19,5 @@ class Settings(BaseSettings):
     bus_poll_interval_s: float = Field(
         2.0, description="Safety net: how often live offices are checked for missed events"
     )
+    token_cache_s: float = Field(5.0, description="Seconds a token lookup is remembered (a revocation takes this long)")
     db_pool_size: int = 10

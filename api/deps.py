@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,28 @@ from store.database import Database
 Clock = Callable[[], datetime]
 
 
+class TokenCache:
+    """Who holds a token, remembered for a few seconds: every kiosk and clerk request carries one,
+    and looking it up each time costs a database round trip. A revoked token stops working within
+    `ttl_s`."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[digest] = (time.monotonic() + self.ttl_s, principal)
+
+
 @dataclass
 class Parts:
     """Everything `create_app` wires together, kept on `app.state.parts`."""
@@ -29,6 +52,7 @@ class Parts:
     db: Database
     hub: Hub
     clock: Clock
+    tokens: TokenCache
 
 
 def get_parts(request: Request) -> Parts:
@@ -48,7 +72,12 @@ async def resolve(parts: Parts, secret: str | None) -> Principal:
             "this needs a token: Authorization: Bearer TOKEN",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = await run_in_threadpool(admin.principal_for, parts.db, secret, parts.clock())
+    key = admin.digest(secret)
+    principal = parts.tokens.get(key)
+    if principal is None:
+        principal = await run_in_threadpool(admin.principal_for, parts.db, secret, parts.clock())
+        if principal is not None:
+            parts.tokens.put(key, principal)
     if principal is None:
         raise ApiError(
             401, "invalid_token", "the token is unknown, expired or revoked", headers={"WWW-Authenticate": "Bearer"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +22,22 @@ from store.database import Database, WireEvent
 log = logging.getLogger("loket.hub")
 
 
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An event ready to send: encoded once, whatever the number of clients."""
+
+    seq: int
+    text: str
+
+
 @dataclass(eq=False)
 class Subscription:
     office: str
-    queue: asyncio.Queue[WireEvent | None]
+    queue: asyncio.Queue[Delivery | None]
     overflowed: bool = False
 
 
@@ -111,11 +124,12 @@ class Hub:
             if event["seq"] <= state.cursor:
                 continue
             state.cursor = event["seq"]
+            delivery = Delivery(event["seq"], encode(event))
             for sub in state.subscribers:
                 if sub.overflowed:
                     continue
                 try:
-                    sub.queue.put_nowait(event)
+                    sub.queue.put_nowait(delivery)
                 except asyncio.QueueFull:
                     # A client this slow resumes with ?since= after we close it.
                     sub.overflowed = True

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
-from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +21,7 @@ from starlette.websockets import WebSocketState
 
 from api.deps import Parts, resolve
 from api.errors import ApiError
-from api.hub import Subscription
+from api.hub import Subscription, encode
 from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import DomainError
@@ -79,11 +77,11 @@ async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | N
         events = await run_in_threadpool(parts.db.events_after, office, since)
         if events is not None:
             for event in events:
-                await websocket.send_text(_dump(event))
+                await websocket.send_text(encode(event))
             return events[-1]["seq"] if events else since
     now = parts.clock()
     snapshot = await run_in_threadpool(parts.db.read, lambda repo: usecases.queue_snapshot(repo, office, now))
-    await websocket.send_text(_dump({"type": "snapshot", **snapshot}))
+    await websocket.send_text(encode({"type": "snapshot", **snapshot}))
     return int(snapshot["seq"])
 
 
@@ -107,23 +105,23 @@ async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: in
                 if time.monotonic() - heard > 3 * interval:
                     await websocket.close(code=1001, reason="no answer to pings")
                     return
-                await websocket.send_text(_dump({"type": "ping", "seq": last}))
+                await websocket.send_text(encode({"type": "ping", "seq": last}))
                 continue
             if event is None:  # the hub gave up on us (too slow) or the server stops
                 await websocket.close(code=CLOSE_RESUME if sub.overflowed else 1012, reason="resume with since")
                 return
-            if event["seq"] <= last:
+            if event.seq <= last:
                 continue
-            if event["seq"] > last + 1:
+            if event.seq > last + 1:
                 gap = await run_in_threadpool(parts.db.events_after, sub.office, last)
                 if gap is None:
                     await websocket.close(code=CLOSE_RESUME, reason="resume with since")
                     return
                 for missed in gap:
-                    if missed["seq"] < event["seq"]:
-                        await websocket.send_text(_dump(missed))
-            await websocket.send_text(_dump(event))
-            last = event["seq"]
+                    if missed["seq"] < event.seq:
+                        await websocket.send_text(encode(missed))
+            await websocket.send_text(event.text)
+            last = event.seq
 
     tasks = [asyncio.create_task(listen()), asyncio.create_task(send())]
     try:
@@ -138,7 +136,3 @@ async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: in
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
-
-
-def _dump(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)

@@ -50,10 +50,11 @@ async def issue_ticket(
     if issued.replayed:
         response.status_code = 200
     ticket = issued.ticket
+    where = await read(parts, lambda repo: usecases.position(repo, ticket, now))
     return {
         **ticket_view(ticket),
-        "people_ahead": issued.people_ahead,
-        "estimated_wait_s": issued.estimated_wait_s,
+        "people_ahead": where.people_ahead,
+        "estimated_wait_s": where.estimated_wait_s,
         "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
     }
 

@@ -34,9 +34,13 @@ RECENT_CALLS = 8
 @dataclass(frozen=True)
 class Issued:
     ticket: Ticket
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Position:
     people_ahead: int
     estimated_wait_s: int
-    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,10 @@ def issue_ticket(
     idempotency_key: str | None = None,
     appointment: Appointment | None = None,
 ) -> Issued:
-    """A walk-in takes a ticket, or a booked citizen checks in. A repeated key returns the first ticket."""
+    """A walk-in takes a ticket, or a booked citizen checks in. A repeated key returns the first ticket.
+
+    Kept short on purpose, since it holds the office: the wait estimate is `position`, read afterwards.
+    """
     office = repo.office(office_id)
     if language not in LANGUAGES:
         raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
@@ -110,9 +117,7 @@ def issue_ticket(
                 raise Conflict(
                     "this Idempotency-Key was already used for a different request", code="idempotency_key_reused"
                 )
-            live = repo.ticket_by_token(earlier.token) or earlier
-            ahead, wait = _position(repo, live, now) if live.state is TicketState.WAITING else (0, 0)
-            return Issued(earlier, ahead, wait, replayed=True)
+            return Issued(earlier, replayed=True)
     service = _service(repo, office_id, service_code)
     if not any(c.serves(service.code) for c in repo.counters(office_id)):
         raise Conflict(f"no counter of office {office_id} serves {service.code}", code="service_unavailable")
@@ -132,9 +137,17 @@ def issue_ticket(
             idempotency_key=idempotency_key,
         )
     )
-    ahead, wait = _position(repo, ticket, now)
-    repo.emit(ticket_event("issued", ticket, estimated_wait_s=wait))
-    return Issued(ticket, ahead, wait)
+    repo.emit(ticket_event("issued", ticket))
+    return Issued(ticket)
+
+
+def position(repo: Repository, ticket: Ticket, now: datetime) -> Position:
+    """People ahead of the citizen holding `ticket` and their estimated wait (after a transfer, of the
+    ticket that continues the visit). A read: kiosks ask it right after issuing, outside the write."""
+    live = repo.ticket_by_token(ticket.token) or ticket
+    if live.state is not TicketState.WAITING:
+        return Position(0, 0)
+    return Position(*_position(repo, live, now))
 
 
 def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None:

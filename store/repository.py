@@ -89,19 +89,26 @@ class SqlRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.pending: list[Event] = []
+        # Offices and services do not change inside one transaction of the queue: read them once.
+        self._offices: dict[str, Office] = {}
+        self._services: dict[str, list[Service]] = {}
 
     def office(self, office_id: str) -> Office:
-        row = self.session.get(OfficeRow, office_id)
-        if row is None:
-            raise NotFound(f"no office {office_id!r}", code="office_not_found")
-        return office_of(row)
+        if office_id not in self._offices:
+            row = self.session.get(OfficeRow, office_id)
+            if row is None:
+                raise NotFound(f"no office {office_id!r}", code="office_not_found")
+            self._offices[office_id] = office_of(row)
+        return self._offices[office_id]
 
     def services(self, office_id: str) -> list[Service]:
-        self.office(office_id)
-        rows = self.session.exec(
-            select(ServiceRow).where(ServiceRow.office == office_id).order_by(col(ServiceRow.position))
-        )
-        return [service_of(r) for r in rows]
+        if office_id not in self._services:
+            self.office(office_id)
+            rows = self.session.exec(
+                select(ServiceRow).where(ServiceRow.office == office_id).order_by(col(ServiceRow.position))
+            )
+            self._services[office_id] = [service_of(r) for r in rows]
+        return list(self._services[office_id])
 
     def counters(self, office_id: str) -> list[Counter]:
         rows = self.session.exec(select(CounterRow).where(CounterRow.office == office_id).order_by(col(CounterRow.id)))

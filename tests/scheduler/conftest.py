@@ -13,6 +13,7 @@ A second office "annex" (one service A, counter 10) exists so that per-office ru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -54,6 +55,16 @@ def populate(repo: MemoryRepository) -> MemoryRepository:
     return repo
 
 
+@dataclass(frozen=True)
+class Issued:
+    """What the kiosk learns: the ticket, then (in a read) its place in the queue."""
+
+    ticket: Ticket
+    replayed: bool
+    people_ahead: int
+    estimated_wait_s: int
+
+
 class Desk:
     """Drives the use cases of the demo office the way the kiosk and the clerks would."""
 
@@ -70,9 +81,9 @@ class Desk:
         appointment: usecases.Appointment | None = None,
         office: str = OFFICE,
         language: str = "nl",
-    ) -> usecases.Issued:
+    ) -> Issued:
         self._tokens += 1
-        return usecases.issue_ticket(
+        issued = usecases.issue_ticket(
             self.repo,
             office,
             service,
@@ -82,6 +93,8 @@ class Desk:
             idempotency_key=key,
             appointment=appointment,
         )
+        where = usecases.position(self.repo, issued.ticket, now)
+        return Issued(issued.ticket, issued.replayed, where.people_ahead, where.estimated_wait_s)
 
     def issue(
         self,
