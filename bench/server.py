@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -149,12 +150,25 @@ def system_busy_seconds() -> float:
     return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_seconds() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL process of the machine (the server's backends among them)."""
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+                used[int(stat.parent.name)] = cpu_seconds(int(stat.parent.name))
+    return used
+
+
 @contextlib.contextmanager
 def cpu_meter(pids: dict[str, int], into: dict[str, float]) -> Iterator[None]:
-    """Fills `into` with each process's share of one core during the block (1.0 = a whole core), and with
-    "machine": what every process of the machine used together (2.0 = both cores of a 2-core machine)."""
+    """Fills `into` with each process's share of one core during the block (1.0 = a whole core), with
+    "postgres" (all its processes), "other" (everything else on the machine: noise) and "machine" (all of it;
+    2.0 = both cores of a 2-core machine)."""
     start_wall = time.monotonic()
     start = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    start_postgres = postgres_seconds()
     start_machine = system_busy_seconds()
     try:
         yield
@@ -162,7 +176,12 @@ def cpu_meter(pids: dict[str, int], into: dict[str, float]) -> Iterator[None]:
         wall = max(time.monotonic() - start_wall, 1e-9)
         for name, pid in pids.items():
             into[name] = (cpu_seconds(pid) - start[name]) / wall
+        end_postgres = postgres_seconds()
+        postgres = sum(used - start_postgres.get(pid, 0.0) for pid, used in end_postgres.items())
+        if postgres > 0.005 * wall:
+            into["postgres"] = postgres / wall
         into["machine"] = (system_busy_seconds() - start_machine) / wall
+        into["other"] = max(0.0, into["machine"] - sum(v for k, v in into.items() if k != "machine"))
 
 
 def background_load(seconds: float = 2.0) -> float:
@@ -615,7 +634,12 @@ async def bench_database(name: str, url: str, plan: Plan, log: Path) -> list[Row
                     http, tokens[Role.CLERK], counters, plan.call_max_per_counter, plan.call_seconds
                 )
             rate = len(called.call) / called.seconds if called.seconds else 0.0
-            note = f"closed loop, {rate:.0f} calls/s (call + finish); {cpu_note(cpu)}"
+            stop = (
+                "every counter ran out of tickets (the 204 answers are among the samples)"
+                if called.emptied == len(counters)
+                else f"stopped by the bound ({plan.call_max_per_counter} calls per counter or {plan.call_seconds:g} s)"
+            )
+            note = f"closed loop, {rate:.0f} calls/s (call + finish), {stop}; {cpu_note(cpu)}"
             if called.error_samples:
                 note += f"; first error: {called.error_samples[0]}"
             rows.append(
@@ -688,12 +712,33 @@ def machine() -> dict[str, str]:
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
     return {
+        "code": code_version(),
         "cores (nproc)": str(os.cpu_count()),
         "CPU": model,
         "memory": memory,
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
     }
+
+
+def code_version() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            # Changes to the benchmark and its report do not change what is measured.
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench", ":!docs"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"commit {head}" + (" with uncommitted changes to the server" if dirty else "")
 
 
 def fmt(value: float) -> str:
@@ -718,8 +763,7 @@ def notes(rows: list[Row]) -> str:
     return "\n".join(f"- **{r.database}, {r.what}**: {r.note}" for r in rows if r.note)
 
 
-def report(rows: list[Row], skipped: list[str], plan: Plan, quick: bool, seconds: float) -> str:
-    info = machine()
+def report(rows: list[Row], skipped: list[str], plan: Plan, quick: bool, seconds: float, info: dict[str, str]) -> str:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Benchmarks",
@@ -738,8 +782,10 @@ def report(rows: list[Row], skipped: list[str], plan: Plan, quick: bool, seconds
         table(rows),
         "",
         *(f"- {s}" for s in skipped),
-        '- CPU shares below are of one core per process; "whole machine" is every process on it (the server, '
-        "PostgreSQL's backends, the benchmark and anything else running) out of 100 % per core.",
+        '- CPU shares below are of one core per process; "postgres" is all PostgreSQL processes, "other" is '
+        'everything else that ran on the machine meanwhile (not ours: noise), "whole machine" is all of it out of '
+        "100 % per core. Other work above 20 % of a core is flagged. Runs on a shared machine vary: compare "
+        "several before drawing conclusions from one number.",
         "",
         "Details per row (CPU is each process's share of one core during the measurement):",
         "",
@@ -765,7 +811,8 @@ def report(rows: list[Row], skipped: list[str], plan: Plan, quick: bool, seconds
         f"nobody is left for the counter, {plan.call_max_per_counter} calls per counter or {plan.call_seconds:g} s. "
         "Latency is per request; finish is listed on its own row.",
         f"- **Event delivery**: 1, 100 and 500 websocket clients (`/ws/offices/town?token=` with a display token, "
-        "permessage-deflate as a browser would negotiate) run in one asyncio process of their own (uvloop), "
+        "offering permessage-deflate as a browser does; the server decides whether to use it) run in one "
+        "asyncio process of their own (uvloop), "
         "connected 50 at a time; every client must have its snapshot before the load starts. Then "
         f"{plan.ws_tickets} tickets are issued open loop at {plan.ws_rate:g}/s. The latency of an event at a "
         "client is **its receive time minus the scheduled send time of the request that caused it** (matched "
@@ -797,6 +844,7 @@ def main() -> int:
     args = parser.parse_args()
 
     plan = Plan.quick() if args.quick else Plan.full()
+    info = machine()  # before the run: the code measured is the code at the start
     began = time.monotonic()
     rows: list[Row] = []
     skipped: list[str] = []
@@ -828,7 +876,7 @@ def main() -> int:
     print(f"\n{seconds:.0f} s; server logs in {log_dir}")
     if args.write:
         args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(report(rows, skipped, plan, args.quick, seconds))
+        args.write.write_text(report(rows, skipped, plan, args.quick, seconds, info))
         print(f"wrote {args.write}")
     return 0
 
