@@ -17,7 +17,7 @@ async def healthz(parts: PartsDep) -> JSONResponse:
     """200 when the database answers, 503 when it does not."""
 
     def ping() -> None:
-        with parts.db.engine.connect() as conn:
+        with parts.db.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
 
     try:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
-from scheduler.model import Counter, Office, Service, Ticket, TicketState
+from scheduler.model import Counter, Office, QueueEntry, Service, Ticket, TicketState
 
 
 class MemoryRepository:
@@ -61,6 +61,13 @@ class MemoryRepository:
             t
             for t in self._tickets.values()
             if t.office == office_id and t.state in states and (services is None or t.service in services)
+        ]
+
+    def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
+        return [
+            QueueEntry(t.id or 0, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id)
+            for t in self.tickets_in(office_id, {TicketState.WAITING}, services)
+            if t.day == day
         ]
 
     def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:

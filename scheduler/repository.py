@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from scheduler.events import Event
-from scheduler.model import Counter, Office, Service, Ticket, TicketState
+from scheduler.model import Counter, Office, QueueEntry, Service, Ticket, TicketState
 
 
 class Repository(Protocol):
@@ -29,6 +29,10 @@ class Repository(Protocol):
         self, office_id: str, states: Collection[TicketState], services: Collection[str] | None = None
     ) -> list[Ticket]:
         """The office's tickets in these states (and of these services, if given), oldest first."""
+        ...
+
+    def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
+        """The office's waiting tickets of `day` (and of these services, if given), as queue entries."""
         ...
 
     def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:

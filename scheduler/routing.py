@@ -9,27 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from scheduler.model import Counter, Ticket, TicketKind, TicketState
+from scheduler.model import Counter, QueueEntry, Ticket, TicketKind, TicketState
+
+#: Rules rank full tickets or their light queue entries alike.
+Queued = TypeVar("Queued", Ticket, QueueEntry)
 
 #: An appointment whose slot starts within this margin goes before walk-ins.
 APPOINTMENT_DUE = timedelta(minutes=5)
 
 
-def eligible(counter: Counter, ticket: Ticket) -> bool:
+def eligible(counter: Counter, ticket: Ticket | QueueEntry) -> bool:
     """Whether this counter may call this ticket at all."""
     if ticket.state is not TicketState.WAITING or not counter.serves(ticket.service):
         return False
     return ticket.target_counter_id is None or ticket.target_counter_id == counter.id
 
 
-def _is_due(ticket: Ticket, now: datetime) -> bool:
+def _is_due(ticket: Ticket | QueueEntry, now: datetime) -> bool:
     return (
         ticket.kind is TicketKind.APPOINTMENT and ticket.slot_at is not None and ticket.slot_at <= now + APPOINTMENT_DUE
     )
 
 
-def priority_key(ticket: Ticket, now: datetime) -> tuple[int, datetime, int]:
+def priority_key(ticket: Ticket | QueueEntry, now: datetime) -> tuple[int, datetime, int]:
     """Due appointments by slot first, then everybody by the time their wait started."""
     if _is_due(ticket, now):
         assert ticket.slot_at is not None
@@ -37,11 +41,11 @@ def priority_key(ticket: Ticket, now: datetime) -> tuple[int, datetime, int]:
     return (1, ticket.in_room_since, ticket.id or 0)
 
 
-def rank(counter: Counter, waiting: Iterable[Ticket], now: datetime) -> list[Ticket]:
+def rank(counter: Counter, waiting: Iterable[Queued], now: datetime) -> list[Queued]:
     """The tickets this counter may call, best first."""
     return sorted((t for t in waiting if eligible(counter, t)), key=lambda t: priority_key(t, now))
 
 
-def choose_next(counter: Counter, waiting: Iterable[Ticket], now: datetime) -> Ticket | None:
+def choose_next(counter: Counter, waiting: Iterable[Queued], now: datetime) -> Queued | None:
     ranked = rank(counter, waiting, now)
     return ranked[0] if ranked else None

@@ -20,6 +20,7 @@ from scheduler.model import (
     LANGUAGES,
     Counter,
     CounterState,
+    QueueEntry,
     Service,
     Ticket,
     TicketKind,
@@ -70,18 +71,23 @@ def _at_counter(repo: Repository, counter: Counter) -> Ticket | None:
     return None
 
 
-def _waiting_today(
-    repo: Repository, office_id: str, now: datetime, services: Collection[str] | None = None
-) -> list[Ticket]:
+def _waiting_today(repo: Repository, office_id: str, now: datetime) -> list[Ticket]:
     """Who is waiting in the room today. Tickets left over from an earlier day are not called:
     those citizens went home when the office closed."""
     today = office_day(now, repo.office(office_id).timezone)
-    return [t for t in repo.tickets_in(office_id, {TicketState.WAITING}, services) if t.day == today]
+    return [t for t in repo.tickets_in(office_id, {TicketState.WAITING}) if t.day == today]
+
+
+def _queue_today(
+    repo: Repository, office_id: str, now: datetime, services: Collection[str] | None = None
+) -> list[QueueEntry]:
+    """The same, as light queue entries: what the hot paths (call next, wait estimates) rank."""
+    return repo.queue(office_id, office_day(now, repo.office(office_id).timezone), services)
 
 
 def _position(repo: Repository, ticket: Ticket, now: datetime) -> tuple[int, int]:
     """People ahead of a waiting ticket in its service, and its estimated wait."""
-    waiting = _waiting_today(repo, ticket.office, now, {ticket.service})
+    waiting = _queue_today(repo, ticket.office, now, {ticket.service})
     same = sorted(waiting, key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
     counters = repo.counters(ticket.office)
@@ -154,8 +160,11 @@ def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None
     """The counter calls the best waiting ticket it may serve; None when nobody waits for it."""
     counter = repo.counter(counter_id)
     _require_free_open(repo, counter)
-    waiting = _waiting_today(repo, counter.office, now, counter.services)
-    for candidate in routing.rank(counter, waiting, now):
+    waiting = _queue_today(repo, counter.office, now, counter.services)
+    for entry in routing.rank(counter, waiting, now):
+        candidate = repo.ticket(entry.id)
+        if candidate.state is not TicketState.WAITING:
+            continue
         called = apply(candidate, Action.CALL, now, counter_id=counter.id)
         if repo.replace_ticket(called, TicketState.WAITING):
             repo.emit(ticket_event("called", called, counter))

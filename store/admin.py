@@ -122,7 +122,7 @@ def create_token(
 
 def principal_for(db: Database, secret: str, now: datetime) -> Principal | None:
     """Who holds this token, or None if it is unknown, expired or revoked."""
-    with Session(db.engine) as session:
+    with Session(db.reader) as session:
         row = session.exec(select(TokenRow).where(TokenRow.digest == digest(secret))).first()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
@@ -131,7 +131,7 @@ def principal_for(db: Database, secret: str, now: datetime) -> Principal | None:
 
 def login(db: Database, username: str, password: str, now: datetime) -> tuple[str, Principal]:
     """Check a user's password and hand out a token for their terminal."""
-    with Session(db.engine) as session:
+    with Session(db.reader) as session:
         user = session.get(UserRow, username)
     hasher = _hasher()
     if user is None:

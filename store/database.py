@@ -31,6 +31,11 @@ class Database:
         self._reader = reader(engine)
 
     @property
+    def reader(self) -> Engine:
+        """The engine for read-only sessions: on SQLite they do not take the write lock."""
+        return self._reader
+
+    @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 

@@ -10,7 +10,16 @@ from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
-from scheduler.model import Counter, CounterState, Office, Service, Ticket, TicketKind, TicketState
+from scheduler.model import (
+    Counter,
+    CounterState,
+    Office,
+    QueueEntry,
+    Service,
+    Ticket,
+    TicketKind,
+    TicketState,
+)
 from store.tables import CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
 
 
@@ -135,6 +144,19 @@ class SqlRepository:
             query = query.where(_TICKETS.c.service.in_(list(services)))
         rows = self.session.execute(query.order_by(_TICKETS.c.id)).mappings()
         return [_ticket_of_mapping(r) for r in rows]
+
+    def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
+        t = _TICKETS.c
+        query = select(t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id).where(
+            t.office == office_id, t.state == TicketState.WAITING.value, t.day == day
+        )
+        if services is not None:
+            query = query.where(t.service.in_(list(services)))
+        kinds = {k.value: k for k in TicketKind}
+        return [
+            QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5])
+            for row in self.session.execute(query.order_by(t.id))
+        ]
 
     def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
         rows = self.session.exec(
