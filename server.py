@@ -16,6 +16,7 @@ from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts, TokenCache
 from api.hub import Hub
 from api.limits import BodyLimit
+from scheduler import routing
 from settings import Settings
 from store import migrate
 from store.database import Database
@@ -37,6 +38,7 @@ def default_bus(settings: Settings) -> Bus:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None) -> FastAPI:
+    routing.policy_named(settings.policy)  # an unknown policy stops start-up, not the first call
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     db = Database(engine)
     hub = Hub(

@@ -7,10 +7,12 @@ counter was faster, tries the next one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
+from scheduler.errors import Invalid
 from scheduler.model import Counter, QueueEntry, Ticket, TicketKind, TicketState
 
 #: Rules rank full tickets or their light queue entries alike.
@@ -42,10 +44,51 @@ def priority_key(ticket: Ticket | QueueEntry, now: datetime) -> tuple[int, datet
 
 
 def rank(counter: Counter, waiting: Iterable[Queued], now: datetime) -> list[Queued]:
-    """The tickets this counter may call, best first."""
+    """The tickets this counter may call, best first (the `appointments-first` policy)."""
     return sorted((t for t in waiting if eligible(counter, t)), key=lambda t: priority_key(t, now))
 
 
 def choose_next(counter: Counter, waiting: Iterable[Queued], now: datetime) -> Queued | None:
     ranked = rank(counter, waiting, now)
     return ranked[0] if ranked else None
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What a policy may know about the office when a counter calls, besides the waiting tickets."""
+
+    counters: tuple[Counter, ...] = ()
+    #: When each counter that is open or paused is expected to be free again (now, if idle).
+    free_at: Mapping[int, datetime] = field(default_factory=dict)
+    #: Planned service time per service code, in seconds.
+    durations: Mapping[str, int] = field(default_factory=dict)
+
+
+class Policy(Protocol):
+    def __call__(self, counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
+        """The tickets `counter` may call, best first."""
+        ...
+
+
+def fifo(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
+    """Oldest check-in first, whatever the kind of ticket."""
+    return sorted((t for t in waiting if eligible(counter, t)), key=lambda t: (t.checked_in_at, t.id or 0))
+
+
+def appointments_first(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
+    """Appointments due within 5 minutes first (by slot), then everybody by when their wait started."""
+    return rank(counter, waiting, now)
+
+
+POLICIES: dict[str, Policy] = {
+    "fifo": fifo,
+    "appointments-first": appointments_first,
+}
+DEFAULT_POLICY = "appointments-first"
+
+
+def policy_named(name: str) -> Policy:
+    try:
+        return POLICIES[name]
+    except KeyError:
+        raise Invalid(f"unknown policy {name!r}; known: {', '.join(sorted(POLICIES))}", code="unknown_policy") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scheduler import estimate, routing
@@ -156,12 +156,14 @@ def position(repo: Repository, ticket: Ticket, now: datetime) -> Position:
     return Position(*_position(repo, live, now))
 
 
-def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None:
-    """The counter calls the best waiting ticket it may serve; None when nobody waits for it."""
+def call_next(
+    repo: Repository, counter_id: int, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> Ticket | None:
+    """The counter calls the best waiting ticket it may serve (best by `policy`); None when nobody waits for it."""
     counter = repo.counter(counter_id)
     _require_free_open(repo, counter)
     waiting = _queue_today(repo, counter.office, now, counter.services)
-    for entry in routing.rank(counter, waiting, now):
+    for entry in policy(counter, waiting, now, floor(repo, counter.office, now)):
         candidate = repo.ticket(entry.id)
         if candidate.state is not TicketState.WAITING:
             continue
@@ -171,6 +173,18 @@ def call_next(repo: Repository, counter_id: int, now: datetime) -> Ticket | None
             return called
         # Another counter claimed it between our read and our write: try the next one.
     return None
+
+
+def floor(repo: Repository, office_id: str, now: datetime) -> routing.Floor:
+    """The office as a policy sees it: counters, when each will be free, planned durations."""
+    counters = repo.counters(office_id)
+    durations = {s.code: s.duration_s for s in repo.services(office_id)}
+    free_at = {c.id: now for c in counters if c.state is not CounterState.CLOSED}
+    for ticket in repo.tickets_in(office_id, AT_COUNTER):
+        if ticket.counter_id in free_at:
+            began = ticket.started_at or ticket.called_at or now
+            free_at[ticket.counter_id] = max(now, began + timedelta(seconds=durations.get(ticket.service, 600)))
+    return routing.Floor(tuple(counters), free_at, durations)
 
 
 def _require_free_open(repo: Repository, counter: Counter) -> None:
