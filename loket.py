@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from scheduler import routing
 from scheduler.errors import DomainError
 from scheduler.model import Role
 from scheduler.scenario import Scenario, parse_scenario
@@ -93,6 +94,10 @@ def serve(
     from store.engine import is_postgres, normalise_url
 
     settings = _settings(database_url)
+    try:
+        routing.policy_named(settings.policy)
+    except DomainError as exc:
+        _fail(f"LOKET_POLICY: {exc.detail}")
     if workers > 1 and not is_postgres(normalise_url(settings.database_url)):
         _fail(
             "--workers above 1 needs PostgreSQL (LOKET_DATABASE_URL=postgresql://...): with SQLite the live "
