@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from scheduler.errors import Invalid
-from scheduler.model import Counter, QueueEntry, Ticket, TicketKind, TicketState
+from scheduler.model import Counter, CounterState, QueueEntry, Ticket, TicketKind, TicketState
 
 #: Rules rank full tickets or their light queue entries alike.
 Queued = TypeVar("Queued", Ticket, QueueEntry)
@@ -80,9 +80,63 @@ def appointments_first(counter: Counter, waiting: Sequence[Queued], now: datetim
     return rank(counter, waiting, now)
 
 
+#: The promise: nobody waits longer than this in the room.
+PROMISE = timedelta(minutes=5)
+
+
+def deadline(ticket: Ticket | QueueEntry) -> datetime:
+    """When the promise to this citizen runs out: five minutes after their wait started (for an
+    appointment, after its slot if they came early)."""
+    return ticket.in_room_since + PROMISE
+
+
+def loket(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
+    """Deadline-first, leaving to others what others can still serve in time.
+
+    1. Citizens whose five minutes are over come first, oldest deadline first: once late, nobody is
+       passed over by anyone who came after them (this bounds every wait).
+    2. Then citizens at risk that no other open counter can reach before their deadline — the ones
+       only this counter can save — earliest deadline first.
+    3. Then everybody else, earliest deadline first.
+    "Reach" is estimated from when each other able counter will be free and how many citizens of the
+    same service are ahead, at the service's planned duration.
+    """
+    mine = sorted((t for t in waiting if eligible(counter, t)), key=lambda t: (deadline(t), t.id or 0))
+    others = [k for k in floor.counters if k.id != counter.id and k.state is CounterState.OPEN]
+    ahead_in_service: dict[str, int] = {}
+
+    def key(ticket: Queued) -> tuple[int, datetime, int]:
+        due = deadline(ticket)
+        ahead = ahead_in_service.get(ticket.service, 0)
+        ahead_in_service[ticket.service] = ahead + 1
+        if due <= now:
+            return (0, due, ticket.id or 0)
+        if due - now <= PROMISE and not _reachable_by_others(ticket, ahead, others, now, floor):
+            return (1, due, ticket.id or 0)
+        return (2, due, ticket.id or 0)
+
+    keys = {id(t): key(t) for t in mine}  # computed in deadline order: `ahead` counts earlier deadlines
+    return sorted(mine, key=lambda t: keys[id(t)])
+
+
+def _reachable_by_others(
+    ticket: Ticket | QueueEntry, ahead: int, others: Sequence[Counter], now: datetime, floor: Floor
+) -> bool:
+    if ticket.target_counter_id is not None:
+        return False  # sent to one counter: nobody else may take it
+    able = [k for k in others if k.serves(ticket.service)]
+    if not able:
+        return False
+    first_free = min(max(now, floor.free_at.get(k.id, now)) for k in able)
+    duration = floor.durations.get(ticket.service, 600)
+    reach = first_free + timedelta(seconds=ahead * duration / len(able))
+    return reach <= deadline(ticket)
+
+
 POLICIES: dict[str, Policy] = {
     "fifo": fifo,
     "appointments-first": appointments_first,
+    "loket": loket,
 }
 DEFAULT_POLICY = "appointments-first"
 

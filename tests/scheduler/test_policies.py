@@ -1,0 +1,92 @@
+"""The call policies by name, and what the `loket` policy promises."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduler.errors import Invalid
+from scheduler.model import Counter, CounterState, QueueEntry, TicketKind
+from scheduler.routing import PROMISE, Floor, deadline, loket, policy_named
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+OPEN = CounterState.OPEN
+
+
+def walkin(id: int, service: str, minutes_ago: float) -> QueueEntry:
+    return QueueEntry(id, service, TicketKind.WALKIN, NOW - timedelta(minutes=minutes_ago))
+
+
+def appointment(id: int, service: str, slot_in_minutes: float, came_minutes_ago: float = 1) -> QueueEntry:
+    return QueueEntry(
+        id,
+        service,
+        TicketKind.APPOINTMENT,
+        NOW - timedelta(minutes=came_minutes_ago),
+        slot_at=NOW + timedelta(minutes=slot_in_minutes),
+    )
+
+
+GENERALIST = Counter(4, "demo", "4", frozenset({"A", "E"}), OPEN)
+SPECIALIST = Counter(1, "demo", "1", frozenset({"A"}), OPEN)
+
+
+def floor(specialist_free_in_minutes: float) -> Floor:
+    return Floor(
+        counters=(SPECIALIST, GENERALIST),
+        free_at={1: NOW + timedelta(minutes=specialist_free_in_minutes), 4: NOW},
+        durations={"A": 120, "E": 1200},
+    )
+
+
+def test_generalist_leaves_to_a_specialist_what_it_can_reach_in_time() -> None:
+    a = walkin(1, "A", minutes_ago=2)  # three minutes left; counter 1 is free in one
+    e = walkin(2, "E", minutes_ago=0)  # nobody but counter 4 serves E
+    assert [t.id for t in loket(GENERALIST, [a, e], NOW, floor(1))] == [2, 1]
+
+
+def test_when_nobody_else_can_make_it_the_earliest_deadline_goes_first() -> None:
+    a = walkin(1, "A", minutes_ago=2)
+    e = walkin(2, "E", minutes_ago=0)
+    assert [t.id for t in loket(GENERALIST, [a, e], NOW, floor(10))] == [1, 2]
+
+
+def test_a_late_citizen_goes_first_even_if_others_could_serve_them() -> None:
+    late = walkin(1, "A", minutes_ago=7)
+    e = walkin(2, "E", minutes_ago=0)
+    assert [t.id for t in loket(GENERALIST, [e, late], NOW, floor(0))] == [1, 2]
+
+
+def test_an_appointment_far_from_its_slot_does_not_jump_the_queue() -> None:
+    early = appointment(1, "E", slot_in_minutes=40)
+    walk = walkin(2, "E", minutes_ago=1)
+    assert [t.id for t in loket(GENERALIST, [early, walk], NOW, floor(0))] == [2, 1]
+
+
+def test_a_counter_never_gets_services_it_does_not_serve() -> None:
+    assert loket(SPECIALIST, [walkin(1, "E", 9)], NOW, floor(0)) == []
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_nobody_is_passed_over_after_their_deadline_by_someone_due_later(seed: int) -> None:
+    rng = random.Random(seed)
+    waiting = [
+        walkin(i, rng.choice("AE"), minutes_ago=rng.uniform(0, 12))
+        if rng.random() < 0.8
+        else appointment(i, rng.choice("AE"), slot_in_minutes=rng.uniform(-10, 30))
+        for i in range(1, 30)
+    ]
+    order = loket(GENERALIST, waiting, NOW, floor(rng.uniform(0, 15)))
+    assert sorted(t.id for t in order) == sorted(t.id for t in waiting)
+    for i, ticket in enumerate(order):
+        if deadline(ticket) <= NOW:
+            assert all(deadline(other) <= deadline(ticket) for other in order[:i]), "a late citizen was passed over"
+
+
+def test_policies_are_found_by_name_and_an_unknown_name_is_refused() -> None:
+    assert policy_named("loket") is loket
+    with pytest.raises(Invalid, match="fifo"):
+        policy_named("random")
+    assert timedelta(minutes=5) == PROMISE
