@@ -836,6 +836,20 @@ def report(rows: list[Row], skipped: list[str], plan: Plan, quick: bool, seconds
     return "\n".join(out)
 
 
+MARKERS = ("<!-- policies:start -->", "<!-- policies:end -->")
+
+
+def keep_other_sections(path: Path, text: str) -> str:
+    """Keep the policy comparison that bench/policies.py writes into the same file."""
+    if not path.exists():
+        return text
+    old = path.read_text()
+    start, end = old.find(MARKERS[0]), old.find(MARKERS[1])
+    if start < 0 or end < start:
+        return text
+    return text.rstrip("\n") + "\n\n" + old[start : end + len(MARKERS[1])] + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short runs, for a smoke check")
@@ -876,7 +890,7 @@ def main() -> int:
     print(f"\n{seconds:.0f} s; server logs in {log_dir}")
     if args.write:
         args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(report(rows, skipped, plan, args.quick, seconds, info))
+        args.write.write_text(keep_other_sections(args.write, report(rows, skipped, plan, args.quick, seconds, info)))
         print(f"wrote {args.write}")
     return 0
 
