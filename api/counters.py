@@ -10,7 +10,7 @@ from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
 from api.schemas import CounterAction as CounterActionBody
 from api.schemas import PathId
-from scheduler import routing, usecases
+from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.events import counter_view, ticket_view
 from scheduler.lifecycle import CounterAction
@@ -31,8 +31,7 @@ async def call_next(counter_id: PathId, parts: PartsDep, principal: PrincipalDep
     office = await _office_of(parts, counter_id)
     require(principal, Permission.SERVE, office)
     now = parts.clock()
-    policy = routing.policy_named(parts.settings.policy)
-    ticket = await change(parts, office, now, lambda repo: usecases.call_next(repo, counter_id, now, policy))
+    ticket = await change(parts, office, now, lambda repo: usecases.call_next(repo, counter_id, now, parts.policy))
     if ticket is None:
         return Response(status_code=204)
     counter = await read(parts, lambda repo: repo.counter(counter_id))

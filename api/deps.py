@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
 from api.hub import Hub
+from scheduler import routing
 from scheduler.access import Permission, Principal
 from settings import Settings
 from store import admin
@@ -53,6 +54,10 @@ class Parts:
     hub: Hub
     clock: Clock
     tokens: TokenCache
+
+    @property
+    def policy(self) -> routing.Policy:
+        return routing.policy_named(self.settings.policy)
 
 
 def get_parts(request: Request) -> Parts:

@@ -80,7 +80,9 @@ async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | N
                 await websocket.send_text(encode(event))
             return events[-1]["seq"] if events else since
     now = parts.clock()
-    snapshot = await run_in_threadpool(parts.db.read, lambda repo: usecases.queue_snapshot(repo, office, now))
+    snapshot = await run_in_threadpool(
+        parts.db.read, lambda repo: usecases.queue_snapshot(repo, office, now, parts.policy)
+    )
     await websocket.send_text(encode({"type": "snapshot", **snapshot}))
     return int(snapshot["seq"])
 

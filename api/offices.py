@@ -19,4 +19,4 @@ async def queue(office: str, parts: PartsDep, principal: PrincipalDep) -> dict[s
     """Waiting tickets per service, counters, recent calls, and the `seq` this picture is valid at."""
     require(principal, Permission.READ, office)
     now = parts.clock()
-    return await read(parts, lambda repo: usecases.queue_snapshot(repo, office, now))
+    return await read(parts, lambda repo: usecases.queue_snapshot(repo, office, now, parts.policy))

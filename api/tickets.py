@@ -50,7 +50,7 @@ async def issue_ticket(
     if issued.replayed:
         response.status_code = 200
     ticket = issued.ticket
-    where = await read(parts, lambda repo: usecases.position(repo, ticket, now))
+    where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
     return {
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,
@@ -93,4 +93,4 @@ async def act_on_ticket(
 async def ticket_status(token: str, parts: PartsDep) -> dict[str, Any]:
     """What the holder of a ticket sees (public: the token in the QR code is the key)."""
     now = parts.clock()
-    return await read(parts, lambda repo: usecases.ticket_status(repo, token, now))
+    return await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))

@@ -1,18 +1,19 @@
 """How long a waiting citizen will wait.
 
-A first estimator in the spirit of the queue-length predictor: the people ahead in the service
-who cannot go to an idle counter right away, times the service's planned duration, spread over
-the counters open with that skill. The scheduler issue replaces it with one measured by replay;
-callers only rely on `estimate_waits`.
+Two estimators: `forecast` plays the queue forward with the office's own policy (used for what
+citizens are told); `estimate_for_position` is the rough queue-length rule (the people ahead in the
+service who cannot go to an idle counter right away, times the planned duration, over the counters
+open with that skill), used where the forecast stops.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+import heapq
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from scheduler.model import Counter, CounterState, Ticket
-from scheduler.routing import priority_key
+from scheduler.routing import Floor, Policy, Queued, priority_key
 
 
 def estimate_for_position(ahead: int, able: int, idle: int, duration_s: int) -> int:
@@ -42,4 +43,43 @@ def estimate_waits(
         for ahead, ticket in enumerate(sorted(tickets, key=lambda t: priority_key(t, now))):
             if ticket.id is not None:
                 result[ticket.id] = estimate_for_position(ahead, len(able), idle, duration)
+    return result
+
+
+def forecast(
+    waiting: Sequence[Queued],
+    floor: Floor,
+    now: datetime,
+    policy: Policy,
+    *,
+    until: int | None = None,
+    max_calls: int = 150,
+) -> dict[int, int]:
+    """Seconds until each waiting ticket (by id) is called, by playing the queue forward.
+
+    The open counters call in the order they will be free, each choosing with the office's own
+    policy and serving for the planned duration; nobody new is assumed to arrive. Better than the
+    queue-length rule where counters have several skills, are busy for different times, or serve
+    services of very different lengths. Stops once `until` is called, or after `max_calls` calls
+    (the rest is left to the caller's rougher estimate).
+    """
+    free = {k.id: max(now, floor.free_at.get(k.id, now)) for k in floor.counters if k.state is CounterState.OPEN}
+    by_id = {k.id: k for k in floor.counters}
+    heap = [(when, counter_id) for counter_id, when in free.items()]
+    heapq.heapify(heap)
+    remaining = list(waiting)
+    result: dict[int, int] = {}
+    while remaining and heap and len(result) < max_calls:
+        when, counter_id = heapq.heappop(heap)
+        counter = by_id[counter_id]
+        ranked = policy(counter, remaining, when, Floor(floor.counters, free, floor.durations))
+        if not ranked:
+            continue  # nothing this counter may take: it stays out of the forecast
+        chosen = ranked[0]
+        remaining.remove(chosen)
+        result[chosen.id or 0] = round((when - now).total_seconds())
+        if chosen.id == until:
+            break
+        free[counter_id] = when + timedelta(seconds=floor.durations.get(chosen.service, 600))
+        heapq.heappush(heap, (free[counter_id], counter_id))
     return result

@@ -6,7 +6,7 @@ from its caller and raises a `DomainError` when a rule refuses; then nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,16 +85,20 @@ def _queue_today(
     return repo.queue(office_id, office_day(now, repo.office(office_id).timezone), services)
 
 
-def _position(repo: Repository, ticket: Ticket, now: datetime) -> tuple[int, int]:
+def _position(
+    repo: Repository, ticket: Ticket, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> tuple[int, int]:
     """People ahead of a waiting ticket in its service, and its estimated wait."""
-    waiting = _queue_today(repo, ticket.office, now, {ticket.service})
-    same = sorted(waiting, key=lambda t: routing.priority_key(t, now))
+    everyone = _queue_today(repo, ticket.office, now)
+    same = sorted((t for t in everyone if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
-    counters = repo.counters(ticket.office)
-    busy = {t.counter_id for t in repo.tickets_in(ticket.office, AT_COUNTER) if t.counter_id is not None}
-    able = [c for c in counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]
-    idle = sum(1 for c in able if c.state is CounterState.OPEN and c.id not in busy)
-    duration = _service(repo, ticket.office, ticket.service).duration_s
+    office_floor = floor(repo, ticket.office, now)
+    played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id, max_calls=_budget(everyone))
+    if ticket.id in played:
+        return ahead, played[ticket.id or 0]
+    able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]
+    idle = sum(1 for c in able if c.state is CounterState.OPEN and office_floor.free_at.get(c.id) == now)
+    duration = office_floor.durations.get(ticket.service, 600)
     return ahead, estimate.estimate_for_position(ahead, len(able), idle, duration)
 
 
@@ -147,13 +151,21 @@ def issue_ticket(
     return Issued(ticket)
 
 
-def position(repo: Repository, ticket: Ticket, now: datetime) -> Position:
+def _budget(waiting: Sequence[object]) -> int:
+    """How many calls a forecast may play: each costs a ranking of everyone waiting, and kiosks wait
+    for the answer. Past it (only in crowds of hundreds) the queue-length rule takes over."""
+    return min(150, max(20, 20_000 // max(len(waiting), 1)))
+
+
+def position(
+    repo: Repository, ticket: Ticket, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> Position:
     """People ahead of the citizen holding `ticket` and their estimated wait (after a transfer, of the
     ticket that continues the visit). A read: kiosks ask it right after issuing, outside the write."""
     live = repo.ticket_by_token(ticket.token) or ticket
     if live.state is not TicketState.WAITING:
         return Position(0, 0)
-    return Position(*_position(repo, live, now))
+    return Position(*_position(repo, live, now, policy))
 
 
 def call_next(
@@ -339,7 +351,9 @@ def end_earlier_days(repo: Repository, office_id: str, now: datetime) -> int:
     return ended
 
 
-def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str, Any]:
+def queue_snapshot(
+    repo: Repository, office_id: str, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> dict[str, Any]:
     """Everything a display or terminal needs to draw the office, with the `seq` it is valid at."""
     office = repo.office(office_id)
     services = repo.services(office_id)
@@ -347,7 +361,11 @@ def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str,
     waiting = _waiting_today(repo, office_id, now)
     at_counter = repo.tickets_in(office_id, AT_COUNTER)
     busy = {t.counter_id: t for t in at_counter if t.counter_id is not None}
-    estimates = estimate.estimate_waits(waiting, counters, set(busy), {s.code: s.duration_s for s in services}, now)
+    office_floor = floor(repo, office_id, now)
+    estimates = {
+        **estimate.estimate_waits(waiting, counters, set(busy), office_floor.durations, now),
+        **estimate.forecast(waiting, office_floor, now, policy, max_calls=_budget(waiting)),
+    }
     by_id = {c.id: c for c in counters}
     ordered = sorted(waiting, key=lambda t: routing.priority_key(t, now))
     return {
@@ -360,7 +378,7 @@ def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str,
                 "duration_s": s.duration_s,
                 "waiting": sum(1 for t in waiting if t.service == s.code),
                 # What a citizen taking a ticket now would be told.
-                "estimated_wait_s": _newcomer_wait(s, waiting, counters, set(busy)),
+                "estimated_wait_s": _newcomer_wait(s, waiting, office_floor, now, policy),
             }
             for s in services
         ],
@@ -375,20 +393,32 @@ def queue_snapshot(repo: Repository, office_id: str, now: datetime) -> dict[str,
     }
 
 
-def _newcomer_wait(service: Service, waiting: list[Ticket], counters: list[Counter], busy: set[int]) -> int:
-    able = [c for c in counters if c.state is not CounterState.CLOSED and c.serves(service.code)]
-    idle = sum(1 for c in able if c.state is CounterState.OPEN and c.id not in busy)
+def _newcomer_wait(
+    service: Service, waiting: list[Ticket], office_floor: routing.Floor, now: datetime, policy: routing.Policy
+) -> int:
+    """The wait a walk-in taking a ticket for `service` right now would be told."""
+    newcomer = QueueEntry(-1, service.code, TicketKind.WALKIN, now)
+    entries = [
+        QueueEntry(t.id or 0, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id) for t in waiting
+    ]
+    played = estimate.forecast([*entries, newcomer], office_floor, now, policy, until=-1, max_calls=_budget(entries))
+    if -1 in played:
+        return played[-1]
+    able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(service.code)]
+    idle = sum(1 for c in able if c.state is CounterState.OPEN and office_floor.free_at.get(c.id) == now)
     ahead = sum(1 for t in waiting if t.service == service.code)
     return estimate.estimate_for_position(ahead, len(able), idle, service.duration_s)
 
 
-def ticket_status(repo: Repository, token: str, now: datetime) -> dict[str, Any]:
+def ticket_status(
+    repo: Repository, token: str, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> dict[str, Any]:
     """What the citizen holding a ticket may know about it."""
     ticket = repo.ticket_by_token(token)
     if ticket is None:
         raise NotFound("no ticket has this status code", code="ticket_not_found")
     counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
-    ahead, wait = _position(repo, ticket, now) if ticket.state is TicketState.WAITING else (0, 0)
+    ahead, wait = _position(repo, ticket, now, policy) if ticket.state is TicketState.WAITING else (0, 0)
     service = _service(repo, ticket.office, ticket.service)
     office = repo.office(ticket.office)
     return {

@@ -61,7 +61,7 @@ async def status_page(token: str, request: Request, parts: PartsDep, lang: str |
     env: Environment = request.app.state.templates
     now = parts.clock()
     try:
-        status = await read(parts, lambda repo: usecases.ticket_status(repo, token, now))
+        status = await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))
     except NotFound:
         language = resolve_language(lang or request.headers.get("accept-language", "en")[:5])
         html = env.get_template("status.html").render(language=language, ticket=None, languages=LANGUAGES, token=token)

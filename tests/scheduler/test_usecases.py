@@ -55,8 +55,8 @@ def test_walk_in_gets_a_waiting_ticket_with_its_place_and_wait(desk: Desk, repo:
         TicketState.WAITING,
     )
     assert (ticket.checked_in_at, ticket.language, ticket.token, ticket.office) == (at(3), "nl", "token-3", OFFICE)
-    # Two idle counters take the first two at once; the third waits for the first of them to finish.
-    assert [(i.people_ahead, i.estimated_wait_s) for i in (first, second, third)] == [(0, 0), (1, 0), (2, 300)]
+    # Two idle counters take the first two at once; the third waits for the first of them to finish (600 s).
+    assert [(i.people_ahead, i.estimated_wait_s) for i in (first, second, third)] == [(0, 0), (1, 0), (2, 600)]
     assert not third.replayed
     _, event = repo.events[OFFICE][-1]
     assert event.type == "ticket.issued"
@@ -739,11 +739,13 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
     assert snap["office"] == {"id": OFFICE, "name": "Demo town hall", "timezone": "Europe/Brussels"}
     assert snap["seq"] == 13 == repo.current_seq(OFFICE)  # 3 opened, 6 issued, 2 called, 1 paused, 1 finished
 
-    # The wait a newcomer would be told. Service A: counter 1 busy and counter 2 paused can take it,
-    # neither right away: (3 waiting + 1) x 600 s / 2 counters. B: only counter 1, busy.
+    # The wait a newcomer would be told, playing the queue forward. Only counter 1 is open for A and B
+    # (counter 2 is paused, with no known return): free at 16, then A004 (due), A002, B001, A003, then
+    # the newcomer at 16 + 10 + 10 + 15 + 10 = 61 min: 51 min from now. B: after A004, A002, B001... and A003
+    # (who came first), the same 61 min.
     assert [(s["code"], s["waiting"], s["estimated_wait_s"], s["duration_s"]) for s in snap["services"]] == [
-        ("A", 3, 1200, 600),
-        ("B", 1, 1800, 900),
+        ("A", 3, 3060, 600),
+        ("B", 1, 3060, 900),
         ("C", 0, 0, 300),
     ]
     assert snap["services"][0]["names"]["fr"] == "Carte d'identité"
@@ -773,12 +775,13 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
         {"id": 3, "name": "Loket 3", "services": ["C"], "state": "open", "pause_reason": None, "ticket": None},
     ]
 
-    # In call order: the appointment is due (slot at 12, now 10), then everybody by arrival.
+    # In call order: the appointment is due (slot at 12, now 10), then everybody by arrival. Counter 1
+    # alone serves them (2 is paused): free at 16, then every 10 minutes (15 for the passport).
     assert [(w["number"], w["kind"], w["estimated_wait_s"]) for w in snap["waiting"]] == [
-        ("A004", "appointment", 300),
-        ("A002", "walkin", 600),
-        ("B001", "walkin", 900),
-        ("A003", "walkin", 900),
+        ("A004", "appointment", 360),
+        ("A002", "walkin", 960),
+        ("B001", "walkin", 1560),
+        ("A003", "walkin", 2460),
     ]
     assert all(w["state"] == "waiting" and w["counter"] is None for w in snap["waiting"])
 
@@ -819,7 +822,7 @@ def test_ticket_status_tells_people_ahead_and_the_wait(desk: Desk, repo: MemoryR
         "A003",
         "waiting",
         2,
-        900,
+        2460,  # A004, A002 and B001 before, all at counter 1 (free at 16 min), as the display says
     )
     assert status["office"] == {"id": OFFICE, "name": "Demo town hall"}
     assert status["service_names"]["nl"] == "Identiteitskaart"
