@@ -16,6 +16,8 @@ from scheduler import routing
 from scheduler.errors import DomainError
 from scheduler.model import Role
 from scheduler.scenario import Scenario, parse_scenario
+from scheduler.staffing import Visit
+from scheduler.workload import Arrival
 from settings import Settings
 
 app = typer.Typer(help="Loket: counter queues and appointments for public offices.", no_args_is_help=True)
@@ -226,6 +228,123 @@ def user_add(
     except DomainError as exc:
         _fail(exc.detail)
     typer.echo(f"user {name} ({role.value}{', office ' + office if office else ''}) saved", err=True)
+
+
+@app.command()
+def staffing(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML: services, counters and their shifts")],
+    arrivals_files: Annotated[
+        list[Path], typer.Argument(help="Arrivals CSV of one day, or of several same weekdays (averaged)")
+    ],
+    interval: Annotated[int, typer.Option(min=5, help="Minutes per row, from the opening time")] = 60,
+    target_wait: Annotated[int, typer.Option(min=0, help="Seconds a citizen may wait")] = 300,
+    target_share: Annotated[float, typer.Option(min=0.0, max=0.999, help="Share that must wait at most that")] = 0.9,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Counters planned and needed per skill and hour, and how many more to open (Erlang C)."""
+    import json
+
+    from scheduler import staffing as plan
+
+    scenario = _load_office_file(scenario_file)
+    days = [_read_staffing_arrivals(path) for path in arrivals_files]
+    try:
+        forecast = plan.forecast(scenario, days, interval_s=interval * 60)
+        advice = plan.advise(scenario, forecast, target_wait_s=target_wait, target_share=target_share)
+    except ValueError as exc:
+        _fail(str(exc))
+    names = {s.code: s.names.get("en", s.code) for s in scenario.services}
+    if as_json:
+        typer.echo(json.dumps(plan.advice_json(advice, names), ensure_ascii=False))
+    else:
+        typer.echo(plan.format_table(advice, names))
+
+
+def _read_staffing_arrivals(path: Path) -> list[Visit]:
+    """The citizens who came, from a workload's arrivals CSV (FORMAT.md)."""
+    from scheduler.staffing import visits_from_workload
+    from scheduler.workload import parse_arrivals  # the simulator's parser: one reading of FORMAT.md
+
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            return visits_from_workload(parse_arrivals(f))
+    except OSError as exc:
+        _fail(f"cannot read arrivals file {path}: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        _fail(f"arrivals file {path} is not UTF-8 text: {exc}")
+    except DomainError as exc:
+        _fail(f"{path}: {exc.detail}")
+
+
+@app.command("simulate")
+def simulate_day(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML: services, counters and their shifts")],
+    arrivals_file: Annotated[Path, typer.Argument(help="Arrivals CSV: the citizens of the day (workloads/FORMAT.md)")],
+    policy: Annotated[
+        str, typer.Option(help=f"Who a free counter calls: {', '.join(routing.POLICIES)}")
+    ] = routing.DEFAULT_POLICY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with the metrics")] = False,
+) -> None:
+    """Replay one office day through the scheduler's own code and print its metrics."""
+    import json
+
+    from scheduler import simulate as replay
+
+    try:
+        routing.policy_named(policy)
+    except DomainError as exc:
+        _fail(f"--policy: {exc.detail}")
+    scenario = _load_office_file(scenario_file)
+    arrivals = _read_arrivals(arrivals_file)
+    try:
+        metrics = replay.simulate(scenario, arrivals, policy).metrics()
+    except DomainError as exc:
+        _fail(f"{arrivals_file}: {exc.detail}")
+    if as_json:
+        typer.echo(json.dumps({"scenario": scenario.name, **metrics}))
+    else:
+        typer.echo(_metrics_table(scenario.name, metrics))
+
+
+def _read_arrivals(path: Path) -> tuple[Arrival, ...]:
+    """The citizens of an arrivals CSV, or a readable message and exit code 2."""
+    from scheduler.workload import parse_arrivals
+
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            return parse_arrivals(f)
+    except OSError as exc:
+        _fail(f"cannot read arrivals file {path}: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        _fail(f"arrivals file {path} is not UTF-8 text: {exc}")
+    except DomainError as exc:
+        _fail(f"{path}: {exc.detail}")
+
+
+def _metrics_table(name: str, m: dict[str, float | int | str | None]) -> str:
+    def share(key: str) -> str:
+        value = m[key]
+        return "-" if value is None else f"{100 * float(value):.1f}%"
+
+    def seconds(key: str) -> str:
+        value = m[key]
+        return "-" if value is None else f"{float(value):.0f} s"
+
+    rows = [
+        ("came", str(m["came"]), f"{m['no_shows']} appointments never came"),
+        ("served", str(m["served"]), ""),
+        ("abandoned", str(m["abandoned"]), f"gave up, or sent home at closing ({m['sent_home']})"),
+        ("walkin_sl5", share("walkin_sl5"), f"of {m['walkins']} walk-ins called within 5 min"),
+        ("appointment_punctuality", share("appointment_punctuality"), f"of {m['appointments']} appointments"),
+        ("mean_wait_s", seconds("mean_wait_s"), ""),
+        ("p95_wait_s", seconds("p95_wait_s"), "nearest rank"),
+        ("max_wait_s", seconds("max_wait_s"), ""),
+        ("estimate_mae_s", seconds("estimate_mae_s"), "wait announced at check-in vs real wait"),
+        ("estimate_mae_ql_s", seconds("estimate_mae_ql_s"), "the same for the queue-length baseline"),
+    ]
+    lines = [f"{name}, policy {m['policy']}"]
+    lines += [f"  {key:<24} {value:>8}  {note}".rstrip() for key, value, note in rows]
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import chain
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
@@ -16,7 +17,11 @@ class MemoryRepository:
         self.offices: dict[str, Office] = {}
         self._services: dict[str, list[Service]] = {}
         self._counters: dict[int, Counter] = {}
+        self._counter_lists: dict[str, list[Counter]] = {}  # per office, by id; rebuilt when a counter changes
         self._tickets: dict[int, Ticket] = {}
+        # Indexes, so that long replays stay fast: ticket ids per (office, state), newest id per token.
+        self._in_state: dict[tuple[str, TicketState], dict[int, None]] = {}
+        self._by_token: dict[str, int] = {}
         self._numbers: dict[tuple[str, str, date], int] = {}
         self.events: dict[str, list[tuple[int, Event]]] = {}
 
@@ -26,6 +31,7 @@ class MemoryRepository:
         self._services[office.id] = list(services)
         for counter in counters:
             self._counters[counter.id] = counter
+        self._counter_lists.clear()
         self.events.setdefault(office.id, [])
 
     # Repository
@@ -40,7 +46,10 @@ class MemoryRepository:
         return list(self._services[office_id])
 
     def counters(self, office_id: str) -> list[Counter]:
-        return sorted((c for c in self._counters.values() if c.office == office_id), key=lambda c: c.id)
+        if office_id not in self._counter_lists:
+            mine = (c for c in self._counters.values() if c.office == office_id)
+            self._counter_lists[office_id] = sorted(mine, key=lambda c: c.id)
+        return list(self._counter_lists[office_id])
 
     def counter(self, counter_id: int) -> Counter:
         try:
@@ -57,11 +66,13 @@ class MemoryRepository:
     def tickets_in(
         self, office_id: str, states: Collection[TicketState], services: Collection[str] | None = None
     ) -> list[Ticket]:
-        return [
-            t
-            for t in self._tickets.values()
-            if t.office == office_id and t.state in states and (services is None or t.service in services)
-        ]
+        index = self._in_state
+        if len(states) == 1:
+            ids = sorted(index.get((office_id, next(iter(states))), ()))
+        else:
+            ids = sorted(chain.from_iterable(index.get((office_id, state), ()) for state in set(states)))
+        tickets = [self._tickets[i] for i in ids]
+        return tickets if services is None else [t for t in tickets if t.service in services]
 
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
         return [
@@ -82,8 +93,8 @@ class MemoryRepository:
         return len(self.events.get(office_id, []))
 
     def ticket_by_token(self, token: str) -> Ticket | None:
-        matching = [t for t in self._tickets.values() if t.token == token]
-        return max(matching, key=lambda t: t.id or 0) if matching else None
+        newest = self._by_token.get(token)
+        return self._tickets[newest] if newest is not None else None
 
     def ticket_by_idempotency_key(self, office_id: str, key: str) -> Ticket | None:
         return next((t for t in self._tickets.values() if t.office == office_id and t.idempotency_key == key), None)
@@ -96,17 +107,35 @@ class MemoryRepository:
     def add_ticket(self, ticket: Ticket) -> Ticket:
         stored = replace(ticket, id=len(self._tickets) + 1)
         self._tickets[stored.id or 0] = stored
+        self._index(stored, None)
         return stored
 
     def replace_ticket(self, ticket: Ticket, expected: TicketState) -> bool:
         assert ticket.id is not None
-        if self._tickets[ticket.id].state is not expected:
+        before = self._tickets[ticket.id]
+        if before.state is not expected:
             return False
         self._tickets[ticket.id] = ticket
+        self._index(ticket, before)
         return True
+
+    def _index(self, ticket: Ticket, before: Ticket | None) -> None:
+        assert ticket.id is not None
+        if before is not None and (before.office, before.state) != (ticket.office, ticket.state):
+            self._in_state[(before.office, before.state)].pop(ticket.id, None)
+        self._in_state.setdefault((ticket.office, ticket.state), {})[ticket.id] = None
+        if before is not None and before.token != ticket.token and self._by_token.get(before.token) == ticket.id:
+            earlier = [i for i, t in self._tickets.items() if t.token == before.token]
+            if earlier:
+                self._by_token[before.token] = max(earlier)
+            else:
+                del self._by_token[before.token]
+        if ticket.id > self._by_token.get(ticket.token, 0):
+            self._by_token[ticket.token] = ticket.id
 
     def save_counter(self, counter: Counter) -> None:
         self._counters[counter.id] = counter
+        self._counter_lists.clear()
 
     def emit(self, event: Event) -> None:
         log = self.events.setdefault(event.office, [])

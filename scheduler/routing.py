@@ -90,14 +90,19 @@ def deadline(ticket: Ticket | QueueEntry) -> datetime:
     return ticket.in_room_since + PROMISE
 
 
-def loket(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
-    """Deadline-first, leaving to others what others can still serve in time.
+#: Nobody is passed over once they have waited this long: then the longest wait goes first.
+STARVATION_BOUND = timedelta(minutes=15)
 
-    1. Citizens whose five minutes are over come first, oldest deadline first: once late, nobody is
-       passed over by anyone who came after them (this bounds every wait).
-    2. Then citizens at risk that no other open counter can reach before their deadline — the ones
-       only this counter can save — earliest deadline first.
-    3. Then everybody else, earliest deadline first.
+
+def loket(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
+    """Keep as many promises as can still be kept, and never leave anyone behind for long.
+
+    1. Whoever has waited `STARVATION_BOUND` goes first, longest wait first: this bounds every wait.
+    2. Appointments whose slot has come, by slot: they planned their visit (and the office, its capacity).
+    3. Walk-ins who can still be served within five minutes and whom no other open counter will reach
+       in time — the ones only this counter can save — earliest deadline first.
+    4. The other walk-ins who can still be served in time, earliest deadline first.
+    5. Those whose five minutes are already over, longest wait first.
     "Reach" is estimated from when each other able counter will be free and how many citizens of the
     same service are ahead, at the service's planned duration.
     """
@@ -109,11 +114,16 @@ def loket(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Flo
         due = deadline(ticket)
         ahead = ahead_in_service.get(ticket.service, 0)
         ahead_in_service[ticket.service] = ahead + 1
+        tie = ticket.id or 0
+        if now - ticket.in_room_since >= STARVATION_BOUND:
+            return (0, ticket.in_room_since, tie)
+        if ticket.kind is TicketKind.APPOINTMENT and ticket.slot_at is not None and ticket.slot_at <= now:
+            return (1, ticket.slot_at, tie)
         if due <= now:
-            return (0, due, ticket.id or 0)
+            return (4, ticket.in_room_since, tie)
         if due - now <= PROMISE and not _reachable_by_others(ticket, ahead, others, now, floor):
-            return (1, due, ticket.id or 0)
-        return (2, due, ticket.id or 0)
+            return (2, due, tie)
+        return (3, due, tie)
 
     keys = {id(t): key(t) for t in mine}  # computed in deadline order: `ahead` counts earlier deadlines
     return sorted(mine, key=lambda t: keys[id(t)])

@@ -1,0 +1,495 @@
+"""Replay one office day through the code the server runs: a deterministic discrete-event simulation.
+
+The office of a scenario is set up in a `MemoryRepository` and every move goes through
+`scheduler.usecases`, exactly as the server's endpoints call them:
+
+* a citizen checks in at their arrival time: `issue_ticket` (with `Appointment(code, slot)` for a
+  booking), then `position` with the office's policy: the wait announced on the kiosk ticket;
+* each counter opens at the start of each of its shifts and closes at its end; a counter still serving
+  someone at the end of its shift finishes that citizen first, then closes;
+* whenever a counter is open and idle it asks `call_next` with the policy, by name from
+  `routing.POLICIES`; the citizen it calls is served for their `duration_s`, then `act_on_ticket(FINISH)`;
+* a walk-in whose patience (counted from check-in) runs out while still waiting leaves:
+  `act_on_ticket(CANCEL)`;
+* an appointment with no arrival never comes (a no-show: not counted among those who came);
+* once no counter is open and no shift starts any more, whoever still waits is sent home (cancelled,
+  counted as abandoned), and so is anybody who checks in after that.
+
+Shifts that overlap or touch are one open period; a counter without shifts is open from the
+scenario's `opens` to its `closes` (if both are given), otherwise never.
+
+Time: clock times `HH:MM:SS` are of one fixed calendar day (`DEFAULT_DAY`, without a clock change) in
+the office's time zone, turned into aware UTC datetimes, as the server stores them.
+
+Order of events at the same instant (fixed, so that the same input always gives the same output):
+  1. services that end (counter order), and the closing of counters whose shift ended meanwhile;
+  2. shift ends, then shift starts (counter order);
+  3. walk-ins whose patience runs out (file order): gone before anybody is called at that instant;
+  4. arrivals (file order), each told its estimated wait as they check in;
+  5. calls: every open, idle counter calls once, the one idle longest first (ties: scenario order).
+A counter whose policy leaves it idle while someone it may serve is waiting asks again `RETRY_S`
+later (and after any other event). No randomness anywhere; the same input gives the same output.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from scheduler import routing, usecases
+from scheduler.errors import Invalid
+from scheduler.lifecycle import Action, CounterAction
+from scheduler.memory import MemoryRepository
+from scheduler.model import Counter, Office, Service, TicketKind, TicketState
+from scheduler.numbering import office_day
+from scheduler.scenario import Scenario
+from scheduler.workload import Arrival
+
+#: A Tuesday without a clock change in Europe/Brussels: every day of a workload is replayed on it.
+DEFAULT_DAY = date(2026, 3, 3)
+#: The service level of FORMAT.md: called within five minutes.
+TARGET_S = 300
+#: A counter left idle by its policy while someone it may serve waits asks again after this long.
+RETRY_S = 30
+#: The percentile of `p95_wait_s` (nearest rank).
+PERCENTILE = 95
+#: The language tickets are issued in (it changes nothing in the rules).
+LANGUAGE = "nl"
+
+Metric = float | int | str | None
+
+
+@dataclass(frozen=True)
+class CitizenRecord:
+    """What happened to one citizen of the workload. Times are aware UTC datetimes."""
+
+    id: str
+    kind: TicketKind
+    service: str
+    #: Check-in; None: an appointment that never came.
+    arrival: datetime | None
+    slot: datetime | None
+    #: When a counter called them; None: never called.
+    called_at: datetime | None = None
+    #: The counter (its name) that called them.
+    counter: str | None = None
+    #: When they left without being called: patience ran out, or sent home at closing.
+    left_at: datetime | None = None
+    #: Sent home because no counter would open any more (also counted in `abandoned`).
+    sent_home: bool = False
+    #: The wait announced at check-in (`usecases.position` right after issuing), in seconds.
+    estimate_s: int | None = None
+    #: The queue-length baseline at check-in, in seconds (see `ql_estimate`).
+    estimate_ql_s: float | None = None
+    #: Their ticket number, e.g. A012.
+    number: str | None = None
+
+    @property
+    def came(self) -> bool:
+        return self.arrival is not None
+
+    @property
+    def served(self) -> bool:
+        return self.called_at is not None
+
+    @property
+    def abandoned(self) -> bool:
+        return self.came and self.called_at is None
+
+    @property
+    def wait_start(self) -> datetime | None:
+        """Check-in, or the booked slot if the citizen came early (FORMAT.md)."""
+        if self.arrival is None:
+            return None
+        return max(self.arrival, self.slot) if self.slot is not None else self.arrival
+
+    @property
+    def wait_s(self) -> float | None:
+        """Seconds from the start of the wait to the call (or to leaving unserved), never below 0;
+        None for a citizen who never came."""
+        start, end = self.wait_start, self.called_at or self.left_at
+        if start is None or end is None:
+            return None
+        return max(0.0, (end - start).total_seconds())
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    scenario: str
+    policy: str
+    day: date
+    #: One record per citizen of the workload, in file order.
+    citizens: tuple[CitizenRecord, ...]
+
+    def metrics(self) -> dict[str, Metric]:
+        """The metrics of FORMAT.md plus `policy` (see `summarize`)."""
+        return summarize(self.citizens, self.policy)
+
+
+def simulate(
+    scenario: Scenario,
+    arrivals: Sequence[Arrival],
+    policy: str = routing.DEFAULT_POLICY,
+    *,
+    day: date = DEFAULT_DAY,
+    estimates: bool = True,
+) -> SimulationResult:
+    """Replay the day of `scenario` with these citizens, counters calling by the policy named `policy`.
+
+    `estimates=False` skips asking `position` at each check-in (a read, it changes nothing in the
+    replay): faster for long validation runs; the estimate metrics are then None.
+    Raises Invalid for an unknown policy, a citizen asking for a service that the scenario lacks or
+    that no counter serves, or a shift that ends before it starts.
+    """
+    rule = routing.policy_named(policy)
+    return SimulationResult(scenario.name, policy, day, _Day(scenario, arrivals, rule, day, estimates).run())
+
+
+def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metric]:
+    """The metrics of FORMAT.md over these citizens (one day, or several days pooled), plus `policy`.
+
+    - wait: see `CitizenRecord.wait_s` (call − max(arrival, slot), never below 0); a citizen who left
+      unserved counts the time until they left.
+    - `walkin_sl5`: share of the walk-ins who came that were called within `TARGET_S` seconds (300 s
+      inclusive); those who left count as not. `appointment_punctuality`: the same for the appointments
+      who came (no-shows are not counted at all). None when there is nobody to count.
+    - `served`, `abandoned` (gave up or sent home at closing), `mean_wait_s`, `p95_wait_s`,
+      `max_wait_s`: over everybody who came. `p95_wait_s` is the nearest-rank percentile: the
+      ceil(0.95 × n)-th smallest wait, a wait that really happened (no interpolation).
+    - `estimate_mae_s`, `estimate_mae_ql_s`: mean absolute error against the real wait, over served
+      citizens, of the wait announced at check-in and of the queue-length baseline.
+    """
+    everyone = list(citizens)
+    came = [c for c in everyone if c.came]
+    waits = sorted(_wait(c) for c in came)
+    served = [c for c in came if c.served]
+    walkins = [c for c in came if c.kind is TicketKind.WALKIN]
+    appointments = [c for c in came if c.kind is TicketKind.APPOINTMENT]
+    return {
+        "policy": policy,
+        "came": len(came),
+        "no_shows": len(everyone) - len(came),
+        "served": len(served),
+        "abandoned": len(came) - len(served),
+        "sent_home": sum(1 for c in came if c.sent_home),
+        "walkins": len(walkins),
+        "appointments": len(appointments),
+        "walkin_sl5": _share_in_time(walkins),
+        "appointment_punctuality": _share_in_time(appointments),
+        "mean_wait_s": sum(waits) / len(waits) if waits else None,
+        "p95_wait_s": nearest_rank(waits, PERCENTILE),
+        "max_wait_s": waits[-1] if waits else None,
+        "estimate_mae_s": _mae(served, lambda c: c.estimate_s),
+        "estimate_mae_ql_s": _mae(served, lambda c: c.estimate_ql_s),
+    }
+
+
+def nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
+    """The nearest-rank percentile of values sorted ascending: the ceil(percent/100 × n)-th smallest
+    (1-based); None for no values. E.g. p95 of 1..20 is 19, of 1..10 is 10."""
+    if not ordered:
+        return None
+    rank = math.ceil(percent * len(ordered) / 100 - 1e-9)
+    return ordered[min(max(rank, 1), len(ordered)) - 1]
+
+
+def ql_estimate(ahead: int, open_counters: int, mean_duration_s: float) -> float:
+    """The queue-length predictor (Ibrahim & Whitt): (people ahead + 1) × mean service time ÷ open
+    counters with the skill."""
+    return (ahead + 1) * mean_duration_s / open_counters
+
+
+def _wait(citizen: CitizenRecord) -> float:
+    wait = citizen.wait_s
+    assert wait is not None, f"citizen {citizen.id} came but has no wait"
+    return wait
+
+
+def _share_in_time(citizens: Sequence[CitizenRecord]) -> float | None:
+    if not citizens:
+        return None
+    return sum(1 for c in citizens if c.served and _wait(c) <= TARGET_S) / len(citizens)
+
+
+def _mae(served: Sequence[CitizenRecord], estimate: Callable[[CitizenRecord], float | None]) -> float | None:
+    errors = [abs(e - _wait(c)) for c in served if (e := estimate(c)) is not None]
+    return sum(errors) / len(errors) if errors else None
+
+
+class _Phase(enum.IntEnum):
+    """What happens at one instant, in this order (see the module's docstring)."""
+
+    FINISH = 0
+    SHIFT_END = 1
+    SHIFT_START = 2
+    PATIENCE = 3
+    ARRIVAL = 4
+    RETRY = 5
+
+
+class _Visit:
+    """What happens to one citizen, filled in as the day goes (frozen into a CitizenRecord at the end)."""
+
+    __slots__ = ("called_at", "counter", "estimate_ql_s", "estimate_s", "left_at", "number", "sent_home", "ticket")
+
+    def __init__(self) -> None:
+        self.ticket: int | None = None
+        self.number: str | None = None
+        self.called_at: datetime | None = None
+        self.counter: str | None = None
+        self.left_at: datetime | None = None
+        self.sent_home = False
+        self.estimate_s: int | None = None
+        self.estimate_ql_s: float | None = None
+
+
+class _Day:
+    """One replay: the office in a MemoryRepository, the clock, and the events still to come."""
+
+    def __init__(
+        self, scenario: Scenario, arrivals: Sequence[Arrival], policy: routing.Policy, day: date, estimates: bool
+    ) -> None:
+        try:
+            self.zone = ZoneInfo(scenario.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid(
+                f"scenario {scenario.name}: unknown time zone {scenario.timezone!r}", code="invalid_workload"
+            ) from None
+        self.day = day
+        self._clock: dict[time, datetime] = {}
+        self.policy = policy
+        self.estimates = estimates
+        self.office = scenario.name
+        self.durations = {s.code: s.duration_s for s in scenario.services}
+        self.counters = [
+            Counter(i + 1, self.office, spec.name, frozenset(spec.services)) for i, spec in enumerate(scenario.counters)
+        ]
+        self.repo = MemoryRepository()
+        self.repo.add_office(
+            Office(self.office, scenario.title, scenario.timezone),
+            [Service(self.office, s.code, dict(s.names), s.duration_s, s.bookable) for s in scenario.services],
+            self.counters,
+        )
+        self.arrivals = list(arrivals)
+        self._check(scenario)
+        self.shifts = [self._shifts(scenario, k) for k in range(len(self.counters))]
+        self.skilled = {code: [k for k, c in enumerate(self.counters) if c.serves(code)] for code in self.durations}
+        self.visits = [_Visit() for _ in self.arrivals]
+        self.citizen_of: dict[int, int] = {}  # ticket id -> citizen index
+        self.is_open = [False] * len(self.counters)
+        self.on_shift = [False] * len(self.counters)
+        self.serving: list[int | None] = [None] * len(self.counters)
+        self.idle_since = [datetime.min.replace(tzinfo=UTC)] * len(self.counters)
+        self.retry_at: list[datetime | None] = [None] * len(self.counters)
+        self.waiting = 0
+        self.closed_for_good = False
+        self.heap: list[tuple[datetime, int, int]] = []
+        for k, shifts in enumerate(self.shifts):
+            for start, end in shifts:
+                self.heap.append((start, _Phase.SHIFT_START, k))
+                self.heap.append((end, _Phase.SHIFT_END, k))
+        self.starts_left = sum(len(s) for s in self.shifts)
+        for i, arrival in enumerate(self.arrivals):
+            if arrival.arrival is not None:
+                self.heap.append((self.at(arrival.arrival), _Phase.ARRIVAL, i))
+        heapq.heapify(self.heap)
+
+    def at(self, clock: time) -> datetime:
+        """A clock time of the replayed day, as the aware UTC datetime the server would store."""
+        when = self._clock.get(clock)
+        if when is None:
+            when = self._clock[clock] = datetime.combine(self.day, clock, tzinfo=self.zone).astimezone(UTC)
+        return when
+
+    def _check(self, scenario: Scenario) -> None:
+        served = {code for c in self.counters for code in c.services}
+        for a in self.arrivals:
+            where = f"arrivals, line {a.line} (id {a.id})" if a.line else f"citizen {a.id}"
+            if a.service not in self.durations:
+                known = ", ".join(sorted(self.durations))
+                raise Invalid(
+                    f"{where}: service {a.service!r} is not a service of {scenario.name} ({known})",
+                    code="invalid_workload",
+                )
+            if a.service not in served:
+                raise Invalid(f"{where}: no counter of {scenario.name} serves {a.service!r}", code="invalid_workload")
+
+    def _shifts(self, scenario: Scenario, k: int) -> list[tuple[datetime, datetime]]:
+        """The counter's open periods, overlapping or touching ones merged (a clerk who goes on does
+        not close and reopen). Without shifts a counter is open from `opens` to `closes`, if given."""
+        spec = scenario.counters[k]
+        periods = list(spec.shifts)
+        if not periods and scenario.opens is not None and scenario.closes is not None:
+            periods = [(scenario.opens, scenario.closes)]
+        merged: list[tuple[datetime, datetime]] = []
+        for start, end in sorted(periods):
+            if end <= start:
+                raise Invalid(
+                    f"scenario {scenario.name}, counter {spec.name}: shift {start.isoformat()}-{end.isoformat()} "
+                    "ends before it starts (shifts stay within one day)",
+                    code="invalid_workload",
+                )
+            begins, ends = self.at(start), self.at(end)
+            if merged and begins <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], ends))
+            else:
+                merged.append((begins, ends))
+        return merged
+
+    # the replay
+    def run(self) -> tuple[CitizenRecord, ...]:
+        heap = self.heap
+        while heap:
+            now = heap[0][0]
+            while heap and heap[0][0] == now:
+                _, phase, who = heapq.heappop(heap)
+                self._handle(phase, who, now)
+            if self.waiting:
+                self._calls(now)
+            if not self.closed_for_good and self.starts_left == 0 and not any(self.is_open):
+                self._close_for_good(now)
+        assert self.waiting == 0, "every citizen who came was called, gave up or was sent home"
+        return tuple(self._record(a, v) for a, v in zip(self.arrivals, self.visits, strict=True))
+
+    def _record(self, arrival: Arrival, visit: _Visit) -> CitizenRecord:
+        return CitizenRecord(
+            id=arrival.id,
+            kind=arrival.kind,
+            service=arrival.service,
+            arrival=self.at(arrival.arrival) if arrival.arrival is not None else None,
+            slot=self.at(arrival.slot) if arrival.slot is not None else None,
+            called_at=visit.called_at,
+            counter=visit.counter,
+            left_at=visit.left_at,
+            sent_home=visit.sent_home,
+            estimate_s=visit.estimate_s,
+            estimate_ql_s=visit.estimate_ql_s,
+            number=visit.number,
+        )
+
+    def _handle(self, phase: int, who: int, now: datetime) -> None:
+        if phase == _Phase.FINISH:
+            self._finish(who, now)
+        elif phase == _Phase.SHIFT_END:
+            self.on_shift[who] = False
+            if self.is_open[who] and self.serving[who] is None:
+                self._counter(who, CounterAction.CLOSE, now)
+        elif phase == _Phase.SHIFT_START:
+            self.starts_left -= 1
+            self.on_shift[who] = True
+            if not self.is_open[who]:
+                self._counter(who, CounterAction.OPEN, now)
+                self.idle_since[who] = now
+        elif phase == _Phase.PATIENCE:
+            visit = self.visits[who]
+            assert visit.ticket is not None
+            if self.repo.ticket(visit.ticket).state is TicketState.WAITING:
+                usecases.act_on_ticket(self.repo, visit.ticket, Action.CANCEL, now)
+                self.waiting -= 1
+                visit.left_at = now
+        elif phase == _Phase.ARRIVAL:
+            self._arrive(who, now)
+        else:  # RETRY: nothing but the calls that follow every instant
+            self.retry_at[who] = None
+
+    def _counter(self, k: int, action: CounterAction, now: datetime) -> None:
+        usecases.act_on_counter(self.repo, self.counters[k].id, action, now)
+        self.is_open[k] = action is CounterAction.OPEN
+
+    def _arrive(self, i: int, now: datetime) -> None:
+        arrival, visit = self.arrivals[i], self.visits[i]
+        appointment = None
+        if arrival.kind is TicketKind.APPOINTMENT and arrival.slot is not None:
+            appointment = usecases.Appointment(arrival.id, self.at(arrival.slot))
+        ticket = usecases.issue_ticket(
+            self.repo, self.office, arrival.service, LANGUAGE, now, token=f"citizen-{i}", appointment=appointment
+        ).ticket
+        assert ticket.id is not None
+        visit.ticket, visit.number = ticket.id, ticket.number
+        self.citizen_of[ticket.id] = i
+        self.waiting += 1
+        if self.estimates:
+            told = usecases.position(self.repo, ticket, now, self.policy)
+            visit.estimate_s = told.estimated_wait_s
+            visit.estimate_ql_s = self._ql(arrival.service, told.people_ahead, now)
+        if self.closed_for_good:
+            self._send_home(i, now)
+        elif arrival.patience_s is not None:
+            heapq.heappush(self.heap, (now + timedelta(seconds=arrival.patience_s), _Phase.PATIENCE, i))
+
+    def _ql(self, service: str, ahead: int, now: datetime) -> float | None:
+        """The queue-length baseline of FORMAT.md. Before any counter with the skill is open (a crowd at
+        the door), it counts from when the first one opens, with the counters open then."""
+        able = self.skilled[service]
+        open_now = sum(1 for k in able if self.on_shift[k])
+        if open_now:
+            return ql_estimate(ahead, open_now, self.durations[service])
+        starts = [start for k in able for start, _ in self.shifts[k] if start > now]
+        if not starts:
+            return None
+        first = min(starts)
+        open_then = sum(1 for k in able if any(s <= first < e for s, e in self.shifts[k]))
+        return (first - now).total_seconds() + ql_estimate(ahead, open_then, self.durations[service])
+
+    def _calls(self, now: datetime) -> None:
+        idle = sorted(
+            (self.idle_since[k], k)
+            for k in range(len(self.counters))
+            if self.is_open[k] and self.on_shift[k] and self.serving[k] is None
+        )
+        for _, k in idle:
+            counter = self.counters[k]
+            ticket = usecases.call_next(self.repo, counter.id, now, self.policy)
+            if ticket is None:
+                self._retry_later(k, now)
+                continue
+            assert ticket.id is not None
+            i = self.citizen_of[ticket.id]
+            visit = self.visits[i]
+            visit.called_at, visit.counter = now, counter.name
+            self.serving[k] = i
+            self.waiting -= 1
+            heapq.heappush(self.heap, (now + timedelta(seconds=self.arrivals[i].duration_s), _Phase.FINISH, k))
+            if not self.waiting:
+                return
+
+    def _retry_later(self, k: int, now: datetime) -> None:
+        """The policy left this counter idle: if someone it may serve is waiting, it asks again soon."""
+        if self.retry_at[k] is not None:
+            return
+        counter = self.counters[k]
+        waiting = self.repo.queue(self.office, office_day(now, self.zone.key), counter.services)
+        if any(routing.eligible(counter, entry) for entry in waiting):
+            when = now + timedelta(seconds=RETRY_S)
+            self.retry_at[k] = when
+            heapq.heappush(self.heap, (when, _Phase.RETRY, k))
+
+    def _finish(self, k: int, now: datetime) -> None:
+        i = self.serving[k]
+        assert i is not None
+        ticket = self.visits[i].ticket
+        assert ticket is not None
+        usecases.act_on_ticket(self.repo, ticket, Action.FINISH, now, counter_id=self.counters[k].id)
+        self.serving[k] = None
+        self.idle_since[k] = now
+        if not self.on_shift[k]:
+            self._counter(k, CounterAction.CLOSE, now)
+
+    def _close_for_good(self, now: datetime) -> None:
+        """No counter is open and none will open again: whoever still waits goes home."""
+        self.closed_for_good = True
+        for ticket in self.repo.tickets_in(self.office, {TicketState.WAITING}):
+            if ticket.id in self.citizen_of:
+                self._send_home(self.citizen_of[ticket.id], now)
+
+    def _send_home(self, i: int, now: datetime) -> None:
+        visit = self.visits[i]
+        assert visit.ticket is not None
+        usecases.act_on_ticket(self.repo, visit.ticket, Action.CANCEL, now)
+        self.waiting -= 1
+        visit.left_at, visit.sent_home = now, True
