@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from scheduler.errors import Invalid
-from scheduler.model import Counter, CounterState, QueueEntry, Ticket, TicketKind, TicketState
+from scheduler.model import Counter, QueueEntry, Ticket, TicketKind, TicketState
 
 #: Rules rank full tickets or their light queue entries alike.
 Queued = TypeVar("Queued", Ticket, QueueEntry)
@@ -99,48 +99,27 @@ def loket(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Flo
 
     1. Whoever has waited `STARVATION_BOUND` goes first, longest wait first: this bounds every wait.
     2. Appointments whose slot has come, by slot: they planned their visit (and the office, its capacity).
-    3. Walk-ins who can still be served within five minutes and whom no other open counter will reach
-       in time — the ones only this counter can save — earliest deadline first.
-    4. The other walk-ins who can still be served in time, earliest deadline first.
-    5. Those whose five minutes are already over, longest wait first.
-    "Reach" is estimated from when each other able counter will be free and how many citizens of the
-    same service are ahead, at the service's planned duration.
+    3. Citizens who can still be called within their five minutes, earliest deadline first.
+    4. Those whose five minutes are already over, longest wait first: serving them before people who
+       can still be served in time would turn one broken promise into two.
+
+    An earlier version also left to other counters what they could "reach" in time, estimated from
+    planned durations; replayed on the real anonbank days (whose planned durations are unknown) it
+    did worse than fifo, so it waits for durations learned from the day itself.
     """
-    mine = sorted((t for t in waiting if eligible(counter, t)), key=lambda t: (deadline(t), t.id or 0))
-    others = [k for k in floor.counters if k.id != counter.id and k.state is CounterState.OPEN]
-    ahead_in_service: dict[str, int] = {}
 
     def key(ticket: Queued) -> tuple[int, datetime, int]:
-        due = deadline(ticket)
-        ahead = ahead_in_service.get(ticket.service, 0)
-        ahead_in_service[ticket.service] = ahead + 1
         tie = ticket.id or 0
         if now - ticket.in_room_since >= STARVATION_BOUND:
             return (0, ticket.in_room_since, tie)
         if ticket.kind is TicketKind.APPOINTMENT and ticket.slot_at is not None and ticket.slot_at <= now:
             return (1, ticket.slot_at, tie)
-        if due <= now:
-            return (4, ticket.in_room_since, tie)
-        if due - now <= PROMISE and not _reachable_by_others(ticket, ahead, others, now, floor):
+        due = deadline(ticket)
+        if due > now:
             return (2, due, tie)
-        return (3, due, tie)
+        return (3, ticket.in_room_since, tie)
 
-    keys = {id(t): key(t) for t in mine}  # computed in deadline order: `ahead` counts earlier deadlines
-    return sorted(mine, key=lambda t: keys[id(t)])
-
-
-def _reachable_by_others(
-    ticket: Ticket | QueueEntry, ahead: int, others: Sequence[Counter], now: datetime, floor: Floor
-) -> bool:
-    if ticket.target_counter_id is not None:
-        return False  # sent to one counter: nobody else may take it
-    able = [k for k in others if k.serves(ticket.service)]
-    if not able:
-        return False
-    first_free = min(max(now, floor.free_at.get(k.id, now)) for k in able)
-    duration = floor.durations.get(ticket.service, 600)
-    reach = first_free + timedelta(seconds=ahead * duration / len(able))
-    return reach <= deadline(ticket)
+    return sorted((t for t in waiting if eligible(counter, t)), key=key)
 
 
 POLICIES: dict[str, Policy] = {

@@ -41,13 +41,7 @@ def floor(specialist_free_in_minutes: float) -> Floor:
     )
 
 
-def test_generalist_leaves_to_a_specialist_what_it_can_reach_in_time() -> None:
-    a = walkin(1, "A", minutes_ago=2)  # three minutes left; counter 1 is free in one
-    e = walkin(2, "E", minutes_ago=0)  # nobody but counter 4 serves E
-    assert [t.id for t in loket(GENERALIST, [a, e], NOW, floor(1))] == [2, 1]
-
-
-def test_when_nobody_else_can_make_it_the_earliest_deadline_goes_first() -> None:
+def test_among_citizens_who_can_still_be_served_in_time_the_earliest_deadline_goes_first() -> None:
     a = walkin(1, "A", minutes_ago=2)
     e = walkin(2, "E", minutes_ago=0)
     assert [t.id for t in loket(GENERALIST, [a, e], NOW, floor(10))] == [1, 2]
