@@ -341,6 +341,7 @@ def _metrics_table(name: str, m: dict[str, float | int | str | None]) -> str:
         ("max_wait_s", seconds("max_wait_s"), ""),
         ("estimate_mae_s", seconds("estimate_mae_s"), "wait announced at check-in vs real wait"),
         ("estimate_mae_ql_s", seconds("estimate_mae_ql_s"), "the same for the queue-length baseline"),
+        ("estimate_in_range", share("estimate_in_range"), "real waits inside the announced 80% range"),
     ]
     lines = [f"{name}, policy {m['policy']}"]
     lines += [f"  {key:<24} {value:>8}  {note}".rstrip() for key, value, note in rows]

@@ -50,6 +50,7 @@ class IssuedTicket(BaseModel):
     checked_in_at: str
     people_ahead: int
     estimated_wait_s: int
+    estimated_wait_range_s: list[int] = Field(description="80% range of the wait: [low, high] seconds")
     status_url: str
 
 

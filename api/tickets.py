@@ -55,6 +55,7 @@ async def issue_ticket(
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
+        "estimated_wait_range_s": [where.low_s, where.high_s],
         "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
     }
 

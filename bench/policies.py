@@ -40,6 +40,7 @@ COLUMNS = (
     "abandoned",
     "estimate MAE",
     "QL MAE",
+    "waits in announced range",
 )
 
 
@@ -76,6 +77,7 @@ def table(rows: list[tuple[str, dict[str, Metric]]]) -> str:
             f"{m['abandoned']} of {m['came']}",
             _seconds(m["estimate_mae_s"]),
             _seconds(m["estimate_mae_ql_s"]),
+            _share(m["estimate_in_range"]),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -46,6 +46,21 @@ def estimate_waits(
     return result
 
 
+#: The two-sided normal quantile for an 80% range.
+_Z80 = 1.2816
+
+
+def wait_range(wait_s: int, ahead: int, duration_s: float, counters: int) -> tuple[int, int]:
+    """An 80% range around an estimated wait.
+
+    Before a citizen is called, the `ahead` people before them (and the ones at the counters) must
+    finish; with service times about as spread as their mean (as at municipal counters), the sum over
+    `counters` parallel counters has a standard deviation of about duration x sqrt(ahead + 1) / counters.
+    """
+    spread = _Z80 * duration_s * (ahead + 1) ** 0.5 / max(counters, 1)
+    return max(0, round(wait_s - spread)), round(wait_s + spread)
+
+
 def forecast(
     waiting: Sequence[Queued],
     floor: Floor,

@@ -86,6 +86,8 @@ class CitizenRecord:
     estimate_s: int | None = None
     #: The queue-length baseline at check-in, in seconds (see `ql_estimate`).
     estimate_ql_s: float | None = None
+    #: The range announced with the estimate (`estimate.wait_range`), in seconds.
+    estimate_range_s: tuple[int, int] | None = None
     #: Their ticket number, e.g. A012.
     number: str | None = None
 
@@ -163,6 +165,7 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
       ceil(0.95 × n)-th smallest wait, a wait that really happened (no interpolation).
     - `estimate_mae_s`, `estimate_mae_ql_s`: mean absolute error against the real wait, over served
       citizens, of the wait announced at check-in and of the queue-length baseline.
+    - `estimate_in_range`: share of served citizens whose wait fell inside the announced range.
     """
     everyone = list(citizens)
     came = [c for c in everyone if c.came]
@@ -186,7 +189,14 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
         "max_wait_s": waits[-1] if waits else None,
         "estimate_mae_s": _mae(served, lambda c: c.estimate_s),
         "estimate_mae_ql_s": _mae(served, lambda c: c.estimate_ql_s),
+        "estimate_in_range": _in_range(served),
     }
+
+
+def _in_range(served: Sequence[CitizenRecord]) -> float | None:
+    """Share of served citizens whose real wait fell inside the range announced at check-in."""
+    told = [(c.estimate_range_s, _wait(c)) for c in served if c.estimate_range_s is not None]
+    return sum(1 for (low, high), wait in told if low <= wait <= high) / len(told) if told else None
 
 
 def nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
@@ -235,7 +245,17 @@ class _Phase(enum.IntEnum):
 class _Visit:
     """What happens to one citizen, filled in as the day goes (frozen into a CitizenRecord at the end)."""
 
-    __slots__ = ("called_at", "counter", "estimate_ql_s", "estimate_s", "left_at", "number", "sent_home", "ticket")
+    __slots__ = (
+        "called_at",
+        "counter",
+        "estimate_ql_s",
+        "estimate_range_s",
+        "estimate_s",
+        "left_at",
+        "number",
+        "sent_home",
+        "ticket",
+    )
 
     def __init__(self) -> None:
         self.ticket: int | None = None
@@ -246,6 +266,7 @@ class _Visit:
         self.sent_home = False
         self.estimate_s: int | None = None
         self.estimate_ql_s: float | None = None
+        self.estimate_range_s: tuple[int, int] | None = None
 
 
 class _Day:
@@ -369,6 +390,7 @@ class _Day:
             sent_home=visit.sent_home,
             estimate_s=visit.estimate_s,
             estimate_ql_s=visit.estimate_ql_s,
+            estimate_range_s=visit.estimate_range_s,
             number=visit.number,
         )
 
@@ -416,6 +438,7 @@ class _Day:
         if self.estimates:
             told = usecases.position(self.repo, ticket, now, self.policy)
             visit.estimate_s = told.estimated_wait_s
+            visit.estimate_range_s = (told.low_s, told.high_s)
             visit.estimate_ql_s = self._ql(arrival.service, told.people_ahead, now)
         if self.closed_for_good:
             self._send_home(i, now)

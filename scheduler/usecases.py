@@ -42,6 +42,9 @@ class Issued:
 class Position:
     people_ahead: int
     estimated_wait_s: int
+    #: A range the real wait should fall in about four times out of five (see `estimate.wait_range`).
+    low_s: int = 0
+    high_s: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,11 @@ def position(
     live = repo.ticket_by_token(ticket.token) or ticket
     if live.state is not TicketState.WAITING:
         return Position(0, 0)
-    return Position(*_position(repo, live, now, policy))
+    ahead, wait = _position(repo, live, now, policy)
+    office_floor = floor(repo, live.office, now)
+    able = sum(1 for c in office_floor.counters if c.state is CounterState.OPEN and c.serves(live.service))
+    low, high = estimate.wait_range(wait, ahead, office_floor.durations.get(live.service, 600), able)
+    return Position(ahead, wait, low, high)
 
 
 def call_next(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.estimate import estimate_for_position, estimate_waits
+from scheduler.estimate import estimate_for_position, estimate_waits, wait_range
 from scheduler.model import Counter, CounterState
 from tests.scheduler.conftest import OFFICE, at, make_ticket
 
@@ -76,3 +76,18 @@ def test_a_service_without_a_known_duration_counts_ten_minutes() -> None:
 
 def test_nobody_waiting_means_no_estimates() -> None:
     assert estimate_waits([], counters(CounterState.OPEN, CounterState.OPEN), set(), DURATIONS, at(1)) == {}
+
+
+@pytest.mark.parametrize(
+    ("wait", "ahead", "duration", "counters", "expected"),
+    [
+        (0, 0, 600, 2, (0, 384)),  # called at once, unless the counter is taken first
+        (1200, 3, 600, 2, (431, 1969)),  # 1.2816 x 600 x sqrt(4) / 2 = 769
+        (300, 8, 300, 1, (0, 1453)),  # never below zero
+        (600, 0, 600, 0, (0, 1369)),  # no counter open: as if one
+    ],
+)
+def test_the_announced_range_widens_with_the_people_ahead_and_narrows_with_counters(
+    wait: int, ahead: int, duration: int, counters: int, expected: tuple[int, int]
+) -> None:
+    assert wait_range(wait, ahead, duration, counters) == expected

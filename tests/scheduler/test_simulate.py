@@ -256,7 +256,9 @@ def test_metrics_over_a_small_day() -> None:
         "max_wait_s": 540.0,
         "estimate_mae_s": metrics["estimate_mae_s"],
         "estimate_mae_ql_s": metrics["estimate_mae_ql_s"],
+        "estimate_in_range": metrics["estimate_in_range"],
     }
+    assert 0 <= metrics["estimate_in_range"] <= 1
     assert metrics["estimate_mae_s"] is not None
     assert metrics["estimate_mae_ql_s"] is not None
 
