@@ -46,6 +46,16 @@ def estimate_waits(
     return result
 
 
+#: How many observed service times weigh as much as the office's planning figure.
+PRIOR_WEIGHT = 5
+
+
+def learned_duration(planned_s: int, done: int, total_s: float) -> int:
+    """The service time to plan with: the planning figure, moved towards today's real times as they
+    come in (a weighted mean; after 5 citizens the day's own times count as much as the plan)."""
+    return round((PRIOR_WEIGHT * planned_s + total_s) / (PRIOR_WEIGHT + done))
+
+
 #: The two-sided normal quantile for an 80% range.
 _Z80 = 1.2816
 

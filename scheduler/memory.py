@@ -23,6 +23,7 @@ class MemoryRepository:
         self._in_state: dict[tuple[str, TicketState], dict[int, None]] = {}
         self._by_token: dict[str, int] = {}
         self._numbers: dict[tuple[str, str, date], int] = {}
+        self._service_times: dict[tuple[str, date, str], tuple[int, float]] = {}
         self.events: dict[str, list[tuple[int, Event]]] = {}
 
     # set-up, used by tests and the simulator
@@ -81,6 +82,13 @@ class MemoryRepository:
             if t.day == day
         ]
 
+    def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
+        return {
+            service: value
+            for (office, d, service), value in self._service_times.items()
+            if (office, d) == (office_id, day)
+        }
+
     def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
         called = [
             t
@@ -132,6 +140,11 @@ class MemoryRepository:
                 del self._by_token[before.token]
         if ticket.id > self._by_token.get(ticket.token, 0):
             self._by_token[ticket.token] = ticket.id
+        seconds = ticket.service_s
+        if seconds is not None and (before is None or before.service_s is None):
+            key = (ticket.office, ticket.day, ticket.service)
+            done, total = self._service_times.get(key, (0, 0.0))
+            self._service_times[key] = (done + 1, total + seconds)
 
     def save_counter(self, counter: Counter) -> None:
         self._counters[counter.id] = counter

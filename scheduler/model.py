@@ -110,6 +110,14 @@ class Ticket:
     def in_room_since(self) -> datetime:
         return wait_start(self.checked_in_at, self.slot_at)
 
+    @property
+    def service_s(self) -> int | None:
+        """Seconds at the counter, once done (from the start, or from the call if nobody pressed start)."""
+        began = self.started_at or self.called_at
+        if self.state is not TicketState.DONE or began is None or self.finished_at is None:
+            return None
+        return max(0, round((self.finished_at - began).total_seconds()))
+
 
 def wait_start(checked_in_at: datetime, slot_at: datetime | None) -> datetime:
     """When the wait starts to count: check-in, or the booked slot if the citizen came early."""

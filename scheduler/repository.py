@@ -35,6 +35,10 @@ class Repository(Protocol):
         """The office's waiting tickets of `day` (and of these services, if given), as queue entries."""
         ...
 
+    def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
+        """Per service, how many tickets were done on `day` and their total seconds at the counter."""
+        ...
+
     def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
         """Tickets called (or recalled) since `since`, newest first."""
         ...

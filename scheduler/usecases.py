@@ -195,9 +195,14 @@ def call_next(
 
 
 def floor(repo: Repository, office_id: str, now: datetime) -> routing.Floor:
-    """The office as a policy sees it: counters, when each will be free, planned durations."""
+    """The office as a policy sees it: counters, when each will be free, service times (planned, and
+    learned from today's finished tickets)."""
     counters = repo.counters(office_id)
-    durations = {s.code: s.duration_s for s in repo.services(office_id)}
+    learned = repo.service_times(office_id, office_day(now, repo.office(office_id).timezone))
+    durations = {
+        s.code: estimate.learned_duration(s.duration_s, *learned.get(s.code, (0, 0.0)))
+        for s in repo.services(office_id)
+    }
     free_at = {c.id: now for c in counters if c.state is not CounterState.CLOSED}
     for ticket in repo.tickets_in(office_id, AT_COUNTER):
         if ticket.counter_id in free_at:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import RowMapping, desc, update
+from sqlalchemy import RowMapping, desc, func, update
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFound
@@ -91,6 +91,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
     values["kind"] = ticket.kind.value
     values["state"] = ticket.state.value
+    values["service_s"] = ticket.service_s
     return values
 
 
@@ -157,6 +158,15 @@ class SqlRepository:
             QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5])
             for row in self.session.execute(query.order_by(t.id))
         ]
+
+    def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
+        t = _TICKETS.c
+        rows = self.session.execute(
+            select(t.service, func.count(), func.sum(t.service_s))
+            .where(t.office == office_id, t.day == day, t.state == TicketState.DONE.value, t.service_s.is_not(None))
+            .group_by(t.service)
+        )
+        return {service: (int(count), float(total or 0)) for service, count, total in rows}
 
     def recent_calls(self, office_id: str, limit: int, since: datetime) -> list[Ticket]:
         rows = self.session.exec(

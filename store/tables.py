@@ -53,6 +53,7 @@ class TicketRow(SQLModel, table=True):
         UniqueConstraint("office", "idempotency_key"),
         Index("ix_ticket_office_state", "office", "state"),
         Index("ix_ticket_office_called_at", "office", "called_at"),
+        Index("ix_ticket_office_day_state", "office", "day", "state"),
     )
     id: int | None = Field(default=None, primary_key=True)
     office: str = Field(foreign_key="office.id", max_length=64)
@@ -73,6 +74,8 @@ class TicketRow(SQLModel, table=True):
     started_at: datetime | None = _utc(default=None)
     finished_at: datetime | None = _utc(default=None)
     recalls: int = 0
+    # Seconds at the counter, kept when a ticket is done: the office learns its real service times.
+    service_s: int | None = None
     transferred_from: int | None = Field(default=None, foreign_key="ticket.id")
     idempotency_key: str | None = Field(default=None, max_length=200)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 19:08:53.351739
+Create Date: 2026-11-29 20:16:44.695756
 """
 from collections.abc import Sequence
 
@@ -98,6 +98,7 @@ def upgrade() -> None:
     sa.Column('started_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('recalls', sa.Integer(), nullable=False),
+    sa.Column('service_s', sa.Integer(), nullable=True),
     sa.Column('transferred_from', sa.Integer(), nullable=True),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.ForeignKeyConstraint(['counter_id'], ['counter.id'], ),
@@ -109,6 +110,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_office_called_at', ['office', 'called_at'], unique=False)
+        batch_op.create_index('ix_ticket_office_day_state', ['office', 'day', 'state'], unique=False)
         batch_op.create_index('ix_ticket_office_state', ['office', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_token'), ['token'], unique=False)
 
@@ -136,6 +138,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_token'))
         batch_op.drop_index('ix_ticket_office_state')
+        batch_op.drop_index('ix_ticket_office_day_state')
         batch_op.drop_index('ix_ticket_office_called_at')
 
     op.drop_table('ticket')
