@@ -263,17 +263,8 @@ def staffing(
 def _read_staffing_arrivals(path: Path) -> list[Visit]:
     """The citizens who came, from a workload's arrivals CSV (FORMAT.md)."""
     from scheduler.staffing import visits_from_workload
-    from scheduler.workload import parse_arrivals  # the simulator's parser: one reading of FORMAT.md
 
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            return visits_from_workload(parse_arrivals(f))
-    except OSError as exc:
-        _fail(f"cannot read arrivals file {path}: {exc.strerror}")
-    except UnicodeDecodeError as exc:
-        _fail(f"arrivals file {path} is not UTF-8 text: {exc}")
-    except DomainError as exc:
-        _fail(f"{path}: {exc.detail}")
+    return visits_from_workload(_read_arrivals(path))
 
 
 @app.command("simulate")
