@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from itertools import chain
 
 from scheduler.errors import NotFound
@@ -18,6 +18,7 @@ class MemoryRepository:
         self._services: dict[str, list[Service]] = {}
         self._counters: dict[int, Counter] = {}
         self._counter_lists: dict[str, list[Counter]] = {}  # per office, by id; rebuilt when a counter changes
+        self._shifts: dict[int, list[tuple[time, time]]] = {}
         self._tickets: dict[int, Ticket] = {}
         # Indexes, so that long replays stay fast: ticket ids per (office, state), newest id per token.
         self._in_state: dict[tuple[str, TicketState], dict[int, None]] = {}
@@ -27,13 +28,25 @@ class MemoryRepository:
         self.events: dict[str, list[tuple[int, Event]]] = {}
 
     # set-up, used by tests and the simulator
-    def add_office(self, office: Office, services: list[Service], counters: list[Counter]) -> None:
+    def add_office(
+        self,
+        office: Office,
+        services: list[Service],
+        counters: list[Counter],
+        shifts: Mapping[int, Sequence[tuple[time, time]]] | None = None,
+    ) -> None:
+        """Add an office; `shifts` gives the planned shifts per counter id (none: the counter has no plan)."""
         self.offices[office.id] = office
         self._services[office.id] = list(services)
         for counter in counters:
             self._counters[counter.id] = counter
+        for counter_id, counter_shifts in (shifts or {}).items():
+            self.set_shifts(counter_id, counter_shifts)
         self._counter_lists.clear()
         self.events.setdefault(office.id, [])
+
+    def set_shifts(self, counter_id: int, shifts: Sequence[tuple[time, time]]) -> None:
+        self._shifts[counter_id] = list(shifts)
 
     # Repository
     def office(self, office_id: str) -> Office:
@@ -57,6 +70,9 @@ class MemoryRepository:
             return self._counters[counter_id]
         except KeyError:
             raise NotFound(f"no counter {counter_id}", code="counter_not_found") from None
+
+    def counter_shifts(self, office_id: str) -> dict[int, list[tuple[time, time]]]:
+        return {c.id: list(self._shifts.get(c.id, ())) for c in self.counters(office_id)}
 
     def ticket(self, ticket_id: int) -> Ticket:
         try:

@@ -7,7 +7,7 @@ use case reads stays true until it returns, and its events are numbered when tha
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Protocol
 
 from scheduler.events import Event
@@ -22,6 +22,10 @@ class Repository(Protocol):
     def counters(self, office_id: str) -> list[Counter]: ...
 
     def counter(self, counter_id: int) -> Counter: ...
+
+    def counter_shifts(self, office_id: str) -> dict[int, list[tuple[time, time]]]:
+        """Per counter id of the office, its planned shifts (local opening and closing times), in order."""
+        ...
 
     def ticket(self, ticket_id: int) -> Ticket: ...
 

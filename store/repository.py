@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import RowMapping, desc, func, update
 from sqlmodel import Session, col, select
@@ -129,6 +129,15 @@ class SqlRepository:
         if row is None:
             raise NotFound(f"no counter {counter_id}", code="counter_not_found")
         return counter_of(row)
+
+    def counter_shifts(self, office_id: str) -> dict[int, list[tuple[time, time]]]:
+        rows = self.session.execute(
+            select(CounterRow.id, CounterRow.shifts).where(CounterRow.office == office_id).order_by(col(CounterRow.id))
+        )
+        return {
+            counter_id: [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in shifts]
+            for counter_id, shifts in rows
+        }
 
     def ticket(self, ticket_id: int) -> Ticket:
         row = self.session.get(TicketRow, ticket_id)
