@@ -51,8 +51,8 @@ def seq(seeded: Seeded) -> int:
     return seeded.db.read(lambda repo: repo.current_seq("town"))
 
 
-def test_history_is_the_same_weekday_of_earlier_weeks(sqlite_url: str, seeder: Callable[..., Seeded]) -> None:
-    seeded = seeder(sqlite_url, PLANNED)
+def test_history_is_the_same_weekday_of_earlier_weeks(database_url: str, seeder: Callable[..., Seeded]) -> None:
+    seeded = seeder(database_url, PLANNED)
     busy_mondays(seeded, weeks=5)
     issue(seeded, "C", NOW - timedelta(days=1))  # Sunday: another weekday
     issue(seeded, "C", datetime(2026, 2, 23, 23, 30, tzinfo=UTC))  # Tuesday 00:30 in Brussels, Monday in UTC
@@ -69,8 +69,8 @@ def test_history_is_the_same_weekday_of_earlier_weeks(sqlite_url: str, seeder: C
     assert visits_on_same_weekday(seeded.db, "town", NOW + timedelta(days=2)) == ([], 0)
 
 
-def test_advice_is_stored_once_per_change(sqlite_url: str, seeder: Callable[..., Seeded]) -> None:
-    seeded = seeder(sqlite_url, PLANNED)
+def test_advice_is_stored_once_per_change(database_url: str, seeder: Callable[..., Seeded]) -> None:
+    seeded = seeder(database_url, PLANNED)
     busy_mondays(seeded)
     before = seq(seeded)
     sent = AdviceSent()
