@@ -9,7 +9,9 @@ open with that skill), used where the forecast stops.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scheduler.model import Counter, CounterState, Ticket
@@ -78,33 +80,68 @@ def forecast(
     policy: Policy,
     *,
     until: int | None = None,
-    max_calls: int = 150,
+    max_calls: int | None = None,
 ) -> dict[int, int]:
     """Seconds until each waiting ticket (by id) is called, by playing the queue forward.
 
-    The open counters call in the order they will be free, each choosing with the office's own
-    policy and serving for the planned duration; nobody new is assumed to arrive. Better than the
-    queue-length rule where counters have several skills, are busy for different times, or serve
-    services of very different lengths. Stops once `until` is called, or after `max_calls` calls
-    (the rest is left to the caller's rougher estimate).
+    The office's policy ranks everybody once, as a counter with every skill would see them now; then
+    the open counters call in the order they will be free, each taking the best-ranked citizen it may
+    serve, for the service's time; nobody new is assumed to arrive. Better than the queue-length rule
+    where counters have several skills, are busy for different times, or serve services of very
+    different lengths. One ranking, then a few steps per call: cheap enough for every kiosk ticket.
+    (Ranks that would change as time passes — an appointment's slot coming — are taken as they are now.)
+    Stops once `until` is called, or after `max_calls` calls.
     """
     free = {k.id: max(now, floor.free_at.get(k.id, now)) for k in floor.counters if k.state is CounterState.OPEN}
+    if not free or not waiting:
+        return {}
+    everything = frozenset(s for k in floor.counters for s in k.services) | {t.service for t in waiting}
+    universal = Counter(id=-1, office="", name="", services=everything, state=CounterState.OPEN)
+    # Rank as if nobody were sent to one counter (the universal counter may take anyone), then put the
+    # real tickets back: the play below still keeps each sent ticket for its counter.
+    original = {t.id: t for t in waiting}
+    ranked = [
+        original[t.id] for t in policy(universal, [replace(t, target_counter_id=None) for t in waiting], now, floor)
+    ]
+    # Per service, the citizens in ranked order; a counter takes the best head among its services.
+    queues: dict[str, deque[tuple[int, Queued]]] = {}
+    for rank, ticket in enumerate(ranked):
+        queues.setdefault(ticket.service, deque()).append((rank, ticket))
     by_id = {k.id: k for k in floor.counters}
     heap = [(when, counter_id) for counter_id, when in free.items()]
     heapq.heapify(heap)
-    remaining = list(waiting)
     result: dict[int, int] = {}
-    while remaining and heap and len(result) < max_calls:
+    limit = len(ranked) if max_calls is None else max_calls
+    while heap and len(result) < limit:
         when, counter_id = heapq.heappop(heap)
         counter = by_id[counter_id]
-        ranked = policy(counter, remaining, when, Floor(floor.counters, free, floor.durations))
-        if not ranked:
-            continue  # nothing this counter may take: it stays out of the forecast
-        chosen = ranked[0]
-        remaining.remove(chosen)
+        chosen = _best_head(queues, counter)
+        if chosen is None:
+            continue  # nothing left this counter may take: it stays out of the forecast
         result[chosen.id or 0] = round((when - now).total_seconds())
         if chosen.id == until:
             break
-        free[counter_id] = when + timedelta(seconds=floor.durations.get(chosen.service, 600))
-        heapq.heappush(heap, (free[counter_id], counter_id))
+        heapq.heappush(heap, (when + timedelta(seconds=floor.durations.get(chosen.service, 600)), counter_id))
     return result
+
+
+def _best_head(queues: dict[str, deque[tuple[int, Queued]]], counter: Counter) -> Queued | None:
+    best: tuple[int, str] | None = None
+    for service in counter.services:
+        line = queues.get(service)
+        if not line:
+            continue
+        # A ticket sent to another counter is not this counter's to take: look past it.
+        for rank, ticket in line:
+            if ticket.target_counter_id in (None, counter.id):
+                if best is None or rank < best[0]:
+                    best = (rank, service)
+                break
+    if best is None:
+        return None
+    line = queues[best[1]]
+    for index, (rank, ticket) in enumerate(line):
+        if rank == best[0]:
+            del line[index]
+            return ticket
+    return None  # pragma: no cover - the head found above is in its line

@@ -6,7 +6,7 @@ from its caller and raises a `DomainError` when a rule refuses; then nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,7 +96,7 @@ def _position(
     same = sorted((t for t in everyone if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
     office_floor = floor(repo, ticket.office, now)
-    played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id, max_calls=_budget(everyone))
+    played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
     if ticket.id in played:
         return ahead, played[ticket.id or 0]
     able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]
@@ -152,12 +152,6 @@ def issue_ticket(
     )
     repo.emit(ticket_event("issued", ticket))
     return Issued(ticket)
-
-
-def _budget(waiting: Sequence[object]) -> int:
-    """How many calls a forecast may play: each costs a ranking of everyone waiting, and kiosks wait
-    for the answer. Past it (only in crowds of hundreds) the queue-length rule takes over."""
-    return min(150, max(20, 20_000 // max(len(waiting), 1)))
 
 
 def position(
@@ -376,7 +370,7 @@ def queue_snapshot(
     office_floor = floor(repo, office_id, now)
     estimates = {
         **estimate.estimate_waits(waiting, counters, set(busy), office_floor.durations, now),
-        **estimate.forecast(waiting, office_floor, now, policy, max_calls=_budget(waiting)),
+        **estimate.forecast(waiting, office_floor, now, policy),
     }
     by_id = {c.id: c for c in counters}
     ordered = sorted(waiting, key=lambda t: routing.priority_key(t, now))
@@ -413,7 +407,7 @@ def _newcomer_wait(
     entries = [
         QueueEntry(t.id or 0, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id) for t in waiting
     ]
-    played = estimate.forecast([*entries, newcomer], office_floor, now, policy, until=-1, max_calls=_budget(entries))
+    played = estimate.forecast([*entries, newcomer], office_floor, now, policy, until=-1)
     if -1 in played:
         return played[-1]
     able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(service.code)]

@@ -91,3 +91,21 @@ def test_the_announced_range_widens_with_the_people_ahead_and_narrows_with_count
     wait: int, ahead: int, duration: int, counters: int, expected: tuple[int, int]
 ) -> None:
     assert wait_range(wait, ahead, duration, counters) == expected
+
+
+def test_the_forecast_keeps_a_ticket_sent_to_one_counter_for_that_counter() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from scheduler.estimate import forecast
+    from scheduler.model import Counter, CounterState, QueueEntry, TicketKind
+    from scheduler.routing import Floor, appointments_first
+
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    one = Counter(1, "o", "1", frozenset({"A"}), CounterState.OPEN)
+    two = Counter(2, "o", "2", frozenset({"A"}), CounterState.OPEN)
+    sent = QueueEntry(1, "A", TicketKind.WALKIN, now - timedelta(minutes=9), target_counter_id=2)
+    other = QueueEntry(2, "A", TicketKind.WALKIN, now - timedelta(minutes=1))
+    floor = Floor((one, two), {1: now, 2: now + timedelta(minutes=4)}, {"A": 600})
+    # Counter 1 is free first but may not take the sent ticket: it takes the other; counter 2 takes
+    # its own when it is free, four minutes from now.
+    assert forecast([sent, other], floor, now, appointments_first) == {2: 0, 1: 240}
