@@ -101,7 +101,13 @@ def forecast(
     # real tickets back: the play below still keeps each sent ticket for its counter.
     original = {t.id: t for t in waiting}
     ranked = [
-        original[t.id] for t in policy(universal, [replace(t, target_counter_id=None) for t in waiting], now, floor)
+        original[t.id]
+        for t in policy(
+            universal,
+            [replace(t, target_counter_id=None) if t.target_counter_id is not None else t for t in waiting],
+            now,
+            floor,
+        )
     ]
     # Per service, the citizens in ranked order; a counter takes the best head among its services.
     queues: dict[str, deque[tuple[int, Queued]]] = {}
