@@ -89,13 +89,17 @@ def _queue_today(
 
 
 def _position(
-    repo: Repository, ticket: Ticket, now: datetime, policy: routing.Policy = routing.appointments_first
+    repo: Repository,
+    ticket: Ticket,
+    now: datetime,
+    policy: routing.Policy = routing.appointments_first,
+    office_floor: routing.Floor | None = None,
 ) -> tuple[int, int]:
     """People ahead of a waiting ticket in its service, and its estimated wait."""
     everyone = _queue_today(repo, ticket.office, now)
     same = sorted((t for t in everyone if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
-    office_floor = floor(repo, ticket.office, now)
+    office_floor = office_floor or floor(repo, ticket.office, now)
     played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
     if ticket.id in played:
         return ahead, played[ticket.id or 0]
@@ -162,8 +166,8 @@ def position(
     live = repo.ticket_by_token(ticket.token) or ticket
     if live.state is not TicketState.WAITING:
         return Position(0, 0)
-    ahead, wait = _position(repo, live, now, policy)
     office_floor = floor(repo, live.office, now)
+    ahead, wait = _position(repo, live, now, policy, office_floor)
     able = sum(1 for c in office_floor.counters if c.state is CounterState.OPEN and c.serves(live.service))
     low, high = estimate.wait_range(wait, ahead, office_floor.durations.get(live.service, 600), able)
     return Position(ahead, wait, low, high)
