@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler import staffing
@@ -54,19 +53,6 @@ def office_scenario(repo: Repository, office_id: str) -> Scenario:
     )
 
 
-def _hour_view(interval: staffing.IntervalAdvice) -> dict[str, Any]:
-    return {
-        "start": staffing.clock(interval.start_s),
-        "end": staffing.clock(interval.end_s),
-        "arrivals": {k: round(v, 2) for k, v in interval.arrivals.items()},
-        "planned": {k: round(v, 2) for k, v in interval.planned.items()},
-        "needed": dict(interval.needed),
-        "planned_total": round(interval.planned_total, 2),
-        "needed_total": interval.needed_total,
-        "extra": [{"skills": list(e.skills), "counters": e.counters} for e in interval.extra],
-    }
-
-
 def staffing_advice(
     repo: Repository, office_id: str, now: datetime, history: Sequence[staffing.Visit], *, days: int = 1
 ) -> Event | None:
@@ -97,7 +83,7 @@ def staffing_advice(
         EVENT_TYPE,
         {
             "lines": staffing.advice_lines(rest, names),
-            "hours": [_hour_view(iv) for iv in rest.intervals],
+            "hours": [staffing.interval_json(iv) for iv in rest.intervals],
             "computed_at": now.isoformat(),
         },
     )

@@ -590,6 +590,20 @@ def format_table(advice: StaffingAdvice, names: Mapping[str, str] | None = None)
     return "\n".join(lines)
 
 
+def interval_json(iv: IntervalAdvice, digits: int = 3) -> dict[str, object]:
+    """One interval of advice as plain JSON."""
+    return {
+        "start": clock(iv.start_s),
+        "end": clock(iv.end_s),
+        "arrivals": {k: round(v, digits) for k, v in iv.arrivals.items()},
+        "planned": {k: round(v, digits) for k, v in iv.planned.items()},
+        "needed": dict(iv.needed),
+        "planned_total": round(iv.planned_total, digits),
+        "needed_total": iv.needed_total,
+        "extra": [{"skills": list(e.skills), "counters": e.counters} for e in iv.extra],
+    }
+
+
 def advice_json(advice: StaffingAdvice, names: Mapping[str, str] | None = None) -> dict[str, object]:
     """The advice as plain JSON-able data."""
     return {
@@ -605,18 +619,6 @@ def advice_json(advice: StaffingAdvice, names: Mapping[str, str] | None = None) 
             }
             for s in advice.forecast.services
         },
-        "intervals": [
-            {
-                "start": clock(iv.start_s),
-                "end": clock(iv.end_s),
-                "arrivals": {k: round(v, 3) for k, v in iv.arrivals.items()},
-                "planned": {k: round(v, 3) for k, v in iv.planned.items()},
-                "needed": dict(iv.needed),
-                "planned_total": round(iv.planned_total, 3),
-                "needed_total": iv.needed_total,
-                "extra": [{"skills": list(e.skills), "counters": e.counters} for e in iv.extra],
-            }
-            for iv in advice.intervals
-        ],
+        "intervals": [interval_json(iv) for iv in advice.intervals],
         "advice": advice_lines(advice, names),
     }
