@@ -30,6 +30,8 @@ from scheduler.numbering import day_start, format_number, office_day
 from scheduler.repository import Repository
 
 RECENT_CALLS = 8
+#: Above this many people waiting, a new ticket's estimate uses the queue-length rule, not the forecast.
+FORECAST_LIMIT = 150
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,12 @@ def _position(
     same = sorted((t for t in everyone if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
     office_floor = office_floor or floor(repo, ticket.office, now)
-    played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
+    # A kiosk waits for this answer: past a crowd no office really has, the cheap rule is enough.
+    played = (
+        estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
+        if len(everyone) <= FORECAST_LIMIT
+        else {}
+    )
     if ticket.id in played:
         return ahead, played[ticket.id or 0]
     able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]

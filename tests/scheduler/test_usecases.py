@@ -888,3 +888,17 @@ def test_closing_a_counter_sends_citizens_transferred_to_it_back_to_the_pool(
     assert repo.ticket(moved.id or 0).target_counter_id is None
     assert called(repo, 1, at(5)).id == moved.id
     assert [e.type for _, e in repo.events[OFFICE]][-3:] == ["counter.closed", "ticket.released", "ticket.called"]
+
+
+def test_in_a_crowd_beyond_the_forecast_limit_the_estimate_is_the_queue_length_rule(
+    desk: Desk, repo: MemoryRepository
+) -> None:
+    from scheduler.estimate import estimate_for_position
+    from scheduler.usecases import FORECAST_LIMIT
+
+    desk.open(1, 2, now=T0)  # both serve A (600 s), both idle
+    for i in range(FORECAST_LIMIT):
+        desk.issue("A", at(i / 100))
+    last = desk.issue_result("A", at(2))
+    assert last.people_ahead == FORECAST_LIMIT
+    assert last.estimated_wait_s == estimate_for_position(FORECAST_LIMIT, 2, 2, 600)
