@@ -98,16 +98,15 @@ def _position(
     office_floor: routing.Floor | None = None,
 ) -> tuple[int, int]:
     """People ahead of a waiting ticket in its service, and its estimated wait."""
-    everyone = _queue_today(repo, ticket.office, now)
-    same = sorted((t for t in everyone if t.service == ticket.service), key=lambda t: routing.priority_key(t, now))
+    same = sorted(_queue_today(repo, ticket.office, now, {ticket.service}), key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
     office_floor = office_floor or floor(repo, ticket.office, now)
     # A kiosk waits for this answer: past a crowd no office really has, the cheap rule is enough.
-    played = (
-        estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
-        if len(everyone) <= FORECAST_LIMIT
-        else {}
-    )
+    played: dict[int, int] = {}
+    if len(same) <= FORECAST_LIMIT:
+        everyone = _queue_today(repo, ticket.office, now)
+        if len(everyone) <= FORECAST_LIMIT:
+            played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
     if ticket.id in played:
         return ahead, played[ticket.id or 0]
     able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]
