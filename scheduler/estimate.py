@@ -25,6 +25,13 @@ def estimate_for_position(ahead: int, able: int, idle: int, duration_s: int) -> 
     return round((ahead - idle + 1) * duration_s / max(able, 1))
 
 
+def queue_length_wait(floor: Floor, service: str, ahead: int, now: datetime, duration_s: int) -> int:
+    """The rough rule where no forecast is played: counters open or paused with the skill, those idle now."""
+    able = [c for c in floor.counters if c.state is not CounterState.CLOSED and c.serves(service)]
+    idle = sum(1 for c in able if c.state is CounterState.OPEN and floor.free_at.get(c.id) == now)
+    return estimate_for_position(ahead, len(able), idle, duration_s)
+
+
 def estimate_waits(
     waiting: Iterable[Ticket],
     counters: Iterable[Counter],

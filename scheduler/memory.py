@@ -92,11 +92,7 @@ class MemoryRepository:
         return tickets if services is None else [t for t in tickets if t.service in services]
 
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
-        return [
-            QueueEntry(t.id or 0, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id)
-            for t in self.tickets_in(office_id, {TicketState.WAITING}, services)
-            if t.day == day
-        ]
+        return [QueueEntry.of(t) for t in self.tickets_in(office_id, {TicketState.WAITING}, services) if t.day == day]
 
     def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
         return {

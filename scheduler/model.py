@@ -138,6 +138,12 @@ class QueueEntry:
     target_counter_id: int | None = None
     state: TicketState = TicketState.WAITING
 
+    @classmethod
+    def of(cls, ticket: Ticket) -> QueueEntry:
+        return cls(
+            ticket.id or 0, ticket.service, ticket.kind, ticket.checked_in_at, ticket.slot_at, ticket.target_counter_id
+        )
+
     @property
     def in_room_since(self) -> datetime:
         return wait_start(self.checked_in_at, self.slot_at)

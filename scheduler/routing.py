@@ -48,11 +48,6 @@ def rank(counter: Counter, waiting: Iterable[Queued], now: datetime) -> list[Que
     return sorted((t for t in waiting if eligible(counter, t)), key=lambda t: priority_key(t, now))
 
 
-def choose_next(counter: Counter, waiting: Iterable[Queued], now: datetime) -> Queued | None:
-    ranked = rank(counter, waiting, now)
-    return ranked[0] if ranked else None
-
-
 @dataclass(frozen=True)
 class Floor:
     """What a policy may know about the office when a counter calls, besides the waiting tickets."""

@@ -109,10 +109,8 @@ def _position(
             played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
     if ticket.id in played:
         return ahead, played[ticket.id or 0]
-    able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(ticket.service)]
-    idle = sum(1 for c in able if c.state is CounterState.OPEN and office_floor.free_at.get(c.id) == now)
     duration = office_floor.durations.get(ticket.service, 600)
-    return ahead, estimate.estimate_for_position(ahead, len(able), idle, duration)
+    return ahead, estimate.queue_length_wait(office_floor, ticket.service, ahead, now, duration)
 
 
 def issue_ticket(
@@ -414,16 +412,11 @@ def _newcomer_wait(
 ) -> int:
     """The wait a walk-in taking a ticket for `service` right now would be told."""
     newcomer = QueueEntry(-1, service.code, TicketKind.WALKIN, now)
-    entries = [
-        QueueEntry(t.id or 0, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id) for t in waiting
-    ]
-    played = estimate.forecast([*entries, newcomer], office_floor, now, policy, until=-1)
+    played = estimate.forecast([*map(QueueEntry.of, waiting), newcomer], office_floor, now, policy, until=-1)
     if -1 in played:
         return played[-1]
-    able = [c for c in office_floor.counters if c.state is not CounterState.CLOSED and c.serves(service.code)]
-    idle = sum(1 for c in able if c.state is CounterState.OPEN and office_floor.free_at.get(c.id) == now)
     ahead = sum(1 for t in waiting if t.service == service.code)
-    return estimate.estimate_for_position(ahead, len(able), idle, service.duration_s)
+    return estimate.queue_length_wait(office_floor, service.code, ahead, now, service.duration_s)
 
 
 def ticket_status(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from scheduler.model import Counter, CounterState, Ticket, TicketState
-from scheduler.routing import APPOINTMENT_DUE, choose_next, eligible, rank
+from scheduler.routing import APPOINTMENT_DUE, eligible, rank
 from tests.scheduler.conftest import OFFICE, at, make_ticket
 
 LOKET_1 = Counter(1, OFFICE, "Loket 1", frozenset({"A", "B"}), state=CounterState.OPEN)
@@ -37,7 +37,7 @@ def numbers(tickets: list[Ticket]) -> list[str]:
 def test_counter_only_gets_services_it_serves(counter: Counter, service: str, may_call: bool) -> None:
     ticket = make_ticket(service)
     assert eligible(counter, ticket) is may_call
-    assert choose_next(counter, [ticket], at(1)) == (ticket if may_call else None)
+    assert rank(counter, [ticket], at(1)) == ([ticket] if may_call else [])
 
 
 def test_counter_passes_over_other_services_to_reach_its_own() -> None:
@@ -50,7 +50,7 @@ def test_counter_passes_over_other_services_to_reach_its_own() -> None:
 @pytest.mark.parametrize("state", [s for s in TicketState if s is not TicketState.WAITING], ids=str)
 def test_only_waiting_tickets_can_be_called_next(state: TicketState) -> None:
     assert not eligible(LOKET_1, make_ticket(state=state))
-    assert choose_next(LOKET_1, [make_ticket(state=state)], at(1)) is None
+    assert rank(LOKET_1, [make_ticket(state=state)], at(1)) == []
 
 
 def test_walk_ins_are_called_in_order_of_arrival() -> None:
@@ -138,12 +138,3 @@ def test_ticket_sent_to_a_counter_is_only_for_that_counter() -> None:
     assert eligible(LOKET_2, reserved)
     assert numbers(rank(LOKET_1, [reserved, later], at(10))) == ["A002"]
     assert numbers(rank(LOKET_2, [reserved, later], at(10))) == ["A001", "A002"]
-
-
-def test_choose_next_takes_the_best_ranked_ticket_or_none() -> None:
-    waiting = [make_ticket(checked_in=at(2), id=1), make_ticket(checked_in=at(1), id=2)]
-    chosen = choose_next(LOKET_2, waiting, at(3))
-    assert chosen is not None
-    assert chosen.number == "A002"
-    assert choose_next(LOKET_2, [], at(3)) is None
-    assert choose_next(LOKET_3, waiting, at(3)) is None
