@@ -275,6 +275,12 @@ def simulate_day(
         str, typer.Option(help=f"Who a free counter calls: {', '.join(routing.POLICIES)}")
     ] = routing.DEFAULT_POLICY,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with the metrics")] = False,
+    return_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of walk-ins offered 'come back at HH:MM' (wait over 5 min) who accept"
+        ),
+    ] = 0.0,
 ) -> None:
     """Replay one office day through the scheduler's own code and print its metrics."""
     import json
@@ -288,7 +294,7 @@ def simulate_day(
     scenario = _load_office_file(scenario_file)
     arrivals = _read_arrivals(arrivals_file)
     try:
-        metrics = replay.simulate(scenario, arrivals, policy).metrics()
+        metrics = replay.simulate(scenario, arrivals, policy, return_share=return_share).metrics()
     except DomainError as exc:
         _fail(f"{arrivals_file}: {exc.detail}")
     if as_json:
@@ -334,6 +340,13 @@ def _metrics_table(name: str, m: dict[str, float | int | str | None]) -> str:
         ("estimate_mae_ql_s", seconds("estimate_mae_ql_s"), "the same for the queue-length baseline"),
         ("estimate_in_range", share("estimate_in_range"), "real waits inside the announced 80% range"),
     ]
+    if m["timed_returns"]:
+        rows += [
+            ("timed_returns", str(m["timed_returns"]), "walk-ins who came back at the time offered"),
+            ("in_room_walkin_sl5", share("in_room_walkin_sl5"), "walk-ins called within 5 min in the room"),
+            ("in_room_mean_wait_s", seconds("in_room_mean_wait_s"), "waits counted from their return"),
+            ("in_room_max_wait_s", seconds("in_room_max_wait_s"), ""),
+        ]
     lines = [f"{name}, policy {m['policy']}"]
     lines += [f"  {key:<24} {value:>8}  {note}".rstrip() for key, value, note in rows]
     return "\n".join(lines)

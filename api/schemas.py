@@ -52,6 +52,11 @@ class IssuedTicket(BaseModel):
     estimated_wait_s: int
     estimated_wait_range_s: list[int] = Field(description="80% range of the wait: [low, high] seconds")
     status_url: str
+    timed_return_offer: str | None = Field(
+        default=None,
+        description="When the wait passes 5 minutes and the office allows it: the time (ISO 8601) the citizen may "
+        "come back instead of waiting; accept with POST /api/status/{token}/timed-return",
+    )
 
 
 class Token(BaseModel):

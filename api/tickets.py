@@ -10,7 +10,7 @@ from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
 from api.errors import ApiError
 from api.schemas import IssuedTicket, IssueTicket, PathId, TicketAction
-from scheduler import usecases
+from scheduler import returning, usecases
 from scheduler.access import Permission
 from scheduler.events import ticket_view
 from scheduler.lifecycle import Action
@@ -51,12 +51,14 @@ async def issue_ticket(
         response.status_code = 200
     ticket = issued.ticket
     where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
+    offer = await read(parts, lambda repo: usecases.offer_for(repo, ticket, where.estimated_wait_s, now))
     return {
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
         "estimated_wait_range_s": [where.low_s, where.high_s],
         "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
+        "timed_return_offer": offer,
     }
 
 
@@ -94,4 +96,20 @@ async def act_on_ticket(
 async def ticket_status(token: str, parts: PartsDep) -> dict[str, Any]:
     """What the holder of a ticket sees (public: the token in the QR code is the key)."""
     now = parts.clock()
+    return await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))
+
+
+@router.post("/api/status/{token}/timed-return")
+async def accept_timed_return(token: str, parts: PartsDep) -> dict[str, Any]:
+    """The holder of a ticket accepts the offer to come back later (see `timed_return_offer`): the
+    ticket is not called before that time and keeps its place relative to it. 409 when there is no
+    offer (the office does not offer it, the wait is short, it was accepted already)."""
+    now = parts.clock()
+    status = await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))
+    await change(
+        parts,
+        status["office"]["id"],
+        now,
+        lambda repo: returning.accept(repo, token, status["estimated_wait_s"], now),
+    )
     return await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))

@@ -128,8 +128,10 @@ def forecast(
     while heap and len(result) < limit:
         when, counter_id = heapq.heappop(heap)
         counter = by_id[counter_id]
-        chosen = _best_head(queues, counter)
+        chosen, back = _best_head(queues, counter, when)
         if chosen is None:
+            if back is not None:  # only citizens who are away: the counter takes the first one back
+                heapq.heappush(heap, (back, counter_id))
             continue  # nothing left this counter may take: it stays out of the forecast
         result[chosen.id or 0] = round((when - now).total_seconds())
         if chosen.id == until:
@@ -138,23 +140,33 @@ def forecast(
     return result
 
 
-def _best_head(queues: dict[str, deque[tuple[int, Queued]]], counter: Counter) -> Queued | None:
+def _best_head(
+    queues: dict[str, deque[tuple[int, Queued]]], counter: Counter, when: datetime
+) -> tuple[Queued | None, datetime | None]:
+    """The best-ranked citizen this counter may take at `when`; else when the first citizen it may
+    take comes back from a timed return (None: nobody left for it)."""
     best: tuple[int, str] | None = None
+    back: datetime | None = None
     for service in counter.services:
         line = queues.get(service)
         if not line:
             continue
-        # A ticket sent to another counter is not this counter's to take: look past it.
+        # A ticket sent to another counter is not this counter's to take, nor one whose holder is
+        # still away: look past them.
         for rank, ticket in line:
-            if ticket.target_counter_id in (None, counter.id):
-                if best is None or rank < best[0]:
-                    best = (rank, service)
-                break
+            if ticket.target_counter_id not in (None, counter.id):
+                continue
+            if ticket.return_at is not None and ticket.return_at > when:
+                back = ticket.return_at if back is None else min(back, ticket.return_at)
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, service)
+            break
     if best is None:
-        return None
+        return None, back
     line = queues[best[1]]
     for index, (rank, ticket) in enumerate(line):
         if rank == best[0]:
             del line[index]
-            return ticket
-    return None  # pragma: no cover - the head found above is in its line
+            return ticket, None
+    return None, back  # pragma: no cover - the head found above is in its line

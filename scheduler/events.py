@@ -30,6 +30,7 @@ def ticket_view(ticket: Ticket, counter: Counter | None = None) -> dict[str, Any
         "checked_in_at": ticket.checked_in_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "recalls": ticket.recalls,
+        "return_at": ticket.return_at.isoformat() if ticket.return_at else None,
         "counter": None,
     }
     if counter is not None:

@@ -56,6 +56,8 @@ class Office:
     id: str
     name: str
     timezone: str = "Europe/Brussels"
+    #: Whether a walk-in facing a long wait may be offered to come back later (`scheduler.returning`).
+    timed_return: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,12 @@ class Ticket:
     recalls: int = 0
     transferred_from: int | None = None
     idempotency_key: str | None = None
+    #: Accepted "come back at HH:MM": away until then, not called before.
+    return_at: datetime | None = None
 
     @property
     def in_room_since(self) -> datetime:
-        return wait_start(self.checked_in_at, self.slot_at)
+        return wait_start(self.checked_in_at, self.slot_at, self.return_at)
 
     @property
     def service_s(self) -> int | None:
@@ -119,11 +123,10 @@ class Ticket:
         return max(0, round((self.finished_at - began).total_seconds()))
 
 
-def wait_start(checked_in_at: datetime, slot_at: datetime | None) -> datetime:
-    """When the wait starts to count: check-in, or the booked slot if the citizen came early."""
-    if slot_at is not None and slot_at > checked_in_at:
-        return slot_at
-    return checked_in_at
+def wait_start(checked_in_at: datetime, slot_at: datetime | None, return_at: datetime | None = None) -> datetime:
+    """When the wait in the room starts to count: check-in, or the booked slot if the citizen came
+    early, or the time they were told to come back."""
+    return max(checked_in_at, slot_at or checked_in_at, return_at or checked_in_at)
 
 
 @dataclass(frozen=True)
@@ -137,16 +140,23 @@ class QueueEntry:
     slot_at: datetime | None = None
     target_counter_id: int | None = None
     state: TicketState = TicketState.WAITING
+    return_at: datetime | None = None
 
     @classmethod
     def of(cls, ticket: Ticket) -> QueueEntry:
         return cls(
-            ticket.id or 0, ticket.service, ticket.kind, ticket.checked_in_at, ticket.slot_at, ticket.target_counter_id
+            ticket.id or 0,
+            ticket.service,
+            ticket.kind,
+            ticket.checked_in_at,
+            ticket.slot_at,
+            ticket.target_counter_id,
+            return_at=ticket.return_at,
         )
 
     @property
     def in_room_since(self) -> datetime:
-        return wait_start(self.checked_in_at, self.slot_at)
+        return wait_start(self.checked_in_at, self.slot_at, self.return_at)
 
 
 @dataclass(frozen=True)

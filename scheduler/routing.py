@@ -29,6 +29,17 @@ def eligible(counter: Counter, ticket: Ticket | QueueEntry) -> bool:
     return ticket.target_counter_id is None or ticket.target_counter_id == counter.id
 
 
+def away(ticket: Ticket | QueueEntry, now: datetime) -> bool:
+    """Whether the citizen accepted to come back later and that time has not come yet: nobody calls
+    them before (they are not in the room)."""
+    return ticket.return_at is not None and ticket.return_at > now
+
+
+def present(waiting: Iterable[Queued], now: datetime) -> list[Queued]:
+    """The waiting tickets whose holders are in the room (or due back)."""
+    return [t for t in waiting if not away(t, now)]
+
+
 def _is_due(ticket: Ticket | QueueEntry, now: datetime) -> bool:
     return (
         ticket.kind is TicketKind.APPOINTMENT and ticket.slot_at is not None and ticket.slot_at <= now + APPOINTMENT_DUE

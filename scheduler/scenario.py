@@ -37,6 +37,8 @@ class Scenario:
     services: tuple[ServiceSpec, ...]
     counters: tuple[CounterSpec, ...]
     timezone: str = "Europe/Brussels"
+    #: Offer walk-ins facing a wait over five minutes to come back at a given time.
+    timed_return: bool = False
 
 
 def _time(value: Any, where: str) -> time:
@@ -91,4 +93,12 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         services=tuple(services),
         counters=tuple(counters),
         timezone=str(data.get("timezone", "Europe/Brussels")),
+        timed_return=_flag(data, "timed_return"),
     )
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise Invalid(f"office file: '{key}' must be true or false, not {value!r}", code="invalid_office_file")
+    return value

@@ -13,7 +13,12 @@ The office of a scenario is set up in a `MemoryRepository` and every move goes t
   `act_on_ticket(CANCEL)`;
 * an appointment with no arrival never comes (a no-show: not counted among those who came);
 * once no counter is open and no shift starts any more, whoever still waits is sent home (cancelled,
-  counted as abandoned), and so is anybody who checks in after that.
+  counted as abandoned), and so is anybody who checks in after that;
+* timed return (`return_share` > 0): a walk-in told more than five minutes at check-in is offered to
+  come back later (`returning.offer`); a fixed share accept, spread evenly over the day (with share
+  1/3, every third citizen offered accepts). They come back exactly at the time given; their
+  patience counts from then. Their wait in the metrics of FORMAT.md still counts from check-in; the
+  `in_room_*` metrics count it from their return.
 
 Shifts that overlap or touch are one open period; a counter without shifts is open from the
 scenario's `opens` to its `closes` (if both are given), otherwise never.
@@ -25,7 +30,7 @@ Order of events at the same instant (fixed, so that the same input always gives 
   1. services that end (counter order), and the closing of counters whose shift ended meanwhile;
   2. shift ends, then shift starts (counter order);
   3. walk-ins whose patience runs out (file order): gone before anybody is called at that instant;
-  4. arrivals (file order), each told its estimated wait as they check in;
+  4. arrivals (file order), each told its estimated wait as they check in, and citizens coming back;
   5. calls: every open, idle counter calls once, the one idle longest first (ties: scenario order).
 A counter whose policy leaves it idle while someone it may serve is waiting asks again `RETRY_S`
 later (and after any other event). No randomness anywhere; the same input gives the same output.
@@ -41,11 +46,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler import routing, usecases
+from scheduler import returning, routing, usecases
 from scheduler.errors import Invalid
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.memory import MemoryRepository
-from scheduler.model import Counter, Office, Service, TicketKind, TicketState
+from scheduler.model import Counter, Office, Service, Ticket, TicketKind, TicketState
 from scheduler.numbering import office_day
 from scheduler.scenario import Scenario
 from scheduler.workload import Arrival
@@ -90,6 +95,8 @@ class CitizenRecord:
     estimate_range_s: tuple[int, int] | None = None
     #: Their ticket number, e.g. A012.
     number: str | None = None
+    #: When they were told to come back (accepted a timed return); None: they waited in the room.
+    return_at: datetime | None = None
 
     @property
     def came(self) -> bool:
@@ -119,6 +126,14 @@ class CitizenRecord:
             return None
         return max(0.0, (end - start).total_seconds())
 
+    @property
+    def in_room_wait_s(self) -> float | None:
+        """Like `wait_s`, but counted from their return for those who accepted to come back later."""
+        start, end = self.wait_start, self.called_at or self.left_at
+        if start is None or end is None:
+            return None
+        return max(0.0, (end - max(start, self.return_at or start)).total_seconds())
+
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -140,16 +155,21 @@ def simulate(
     *,
     day: date = DEFAULT_DAY,
     estimates: bool = True,
+    return_share: float = 0.0,
 ) -> SimulationResult:
     """Replay the day of `scenario` with these citizens, counters calling by the policy named `policy`.
 
     `estimates=False` skips asking `position` at each check-in (a read, it changes nothing in the
     replay): faster for long validation runs; the estimate metrics are then None.
+    `return_share` (0 to 1): the share of walk-ins offered a timed return who accept it.
     Raises Invalid for an unknown policy, a citizen asking for a service that the scenario lacks or
     that no counter serves, or a shift that ends before it starts.
     """
     rule = routing.policy_named(policy)
-    return SimulationResult(scenario.name, policy, day, _Day(scenario, arrivals, rule, day, estimates).run())
+    if not 0.0 <= return_share <= 1.0:
+        raise Invalid(f"return share must be between 0 and 1, not {return_share}", code="invalid_return_share")
+    replay = _Day(scenario, arrivals, rule, day, estimates, return_share)
+    return SimulationResult(scenario.name, policy, day, replay.run())
 
 
 def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metric]:
@@ -166,6 +186,9 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
     - `estimate_mae_s`, `estimate_mae_ql_s`: mean absolute error against the real wait, over served
       citizens, of the wait announced at check-in and of the queue-length baseline.
     - `estimate_in_range`: share of served citizens whose wait fell inside the announced range.
+    - `timed_returns`: citizens who accepted to come back later; `in_room_walkin_sl5`,
+      `in_room_mean_wait_s`, `in_room_max_wait_s`: as above with waits counted from their return
+      (`CitizenRecord.in_room_wait_s`); equal to the others when nobody came back later.
     """
     everyone = list(citizens)
     came = [c for c in everyone if c.came]
@@ -190,6 +213,10 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
         "estimate_mae_s": _mae(served, lambda c: c.estimate_s),
         "estimate_mae_ql_s": _mae(served, lambda c: c.estimate_ql_s),
         "estimate_in_range": _in_range(served),
+        "timed_returns": sum(1 for c in came if c.return_at is not None),
+        "in_room_walkin_sl5": _share_in_time(walkins, _in_room),
+        "in_room_mean_wait_s": sum(in_room) / len(in_room) if (in_room := [_in_room(c) for c in came]) else None,
+        "in_room_max_wait_s": max(in_room) if in_room else None,
     }
 
 
@@ -220,10 +247,16 @@ def _wait(citizen: CitizenRecord) -> float:
     return wait
 
 
-def _share_in_time(citizens: Sequence[CitizenRecord]) -> float | None:
+def _in_room(citizen: CitizenRecord) -> float:
+    wait = citizen.in_room_wait_s
+    assert wait is not None, f"citizen {citizen.id} came but has no wait"
+    return wait
+
+
+def _share_in_time(citizens: Sequence[CitizenRecord], wait: Callable[[CitizenRecord], float] = _wait) -> float | None:
     if not citizens:
         return None
-    return sum(1 for c in citizens if c.served and _wait(c) <= TARGET_S) / len(citizens)
+    return sum(1 for c in citizens if c.served and wait(c) <= TARGET_S) / len(citizens)
 
 
 def _mae(served: Sequence[CitizenRecord], estimate: Callable[[CitizenRecord], float | None]) -> float | None:
@@ -239,7 +272,8 @@ class _Phase(enum.IntEnum):
     SHIFT_START = 2
     PATIENCE = 3
     ARRIVAL = 4
-    RETRY = 5
+    RETURN = 5
+    RETRY = 6
 
 
 class _Visit:
@@ -253,6 +287,7 @@ class _Visit:
         "estimate_s",
         "left_at",
         "number",
+        "return_at",
         "sent_home",
         "ticket",
     )
@@ -267,13 +302,20 @@ class _Visit:
         self.estimate_s: int | None = None
         self.estimate_ql_s: float | None = None
         self.estimate_range_s: tuple[int, int] | None = None
+        self.return_at: datetime | None = None
 
 
 class _Day:
     """One replay: the office in a MemoryRepository, the clock, and the events still to come."""
 
     def __init__(
-        self, scenario: Scenario, arrivals: Sequence[Arrival], policy: routing.Policy, day: date, estimates: bool
+        self,
+        scenario: Scenario,
+        arrivals: Sequence[Arrival],
+        policy: routing.Policy,
+        day: date,
+        estimates: bool,
+        return_share: float = 0.0,
     ) -> None:
         try:
             self.zone = ZoneInfo(scenario.timezone)
@@ -285,6 +327,8 @@ class _Day:
         self._clock: dict[time, datetime] = {}
         self.policy = policy
         self.estimates = estimates
+        self.return_share = return_share
+        self.offers = 0
         self.office = scenario.name
         self.durations = {s.code: s.duration_s for s in scenario.services}
         self.counters = [
@@ -292,7 +336,9 @@ class _Day:
         ]
         self.repo = MemoryRepository()
         self.repo.add_office(
-            Office(self.office, scenario.title, scenario.timezone),
+            Office(
+                self.office, scenario.title, scenario.timezone, timed_return=scenario.timed_return or return_share > 0
+            ),
             [Service(self.office, s.code, dict(s.names), s.duration_s, s.bookable) for s in scenario.services],
             self.counters,
         )
@@ -392,6 +438,7 @@ class _Day:
             estimate_ql_s=visit.estimate_ql_s,
             estimate_range_s=visit.estimate_range_s,
             number=visit.number,
+            return_at=visit.return_at,
         )
 
     def _handle(self, phase: int, who: int, now: datetime) -> None:
@@ -416,8 +463,9 @@ class _Day:
                 visit.left_at = now
         elif phase == _Phase.ARRIVAL:
             self._arrive(who, now)
-        else:  # RETRY: nothing but the calls that follow every instant
+        elif phase == _Phase.RETRY:  # nothing but the calls that follow every instant
             self.retry_at[who] = None
+        # RETURN: a citizen is back in the room; the calls that follow every instant do the rest.
 
     def _counter(self, k: int, action: CounterAction, now: datetime) -> None:
         usecases.act_on_counter(self.repo, self.counters[k].id, action, now)
@@ -435,15 +483,29 @@ class _Day:
         visit.ticket, visit.number = ticket.id, ticket.number
         self.citizen_of[ticket.id] = i
         self.waiting += 1
-        if self.estimates:
+        in_room_from = now
+        if self.estimates or self.return_share:
             told = usecases.position(self.repo, ticket, now, self.policy)
             visit.estimate_s = told.estimated_wait_s
             visit.estimate_range_s = (told.low_s, told.high_s)
             visit.estimate_ql_s = self._ql(arrival.service, told.people_ahead, now)
+            if not self.closed_for_good and self._accepts(ticket, told.estimated_wait_s, now):
+                away = returning.accept(self.repo, ticket.token, told.estimated_wait_s, now)
+                assert away.return_at is not None
+                visit.return_at = in_room_from = away.return_at
+                heapq.heappush(self.heap, (away.return_at, _Phase.RETURN, i))
         if self.closed_for_good:
             self._send_home(i, now)
         elif arrival.patience_s is not None:
-            heapq.heappush(self.heap, (now + timedelta(seconds=arrival.patience_s), _Phase.PATIENCE, i))
+            heapq.heappush(self.heap, (in_room_from + timedelta(seconds=arrival.patience_s), _Phase.PATIENCE, i))
+
+    def _accepts(self, ticket: Ticket, estimated_wait_s: int, now: datetime) -> bool:
+        """Whether this citizen is offered a timed return and takes it: of those offered, every
+        1/share-th accepts (no randomness: the same input gives the same output)."""
+        if returning.offer(self.repo.office(self.office), ticket, estimated_wait_s, now) is None:
+            return False
+        self.offers += 1
+        return math.floor(self.offers * self.return_share) > math.floor((self.offers - 1) * self.return_share)
 
     def _ql(self, service: str, ahead: int, now: datetime) -> float | None:
         """The queue-length baseline of FORMAT.md. Before any counter with the skill is open (a crowd at
@@ -487,7 +549,7 @@ class _Day:
             return
         counter = self.counters[k]
         waiting = self.repo.queue(self.office, office_day(now, self.zone.key), counter.services)
-        if any(routing.eligible(counter, entry) for entry in waiting):
+        if any(routing.eligible(counter, entry) for entry in routing.present(waiting, now)):
             when = now + timedelta(seconds=RETRY_S)
             self.retry_at[k] = when
             heapq.heappush(self.heap, (when, _Phase.RETRY, k))

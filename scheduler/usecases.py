@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduler import estimate, routing
+from scheduler import estimate, returning, routing
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.events import counter_event, counter_view, ticket_event, ticket_view
 from scheduler.lifecycle import Action, CounterAction, apply, apply_counter
@@ -20,6 +20,7 @@ from scheduler.model import (
     LANGUAGES,
     Counter,
     CounterState,
+    Office,
     QueueEntry,
     Service,
     Ticket,
@@ -100,6 +101,9 @@ def _position(
     """People ahead of a waiting ticket in its service, and its estimated wait."""
     same = sorted(_queue_today(repo, ticket.office, now, {ticket.service}), key=lambda t: routing.priority_key(t, now))
     ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
+    if ticket.return_at is not None and routing.away(ticket, now):
+        # Told to come back at a time: that is their estimate, and nobody is planned in their place.
+        return ahead, round((ticket.return_at - now).total_seconds())
     office_floor = office_floor or floor(repo, ticket.office, now)
     # A kiosk waits for this answer: past a crowd no office really has, the cheap rule is enough.
     played: dict[int, int] = {}
@@ -183,7 +187,7 @@ def call_next(
     """The counter calls the best waiting ticket it may serve (best by `policy`); None when nobody waits for it."""
     counter = repo.counter(counter_id)
     _require_free_open(repo, counter)
-    waiting = _queue_today(repo, counter.office, now, counter.services)
+    waiting = routing.present(_queue_today(repo, counter.office, now, counter.services), now)
     for entry in policy(counter, waiting, now, floor(repo, counter.office, now)):
         candidate = repo.ticket(entry.id)
         if candidate.state is not TicketState.WAITING:
@@ -376,10 +380,14 @@ def queue_snapshot(
     at_counter = repo.tickets_in(office_id, AT_COUNTER)
     busy = {t.counter_id: t for t in at_counter if t.counter_id is not None}
     office_floor = floor(repo, office_id, now)
+    here = routing.present(waiting, now)
     estimates = {
-        **estimate.estimate_waits(waiting, counters, set(busy), office_floor.durations, now),
+        **estimate.estimate_waits(here, counters, set(busy), office_floor.durations, now),
         **estimate.forecast(waiting, office_floor, now, policy),
     }
+    for t in waiting:  # told to come back at a time: not called before it, whatever the counters do
+        if t.return_at is not None and routing.away(t, now):
+            estimates[t.id or 0] = max(estimates.get(t.id or 0, 0), round((t.return_at - now).total_seconds()))
     by_id = {c.id: c for c in counters}
     ordered = sorted(waiting, key=lambda t: routing.priority_key(t, now))
     return {
@@ -436,4 +444,16 @@ def ticket_status(
         "service_names": service.names,
         "people_ahead": ahead,
         "estimated_wait_s": wait,
+        "timed_return_offer": _offer(office, ticket, wait, now),
     }
+
+
+def _offer(office: Office, ticket: Ticket, wait: int, now: datetime) -> str | None:
+    back = returning.offer(office, ticket, wait, now)
+    return back.isoformat() if back else None
+
+
+def offer_for(repo: Repository, ticket: Ticket, wait: int, now: datetime) -> str | None:
+    """The timed return this ticket's holder may be offered now (ISO time), if any."""
+    live = repo.ticket_by_token(ticket.token) or ticket
+    return _offer(repo.office(live.office), live, wait, now)

@@ -43,6 +43,7 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
         else:
             office.name = title or scenario.title
             office.timezone = scenario.timezone
+        office.timed_return = scenario.timed_return
         session.add(office)
         session.flush()
         for position, spec in enumerate(scenario.services):

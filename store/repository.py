@@ -24,7 +24,7 @@ from store.tables import CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
 
 
 def office_of(row: OfficeRow) -> Office:
-    return Office(id=row.id, name=row.name, timezone=row.timezone)
+    return Office(id=row.id, name=row.name, timezone=row.timezone, timed_return=row.timed_return)
 
 
 def service_of(row: ServiceRow) -> Service:
@@ -63,6 +63,7 @@ _TICKET_FIELDS = [
     "recalls",
     "transferred_from",
     "idempotency_key",
+    "return_at",
 ]
 
 
@@ -157,14 +158,14 @@ class SqlRepository:
 
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
         t = _TICKETS.c
-        query = select(t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id).where(
+        query = select(t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id, t.return_at).where(
             t.office == office_id, t.state == TicketState.WAITING.value, t.day == day
         )
         if services is not None:
             query = query.where(t.service.in_(list(services)))
         kinds = {k.value: k for k in TicketKind}
         return [
-            QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5])
+            QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5], return_at=row[6])
             for row in self.session.execute(query.order_by(t.id))
         ]
 

@@ -20,6 +20,8 @@ class OfficeRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
     timezone: str = Field(default="Europe/Brussels", max_length=64)
+    # Offer walk-ins facing a long wait to come back at a given time (scheduler.returning).
+    timed_return: bool = False
     # The last event sequence number handed out; bumped inside every change, so it stays
     # contiguous across workers and restarts.
     seq: int = Field(default=0)
@@ -78,6 +80,8 @@ class TicketRow(SQLModel, table=True):
     service_s: int | None = None
     transferred_from: int | None = Field(default=None, foreign_key="ticket.id")
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # Accepted "come back at HH:MM": not called before.
+    return_at: datetime | None = _utc(default=None)
 
 
 class NumberRow(SQLModel, table=True):

@@ -257,6 +257,10 @@ def test_metrics_over_a_small_day() -> None:
         "estimate_mae_s": metrics["estimate_mae_s"],
         "estimate_mae_ql_s": metrics["estimate_mae_ql_s"],
         "estimate_in_range": metrics["estimate_in_range"],
+        "timed_returns": 0,
+        "in_room_walkin_sl5": pytest.approx(1 / 3),
+        "in_room_mean_wait_s": pytest.approx((0 + 540 + 0 + 30) / 4),
+        "in_room_max_wait_s": 540.0,
     }
     assert 0 <= metrics["estimate_in_range"] <= 1
     assert metrics["estimate_mae_s"] is not None
@@ -388,3 +392,48 @@ def test_a_counter_its_policy_leaves_idle_asks_again_while_someone_it_may_serve_
     result = simulate(ONE_COUNTER, day("1,walkin,A,09:00:10,,60,"), "hold")
     # Nothing happens at 09:02 but the counter asking again, every RETRY_S (30 s) from 09:00:10.
     assert calls(result) == {"1": ("09:02:10", "1")}
+
+
+# --- timed return ------------------------------------------------------------------------------------
+
+
+def test_a_citizen_who_accepts_to_come_back_is_called_after_returning_and_waits_less_in_the_room() -> None:
+    # One counter, 10-minute services: the second and third walk-ins are offered to come back; with
+    # a share of 1/2 the second offered (the third walk-in, told ~20 min) accepts.
+    arrivals = day("1,walkin,A,09:00:00,,600,", "2,walkin,A,09:00:10,,600,", "3,walkin,A,09:00:20,,600,600")
+    stay = simulate(ONE_COUNTER, arrivals)
+    back = simulate(ONE_COUNTER, arrivals, return_share=0.5)
+    third = back.citizens[2]
+    assert third.return_at is not None
+    assert local(third.return_at) == "09:18:00"
+    assert third.called_at is not None
+    assert third.called_at >= third.return_at
+    # Patience counts from the return: the citizen who would have given up in the room is served.
+    assert stay.citizens[2].abandoned
+    assert not third.abandoned
+    metrics = back.metrics()
+    assert metrics["timed_returns"] == 1
+    assert third.in_room_wait_s == 120
+    assert third.wait_s == 1180
+    assert metrics["in_room_max_wait_s"] == 590  # the second walk-in, who stayed
+    assert metrics["max_wait_s"] == 1180
+
+
+@pytest.mark.parametrize(("share", "accepted"), [(0.0, 0), (1 / 3, 1), (0.5, 2), (1.0, 5)])
+def test_the_share_who_accept_is_spread_evenly_and_the_same_every_time(share: float, accepted: int) -> None:
+    arrivals = day(*(f"{i},walkin,A,09:00:{i:02d},,600," for i in range(6)))
+    first = simulate(ONE_COUNTER, arrivals, return_share=share)
+    assert first.metrics()["timed_returns"] == accepted
+    assert first == simulate(ONE_COUNTER, arrivals, return_share=share)
+
+
+def test_without_timed_returns_the_in_room_metrics_equal_the_others() -> None:
+    metrics = simulate(ONE_COUNTER, day("1,walkin,A,09:00:00,,600,", "2,walkin,A,09:01:00,,600,")).metrics()
+    assert metrics["timed_returns"] == 0
+    assert metrics["in_room_walkin_sl5"] == metrics["walkin_sl5"]
+    assert metrics["in_room_max_wait_s"] == metrics["max_wait_s"]
+
+
+def test_a_return_share_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(Invalid, match="between 0 and 1"):
+        simulate(ONE_COUNTER, day("1,walkin,A,09:00:00,,600,"), return_share=1.5)

@@ -768,6 +768,7 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
                 "checked_in_at": at(1).isoformat(),
                 "called_at": at(6).isoformat(),
                 "recalls": 0,
+                "return_at": None,
                 "counter": {"id": 1, "name": "Loket 1"},
             },
         },
