@@ -20,5 +20,5 @@ class Settings(BaseSettings):
         2.0, description="Safety net: how often live offices are checked for missed events"
     )
     token_cache_s: float = Field(5.0, description="Seconds a token lookup is remembered (a revocation takes this long)")
-    policy: str = Field("appointments-first", description="Who a counter calls next: fifo, appointments-first")
+    policy: str = Field("loket", description="Who a counter calls next: fifo, appointments-first, loket")
     db_pool_size: int = 10

@@ -26,12 +26,33 @@ def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
+#: Events for the office's staff only (clerks, managers, admins). Kiosks and displays receive them as
+#: `{"seq": N, "type": "staff.only"}`: nothing of their content, but the sequence stays contiguous, so
+#: a client never mistakes a hidden event for a missed one.
+STAFF_ONLY = frozenset({"staffing.advice"})
+
+
+def for_public(event: WireEvent) -> WireEvent:
+    """The event as a kiosk or display may see it."""
+    if event.get("type") in STAFF_ONLY:
+        return {"seq": event["seq"], "type": "staff.only"}
+    return event
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """An event ready to send: encoded once, whatever the number of clients."""
+    """An event ready to send: encoded once, whatever the number of clients (twice for staff-only ones)."""
 
     seq: int
     text: str
+    #: What kiosks and displays get instead (see `STAFF_ONLY`).
+    public_text: str
+
+    @classmethod
+    def of(cls, event: WireEvent) -> Delivery:
+        text = encode(event)
+        public = for_public(event)
+        return cls(event["seq"], text, text if public is event else encode(public))
 
 
 @dataclass(eq=False)
@@ -124,7 +145,7 @@ class Hub:
             if event["seq"] <= state.cursor:
                 continue
             state.cursor = event["seq"]
-            delivery = Delivery(event["seq"], encode(event))
+            delivery = Delivery.of(event)
             for sub in state.subscribers:
                 if sub.overflowed:
                     continue

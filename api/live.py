@@ -21,7 +21,7 @@ from starlette.websockets import WebSocketState
 
 from api.deps import Parts, resolve
 from api.errors import ApiError
-from api.hub import Subscription, encode
+from api.hub import Subscription, encode, for_public
 from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import DomainError
@@ -53,10 +53,11 @@ async def office_events(websocket: WebSocket, office: str, since: int | None = N
         await _refuse(websocket, 4400, "invalid_since", "since must be a sequence number, 0 or more")
         return
 
+    staff = principal.may(Permission.SERVE, office)
     sub = await parts.hub.subscribe(office)
     try:
-        last = await _start(websocket, parts, office, since)
-        await _serve(websocket, parts, sub, last)
+        last = await _start(websocket, parts, office, since, staff)
+        await _serve(websocket, parts, sub, last, staff)
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client left; nothing to tell it
     finally:
@@ -71,13 +72,13 @@ async def _refuse(websocket: WebSocket, code: int, error: str, detail: str) -> N
     await websocket.close(code=code, reason=error)
 
 
-async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | None) -> int:
+async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | None, staff: bool) -> int:
     """Bring the client up to date; returns the last sequence number it has."""
     if since is not None:
         events = await run_in_threadpool(parts.db.events_after, office, since)
         if events is not None:
             for event in events:
-                await websocket.send_text(encode(event))
+                await websocket.send_text(encode(event if staff else for_public(event)))
             return events[-1]["seq"] if events else since
     now = parts.clock()
     snapshot = await run_in_threadpool(
@@ -87,7 +88,7 @@ async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | N
     return int(snapshot["seq"])
 
 
-async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: int) -> None:
+async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: int, staff: bool) -> None:
     # Reading and sending run apart: a handler that only sends would never notice a vanished client.
     heard = time.monotonic()
 
@@ -123,8 +124,8 @@ async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: in
                     return
                 for missed in gap:
                     if missed["seq"] < event.seq:
-                        await websocket.send_text(encode(missed))
-            await websocket.send_text(event.text)
+                        await websocket.send_text(encode(missed if staff else for_public(missed)))
+            await websocket.send_text(event.text if staff else event.public_text)
             last = event.seq
 
     tasks = [asyncio.create_task(listen()), asyncio.create_task(send())]

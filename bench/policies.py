@@ -24,9 +24,9 @@ if str(ROOT) not in sys.path:
 
 from scheduler import routing  # noqa: E402
 from scheduler.errors import DomainError  # noqa: E402
-from scheduler.scenario import parse_scenario  # noqa: E402
+from scheduler.scenario import Scenario, parse_scenario  # noqa: E402
 from scheduler.simulate import Metric, simulate  # noqa: E402
-from scheduler.workload import parse_arrivals  # noqa: E402
+from scheduler.workload import Arrival, parse_arrivals  # noqa: E402
 
 START, END = "<!-- policies:start -->", "<!-- policies:end -->"
 COLUMNS = (
@@ -44,15 +44,64 @@ COLUMNS = (
 )
 
 
-def replay_all(workloads: Path) -> list[tuple[str, dict[str, Metric]]]:
-    rows = []
+#: Shares of walk-ins offered a timed return who accept it, in the timed-return table.
+RETURN_SHARES = (0.0, 0.25, 0.5, 1.0)
+#: The policy of the timed-return table.
+RETURN_POLICY = routing.DEFAULT_POLICY
+
+
+def _days(workloads: Path) -> list[tuple[str, Scenario, tuple[Arrival, ...]]]:
+    days = []
     for csv_path in sorted(workloads.glob("*/*.csv")):
         scenario = parse_scenario(tomllib.loads(csv_path.with_suffix(".toml").read_text(encoding="utf-8")))
         with csv_path.open(newline="", encoding="utf-8") as f:
-            arrivals = parse_arrivals(f)
-        for policy in routing.POLICIES:
-            rows.append((csv_path.stem, simulate(scenario, arrivals, policy).metrics()))
-    return rows
+            days.append((csv_path.stem, scenario, parse_arrivals(f)))
+    return days
+
+
+def replay_all(workloads: Path) -> list[tuple[str, dict[str, Metric]]]:
+    return [
+        (name, simulate(scenario, arrivals, policy).metrics())
+        for name, scenario, arrivals in _days(workloads)
+        for policy in routing.POLICIES
+    ]
+
+
+def replay_returns(workloads: Path) -> list[tuple[str, float, dict[str, Metric]]]:
+    """The days with appointments (an office's days, not a call centre's), with timed return offered."""
+    return [
+        (name, share, simulate(scenario, arrivals, RETURN_POLICY, return_share=share).metrics())
+        for name, scenario, arrivals in _days(workloads)
+        if any(a.slot is not None for a in arrivals)
+        for share in RETURN_SHARES
+    ]
+
+
+def returns_table(rows: list[tuple[str, float, dict[str, Metric]]]) -> str:
+    columns = (
+        "workload",
+        "share accepting",
+        "came back later",
+        "walk-ins ≤ 5 min (from check-in)",
+        "walk-ins ≤ 5 min in the room",
+        "mean wait in the room",
+        "max wait in the room",
+        "abandoned",
+    )
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for workload, share, m in rows:
+        cells = [
+            workload,
+            f"{100 * share:.0f}%",
+            str(m["timed_returns"]),
+            _share(m["walkin_sl5"]),
+            _share(m["in_room_walkin_sl5"]),
+            _seconds(m["in_room_mean_wait_s"]),
+            _seconds(m["in_room_max_wait_s"]),
+            f"{m['abandoned']} of {m['came']}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _share(value: Metric) -> str:
@@ -83,7 +132,9 @@ def table(rows: list[tuple[str, dict[str, Metric]]]) -> str:
     return "\n".join(lines)
 
 
-def section(rows: list[tuple[str, dict[str, Metric]]], seconds: float) -> str:
+def section(
+    rows: list[tuple[str, dict[str, Metric]]], returns: list[tuple[str, float, dict[str, Metric]]], seconds: float
+) -> str:
     return "\n".join(
         [
             START,
@@ -99,6 +150,15 @@ def section(rows: list[tuple[str, dict[str, Metric]]], seconds: float) -> str:
             "open counters with the skill (before any opens: counted from the opening), both over served citizens.",
             "",
             table(rows),
+            "",
+            f"### Timed return (policy `{RETURN_POLICY}`)",
+            "",
+            "Walk-ins told more than five minutes at check-in are offered to come back at the estimated call "
+            "time less two minutes; the given share accepts (every n-th offered, no randomness) and comes back "
+            "on time. Waits *in the room* count from their return; the FORMAT.md waits still count from "
+            "check-in. Patience counts from the return.",
+            "",
+            returns_table(returns),
             END,
         ]
     )
@@ -134,12 +194,15 @@ def main() -> int:
     began = time.monotonic()
     try:
         rows = replay_all(args.workloads)
+        returns = replay_returns(args.workloads)
     except (OSError, tomllib.TOMLDecodeError, DomainError) as exc:
         print(f"policies: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         return 2
     print(table(rows))
+    print()
+    print(returns_table(returns))
     if args.write:
-        write_section(args.write, section(rows, time.monotonic() - began))
+        write_section(args.write, section(rows, returns, time.monotonic() - began))
         print(f"\nwritten between {START} and {END} in {args.write}", file=sys.stderr)
     return 0
 

@@ -19,12 +19,11 @@ from zoneinfo import ZoneInfo
 
 from scheduler import staffing
 from scheduler.events import Event
+from scheduler.model import LANGUAGES
 from scheduler.repository import Repository
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec
 
 EVENT_TYPE = "staffing.advice"
-#: The services' names in the advice lines; clients that show another language build on `hours`.
-LINES_LANGUAGE = "en"
 
 
 def office_scenario(repo: Repository, office_id: str) -> Scenario:
@@ -77,12 +76,18 @@ def staffing_advice(
     rest = replace(advice, intervals=tuple(iv for iv in advice.intervals if iv.end_s > now_s))
     if not rest.intervals:
         return None
-    names = {s.code: s.name(LINES_LANGUAGE) for s in repo.services(office_id)}
+    services = repo.services(office_id)
+    by_language = {
+        language: staffing.advice_lines(rest, {s.code: s.name(language) for s in services}, language)
+        for language in LANGUAGES
+    }
     return Event(
         office_id,
         EVENT_TYPE,
         {
-            "lines": staffing.advice_lines(rest, names),
+            # `lines` (English) for clients that predate the languages.
+            "lines": by_language["en"],
+            "lines_by_language": by_language,
             "hours": [staffing.interval_json(iv) for iv in rest.intervals],
             "computed_at": now.isoformat(),
         },

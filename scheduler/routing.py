@@ -133,7 +133,7 @@ POLICIES: dict[str, Policy] = {
     "appointments-first": appointments_first,
     "loket": loket,
 }
-DEFAULT_POLICY = "appointments-first"
+DEFAULT_POLICY = "loket"
 
 
 def policy_named(name: str) -> Policy:

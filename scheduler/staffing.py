@@ -468,9 +468,24 @@ def advise(
     )
 
 
-def advice_lines(advice: StaffingAdvice, names: Mapping[str, str] | None = None) -> list[str]:
-    """The advice as sentences for a manager, consecutive intervals with the same advice merged."""
+#: The advice sentence in each language: (line, one more counter, n more counters, "or").
+_PHRASES = {
+    "en": ("{start}-{end}: open {what}", "1 more counter for {skills}", "{n} more counters for {skills}", " or "),
+    "nl": ("{start}-{end}: open nog {what}", "1 loket voor {skills}", "{n} loketten voor {skills}", " of "),
+    "fr": (
+        "{start}-{end} : ouvrir {what}",
+        "1 guichet de plus pour {skills}",
+        "{n} guichets de plus pour {skills}",
+        " ou ",
+    ),
+}
+
+
+def advice_lines(advice: StaffingAdvice, names: Mapping[str, str] | None = None, language: str = "en") -> list[str]:
+    """The advice as sentences for a manager or clerk in `language` (nl, fr or en; `names` are the
+    services' names in that language), consecutive intervals with the same advice merged."""
     names = names or {}
+    line, one, more, either = _PHRASES.get(language, _PHRASES["en"])
     lines: list[str] = []
     runs: list[tuple[int, int, tuple[ExtraCounters, ...]]] = []
     for iv in advice.intervals:
@@ -483,9 +498,9 @@ def advice_lines(advice: StaffingAdvice, names: Mapping[str, str] | None = None)
             continue
         parts = []
         for e in extra:
-            skills = " or ".join(names.get(s, s) for s in e.skills)
-            parts.append(f"{e.counters} more counter{'s' if e.counters > 1 else ''} for {skills}")
-        lines.append(f"{clock(start)}-{clock(end)}: open {'; '.join(parts)}")
+            skills = either.join(names.get(s, s) for s in e.skills)
+            parts.append((more if e.counters > 1 else one).format(n=e.counters, skills=skills))
+        lines.append(line.format(start=clock(start), end=clock(end), what="; ".join(parts)))
     return lines
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+from websockets.asyncio.client import connect
 
 from api.housekeeping import AdviceSent, advise_office, send_staffing_advice
 from scheduler import usecases
 from scheduler.lifecycle import Action, CounterAction
+from scheduler.model import Role
 from scheduler.staffing import Visit
 from store.database import WireEvent
 from store.history import visits_on_same_weekday
-from tests.support import OFFICE, Seeded
+from tests.support import OFFICE, Seeded, running_server
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # Monday 09:30 in Brussels
 MORNING = [["09:00:00", "12:00:00"]]
@@ -114,3 +119,28 @@ async def test_a_round_publishes_the_advice(sqlite_url: str, seeder: Callable[..
     assert [(office, [e["type"] for e in events]) for office, events in published] == [("town", ["staffing.advice"])]
     await send_staffing_advice(seeded.db, publish, lambda: NOW, sent)
     assert published[-1] == ("town", [])
+
+
+async def test_staffing_advice_reaches_clerks_and_managers_but_not_kiosks_or_displays(
+    sqlite_url: str, seeder: Callable[..., Seeded]
+) -> None:
+    seeded = seeder(sqlite_url, PLANNED)
+    busy_mondays(seeded)
+    before = seq(seeded)
+    advise_office(seeded.db, "town", NOW, AdviceSent())
+    seeded.db.engine.dispose()
+
+    async def replay(role: Role) -> dict[str, object]:
+        url = f"{server.ws}/ws/offices/town?since={before}&token={seeded.tokens[role]}"
+        async with connect(url, close_timeout=1) as ws:
+            return dict(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+
+    # The advice is of a past Monday: keep its event, or the server's housekeeping drops it at start.
+    with running_server(sqlite_url, env={"LOKET_EVENT_RETENTION_DAYS": "36500"}) as server:
+        for role in (Role.CLERK, Role.MANAGER):
+            seen = await replay(role)
+            assert seen["type"] == "staffing.advice"
+            assert seen["lines_by_language"]
+        for role in (Role.KIOSK, Role.DISPLAY):
+            # The sequence number stays, so the client knows it missed nothing; the content does not.
+            assert await replay(role) == {"seq": before + 1, "type": "staff.only"}

@@ -49,6 +49,12 @@ def test_more_demand_than_counters_asks_for_more_counters(repo: MemoryRepository
     assert len(lines) == 1
     assert lines[0].startswith("10:00-11:00: open ")
     assert "more counters for Identity card" in lines[0]
+    by_language = event.data["lines_by_language"]
+    assert by_language["en"] == lines
+    assert by_language["nl"][0].startswith("10:00-11:00: open nog ")
+    assert "loketten voor Identiteitskaart" in by_language["nl"][0]
+    assert by_language["fr"][0].startswith("10:00-11:00 : ouvrir ")
+    assert "guichets de plus pour Carte d'identité" in by_language["fr"][0]
     hours = event.data["hours"]
     assert [(h["start"], h["end"]) for h in hours] == [("09:00", "10:00"), ("10:00", "11:00"), ("11:00", "12:00")]
     busy = hours[1]

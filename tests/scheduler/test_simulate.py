@@ -172,7 +172,9 @@ def test_only_counters_with_the_skill_call_a_citizen() -> None:
 
 def test_a_counter_freed_at_the_instant_someone_checks_in_calls_the_one_who_waited_longest() -> None:
     result = simulate(
-        ONE_COUNTER, day("1,walkin,A,09:00:00,,600,", "2,walkin,A,09:05:00,,60,", "3,walkin,A,09:10:00,,60,")
+        ONE_COUNTER,
+        day("1,walkin,A,09:00:00,,600,", "2,walkin,A,09:05:00,,60,", "3,walkin,A,09:10:00,,60,"),
+        "fifo",
     )
     assert calls(result) == {"1": ("09:00:00", "1"), "2": ("09:10:00", "1"), "3": ("09:11:00", "1")}
 
@@ -238,6 +240,7 @@ def test_metrics_over_a_small_day() -> None:
             "4,walkin,A,09:02:00,,60,30",  # leaves at 09:02:30: 30
             "5,appointment,A,,09:30:00,60,",  # never came
         ),
+        "appointments-first",
     )
     metrics = result.metrics()
     assert metrics == {
