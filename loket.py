@@ -230,6 +230,45 @@ def user_add(
     typer.echo(f"user {name} ({role.value}{', office ' + office if office else ''}) saved", err=True)
 
 
+booking_app = typer.Typer(help="Appointments (until the booking pages exist).", no_args_is_help=True)
+app.add_typer(booking_app, name="booking")
+
+
+@booking_app.command("add")
+def booking_add(
+    office: Annotated[str, typer.Option(help="The office the appointment is at")],
+    service: Annotated[str, typer.Option(help="The service's code, e.g. A")],
+    at: Annotated[
+        str, typer.Option("--at", help="When it starts, e.g. 2026-12-01T10:30 (office-local time unless an offset)")
+    ],
+    language: Annotated[str, typer.Option(help="The citizen's language: nl, fr or en")] = "nl",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Book an appointment and print its code (what the citizen types at the kiosk to check in)."""
+    from zoneinfo import ZoneInfo
+
+    from scheduler import bookings
+
+    try:
+        slot = datetime.fromisoformat(at)
+    except ValueError:
+        _fail(f"--at {at!r} is not a date and time like 2026-12-01T10:30")
+    db = _database(_settings(database_url))
+    now = _now()
+    try:
+        if slot.tzinfo is None:
+            slot = slot.replace(tzinfo=ZoneInfo(db.read(lambda repo: repo.office(office)).timezone))
+        code = bookings.new_code()
+        booking, _events = db.write(
+            office, now, lambda repo: bookings.book(repo, office, service, slot, language, now, code=code)
+        )
+    except DomainError as exc:
+        _fail(exc.detail)
+    finally:
+        db.engine.dispose()
+    typer.echo(booking.code)
+
+
 @app.command()
 def staffing(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML: services, counters and their shifts")],

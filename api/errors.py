@@ -62,7 +62,7 @@ def _describe(errors: list[dict[str, object]]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.detail), status_code=status_of(exc))
+        return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=status_of(exc))
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 # Database ids are 64-bit signed; anything outside is a bad request, not a crash.
 MAX_ID = 2**63 - 1
@@ -20,9 +20,40 @@ class Body(BaseModel):
 
 
 class IssueTicket(Body):
-    service: str = Field(min_length=1, max_length=8, description="The service's code letter, e.g. A")
+    service: str | None = Field(
+        None,
+        min_length=1,
+        max_length=8,
+        description="The service's code letter, e.g. A (for a walk-in; with `appointment`, optional: the booked one)",
+    )
     language: Literal["nl", "fr", "en"] = Field(description="The citizen's language")
-    appointment: str | None = Field(None, min_length=1, max_length=64, description="Booking code, to check in")
+    appointment: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Booking code, to check in (e.g. K7QX-M4TP; any case, dash and spaces optional)",
+    )
+
+    @model_validator(mode="after")
+    def _service_or_appointment(self) -> Self:
+        if self.service is None and self.appointment is None:
+            raise ValueError("give a service (walk-in) or an appointment (booking code to check in)")
+        return self
+
+
+class BookAppointment(Body):
+    service: str = Field(min_length=1, max_length=8, description="The service's code letter, e.g. A")
+    slot_at: AwareDatetime = Field(description="When the appointment starts: ISO 8601 with a time zone")
+    language: Literal["nl", "fr", "en"] = Field(description="The citizen's language")
+
+
+class BookingOut(BaseModel):
+    id: int
+    code: str = Field(description="What the citizen types or scans at the kiosk, e.g. K7QX-M4TP")
+    service: str
+    slot_at: str = Field(description="ISO 8601, UTC")
+    state: Literal["booked", "checked_in", "cancelled", "no_show"]
+    language: str
 
 
 class TicketAction(Body):

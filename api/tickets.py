@@ -8,9 +8,8 @@ from fastapi import APIRouter, Header, Response
 
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
-from api.errors import ApiError
-from api.schemas import IssuedTicket, IssueTicket, PathId, TicketAction
-from scheduler import returning, usecases
+from api.schemas import BookAppointment, BookingOut, IssuedTicket, IssueTicket, PathId, TicketAction
+from scheduler import bookings, checkin, returning, usecases
 from scheduler.access import Permission
 from scheduler.events import ticket_view
 from scheduler.lifecycle import Action
@@ -23,7 +22,14 @@ router = APIRouter(tags=["tickets"])
     "/api/offices/{office}/tickets",
     status_code=201,
     response_model=IssuedTicket,
-    responses={200: {"description": "The same Idempotency-Key was seen before: the ticket issued then"}},
+    responses={
+        200: {"description": "The same Idempotency-Key was seen before: the ticket issued then"},
+        404: {"description": "`appointment_not_found`: no booking with this code in this office"},
+        409: {
+            "description": "`appointment_too_early` (with `check_in_from`), `appointment_too_late` (with `service`, "
+            "for a walk-in ticket instead), `appointment_already_checked_in`, `appointment_cancelled`"
+        },
+    },
 )
 async def issue_ticket(
     office: str,
@@ -33,20 +39,40 @@ async def issue_ticket(
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict[str, Any]:
-    """Issue a walk-in ticket (or check in an appointment). Retry with the same `Idempotency-Key`."""
+    """Issue a walk-in ticket for `service`, or check in the booking `appointment` (from 15 minutes before its
+    slot to 10 minutes after): an appointment ticket for the booked service. Retry with the same
+    `Idempotency-Key`."""
     require(principal, Permission.ISSUE, office)
-    if body.appointment is not None:
-        # Bookings arrive with the appointments issue; until then no code can be valid.
-        raise ApiError(404, "appointment_not_found", f"no booking has the code {body.appointment!r}")
     now = parts.clock()
-    issued = await change(
-        parts,
-        office,
-        now,
-        lambda repo: usecases.issue_ticket(
-            repo, office, body.service, body.language, now, token=new_secret(), idempotency_key=idempotency_key
-        ),
-    )
+    token = new_secret()
+    if body.appointment is not None:
+        code = body.appointment
+        issued = await change(
+            parts,
+            office,
+            now,
+            lambda repo: checkin.check_in(
+                repo,
+                office,
+                code,
+                body.language,
+                now,
+                token=token,
+                idempotency_key=idempotency_key,
+                service=body.service,
+            ),
+        )
+    else:
+        assert body.service is not None  # IssueTicket asks for one of the two
+        service = body.service
+        issued = await change(
+            parts,
+            office,
+            now,
+            lambda repo: usecases.issue_ticket(
+                repo, office, service, body.language, now, token=token, idempotency_key=idempotency_key
+            ),
+        )
     if issued.replayed:
         response.status_code = 200
     ticket = issued.ticket
@@ -59,6 +85,30 @@ async def issue_ticket(
         "estimated_wait_range_s": [where.low_s, where.high_s],
         "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
         "timed_return_offer": offer,
+    }
+
+
+@router.post("/api/offices/{office}/bookings", status_code=201, response_model=BookingOut, tags=["bookings"])
+async def book(office: str, body: BookAppointment, parts: PartsDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Book an appointment (managers and admins, until the booking pages exist): answers its `code`, which
+    the citizen types at the kiosk to check in. Any service of the office may be booked; the slot must
+    be in the future."""
+    require(principal, Permission.MANAGE, office)
+    now = parts.clock()
+    code = bookings.new_code()
+    booking = await change(
+        parts,
+        office,
+        now,
+        lambda repo: bookings.book(repo, office, body.service, body.slot_at, body.language, now, code=code),
+    )
+    return {
+        "id": booking.id,
+        "code": booking.code,
+        "service": booking.service,
+        "slot_at": booking.slot_at.isoformat(),
+        "state": booking.state.value,
+        "language": booking.language,
     }
 
 

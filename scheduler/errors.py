@@ -4,13 +4,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A rule of the office refused the request; nothing was changed."""
+    """A rule of the office refused the request; nothing was changed.
+
+    `extra` holds machine-readable facts a client may act on (e.g. when check-in opens); the API adds
+    them to the error body next to `error` and `detail`.
+    """
 
     code = "domain_error"
 
-    def __init__(self, detail: str, *, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, extra: dict[str, object] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra: dict[str, object] = dict(extra or {})
         if code is not None:
             self.code = code
 

@@ -9,7 +9,7 @@ from itertools import chain
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
-from scheduler.model import Counter, Office, QueueEntry, Service, Ticket, TicketState
+from scheduler.model import Booking, BookingState, Counter, Office, QueueEntry, Service, Ticket, TicketState
 
 
 class MemoryRepository:
@@ -26,6 +26,8 @@ class MemoryRepository:
         self._numbers: dict[tuple[str, str, date], int] = {}
         self._service_times: dict[tuple[str, date, str], tuple[int, float]] = {}
         self.events: dict[str, list[tuple[int, Event]]] = {}
+        self._bookings: dict[int, Booking] = {}
+        self._booking_codes: dict[tuple[str, str], int] = {}
 
     # set-up, used by tests and the simulator
     def add_office(
@@ -161,6 +163,27 @@ class MemoryRepository:
     def save_counter(self, counter: Counter) -> None:
         self._counters[counter.id] = counter
         self._counter_lists.clear()
+
+    def add_booking(self, booking: Booking) -> Booking:
+        key = (booking.office, booking.code)
+        if key in self._booking_codes:
+            raise ValueError(f"duplicate booking code {booking.code} in office {booking.office}")
+        stored = replace(booking, id=len(self._bookings) + 1)
+        self._bookings[stored.id or 0] = stored
+        self._booking_codes[key] = stored.id or 0
+        return stored
+
+    def booking_by_code(self, office_id: str, code: str) -> Booking | None:
+        found = self._booking_codes.get((office_id, code))
+        return self._bookings[found] if found is not None else None
+
+    def replace_booking(self, booking: Booking, expected: BookingState) -> bool:
+        assert booking.id is not None
+        before = self._bookings[booking.id]
+        if before.state is not expected:
+            return False
+        self._bookings[booking.id] = booking
+        return True
 
     def emit(self, event: Event) -> None:
         log = self.events.setdefault(event.office, [])

@@ -1,4 +1,4 @@
-"""Offices, services, counters, clerks and tickets as frozen values.
+"""Offices, services, counters, clerks, tickets and bookings as frozen values.
 
 Times are aware datetimes in UTC; the office's time zone only matters for people
 (numbering days, opening hours), never for storage.
@@ -157,6 +157,30 @@ class QueueEntry:
     @property
     def in_room_since(self) -> datetime:
         return wait_start(self.checked_in_at, self.slot_at, self.return_at)
+
+
+class BookingState(enum.StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+@dataclass(frozen=True)
+class Booking:
+    """An appointment booked for a slot. `code` is what the citizen types or scans at the kiosk, in its
+    canonical form ("K7QX-M4TP", see `scheduler.bookings`). No personal data (yet)."""
+
+    office: str
+    service: str
+    code: str
+    #: When the appointment starts (aware, UTC).
+    slot_at: datetime
+    language: str
+    state: BookingState = BookingState.BOOKED
+    id: int | None = None
+    #: The ticket issued at check-in.
+    ticket_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Protocol
 
 from scheduler.events import Event
-from scheduler.model import Counter, Office, QueueEntry, Service, Ticket, TicketState
+from scheduler.model import Booking, BookingState, Counter, Office, QueueEntry, Service, Ticket, TicketState
 
 
 class Repository(Protocol):
@@ -66,6 +66,18 @@ class Repository(Protocol):
         ...
 
     def save_counter(self, counter: Counter) -> None: ...
+
+    def add_booking(self, booking: Booking) -> Booking:
+        """Store a new booking and return it with its id. Codes are unique per office."""
+        ...
+
+    def booking_by_code(self, office_id: str, code: str) -> Booking | None:
+        """The office's booking with this code (in its canonical form, see `bookings.normalise_code`)."""
+        ...
+
+    def replace_booking(self, booking: Booking, expected: BookingState) -> bool:
+        """Compare-and-set: write `booking` only if its row is still in state `expected`."""
+        ...
 
     def emit(self, event: Event) -> None:
         """Queue an event; it is numbered and published when the transaction commits."""

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from scheduler.errors import NotFound
 from scheduler.events import Event
 from scheduler.model import (
+    Booking,
+    BookingState,
     Counter,
     CounterState,
     Office,
@@ -20,7 +22,7 @@ from scheduler.model import (
     TicketKind,
     TicketState,
 )
-from store.tables import CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
+from store.tables import BookingRow, CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
 
 
 def office_of(row: OfficeRow) -> Office:
@@ -83,6 +85,31 @@ def _ticket_of_mapping(row: RowMapping) -> Ticket:
         state=TicketState(row["state"]),
         **{name: row[name] for name in _TICKET_FIELDS},
     )
+
+
+def booking_of(row: BookingRow) -> Booking:
+    return Booking(
+        id=row.id,
+        office=row.office,
+        service=row.service,
+        code=row.code,
+        slot_at=row.slot_at,
+        state=BookingState(row.state),
+        language=row.language,
+        ticket_id=row.ticket_id,
+    )
+
+
+def _booking_values(booking: Booking) -> dict[str, object]:
+    return {
+        "office": booking.office,
+        "service": booking.service,
+        "code": booking.code,
+        "slot_at": booking.slot_at,
+        "state": booking.state.value,
+        "language": booking.language,
+        "ticket_id": booking.ticket_id,
+    }
 
 
 _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
@@ -241,6 +268,29 @@ class SqlRepository:
         row.pause_reason = counter.pause_reason
         self.session.add(row)
         self.session.flush()
+
+    def add_booking(self, booking: Booking) -> Booking:
+        row = BookingRow(**_booking_values(booking))
+        self.session.add(row)
+        self.session.flush()
+        return booking_of(row)
+
+    def booking_by_code(self, office_id: str, code: str) -> Booking | None:
+        row = self.session.exec(
+            select(BookingRow).where(BookingRow.office == office_id, BookingRow.code == code)
+        ).first()
+        return booking_of(row) if row else None
+
+    def replace_booking(self, booking: Booking, expected: BookingState) -> bool:
+        assert booking.id is not None
+        result = self.session.execute(
+            update(BookingRow)
+            .where(col(BookingRow.id) == booking.id, col(BookingRow.state) == expected.value)
+            .values(**_booking_values(booking))
+            .execution_options(synchronize_session=False)
+        )
+        self.session.expire_all()
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def emit(self, event: Event) -> None:
         self.pending.append(event)

@@ -84,6 +84,25 @@ class TicketRow(SQLModel, table=True):
     return_at: datetime | None = _utc(default=None)
 
 
+class BookingRow(SQLModel, table=True):
+    """An appointment booked for a slot; its code is what the citizen types at the kiosk. No personal data yet."""
+
+    __tablename__ = "booking"
+    __table_args__ = (
+        UniqueConstraint("office", "code"),
+        Index("ix_booking_office_slot_at", "office", "slot_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    service: str = Field(max_length=8)
+    code: str = Field(max_length=16)
+    slot_at: datetime = _utc()
+    state: str = Field(max_length=16)
+    language: str = Field(max_length=8)
+    # The ticket issued at check-in.
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+
+
 class NumberRow(SQLModel, table=True):
     __tablename__ = "ticket_number"
     office: str = Field(foreign_key="office.id", primary_key=True, max_length=64)

@@ -116,3 +116,42 @@ def test_migrate_creates_the_schema(sqlite_url: str) -> None:
     result = loket("migrate", url=sqlite_url)
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
+
+
+def test_booking_add_prints_a_code_that_holds_the_office_local_slot(sqlite_url: str) -> None:
+    seed(sqlite_url).db.engine.dispose()
+    result = loket(
+        "booking", "add", "--office", "town", "--service", "B", "--at", "2030-06-03T10:30", "--language", "fr",
+        url=sqlite_url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.strip()
+    assert result.stdout == code + "\n"
+    db = Database(make_engine(sqlite_url))
+    try:
+        booking = db.read(lambda repo: repo.booking_by_code("town", code))
+    finally:
+        db.engine.dispose()
+    assert booking is not None
+    # 10:30 in Brussels in summer is 08:30 UTC.
+    assert (booking.service, booking.slot_at, booking.language) == ("B", datetime(2030, 6, 3, 8, 30, tzinfo=UTC), "fr")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--office", "nowhere", "--service", "A", "--at", "2030-06-03T10:30"), "no office 'nowhere'"),
+        (("--office", "town", "--service", "Q", "--at", "2030-06-03T10:30"), "office town has no service 'Q'"),
+        (("--office", "town", "--service", "A", "--at", "2020-06-03T10:30"), "is in the past"),
+        (("--office", "town", "--service", "A", "--at", "next tuesday"), "not a date and time"),
+        (("--office", "town", "--service", "A", "--at", "2030-06-03T10:30", "--language", "de"), "nl, fr, en"),
+    ],
+    ids=["unknown office", "unknown service", "past slot", "unreadable time", "unknown language"],
+)
+def test_booking_add_refuses_with_a_readable_message(sqlite_url: str, args: tuple[str, ...], message: str) -> None:
+    seed(sqlite_url).db.engine.dispose()
+    result = loket("booking", "add", *args, url=sqlite_url)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
