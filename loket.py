@@ -306,6 +306,45 @@ def _read_staffing_arrivals(path: Path) -> list[Visit]:
     return visits_from_workload(_read_arrivals(path))
 
 
+@app.command()
+def kiosk(
+    server: Annotated[str, typer.Option(help="The Loket server, e.g. http://127.0.0.1:8000")],
+    token: Annotated[str, typer.Option(help="A kiosk token of the office (loket token create --role kiosk)")],
+    office: Annotated[str, typer.Option(help="The office's id, e.g. demo")],
+    printer: Annotated[str, typer.Option(help="tcp://HOST[:9100], usb:VID:PID, file:/dev/usb/lp0, or none")] = "none",
+    paper: Annotated[int, typer.Option(help="Paper width in mm: 80 or 58")] = 80,
+    name: Annotated[str, typer.Option(help="This kiosk's name in printer reports")] = "kiosk",
+    issue: Annotated[
+        str | None, typer.Option(help="Issue and print one ticket for this service, print its number, and exit")
+    ] = None,
+    language: Annotated[str, typer.Option(help="With --issue: nl, fr or en")] = "nl",
+    web: Annotated[bool, typer.Option("--web", help="Serve the kiosk to a browser (textual-serve)")] = False,
+    web_host: Annotated[str, typer.Option(help="With --web: the address to listen on")] = "127.0.0.1",
+    web_port: Annotated[int, typer.Option(help="With --web: the port")] = 8001,
+) -> None:
+    """The kiosk: a citizen picks a language and a service, or checks in, and gets a ticket."""
+    import sys
+
+    from kiosk.app import KioskConfig
+    from kiosk.cli import KioskProblem, issue_one, run_app, serve_web
+
+    config = KioskConfig(server=server, token=token, office=office, printer=printer, paper=paper, name=name)
+    try:
+        if issue is not None:
+            if language not in ("nl", "fr", "en"):
+                _fail("--language must be nl, fr or en")
+            printed = issue_one(config, issue, language)
+            typer.echo(f"{printed.number} {printed.status_url}")
+            if printed.printer not in ("ok", "no_printer"):
+                typer.secho(f"loket: the ticket was issued but not printed: {printed.printer}", err=True)
+        elif web:
+            serve_web(config, sys.argv[1:], web_host, web_port)
+        else:
+            run_app(config)
+    except KioskProblem as exc:
+        _fail(str(exc))
+
+
 @app.command("simulate")
 def simulate_day(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML: services, counters and their shifts")],

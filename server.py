@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
-from api import auth, counters, errors, health, housekeeping, live, offices, tickets
+from api import auth, counters, errors, health, housekeeping, live, offices, printers, tickets
 from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts, TokenCache
 from api.hub import Hub
@@ -71,7 +71,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, auth, offices, tickets, counters, live, status):
+    for module in (health, auth, offices, tickets, counters, live, status, printers):
         app.include_router(module.router)
     return app
 

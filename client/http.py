@@ -62,14 +62,17 @@ class LoketClient:
     async def issue_ticket(
         self,
         office: str,
-        service: str,
+        service: str | None,
         language: str,
         idempotency_key: str | None = None,
         *,
         appointment: str | None = None,
     ) -> Json:
-        """Issue a walk-in ticket (or check in `appointment`). Retrying with the same key returns the same ticket."""
-        body: Json = {"service": service, "language": language}
+        """Issue a walk-in ticket for `service`, or check in `appointment` (its service is the booked one).
+        Retrying with the same key returns the same ticket."""
+        body: Json = {"language": language}
+        if service is not None:
+            body["service"] = service
         if appointment is not None:
             body["appointment"] = appointment
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
@@ -84,6 +87,16 @@ class LoketClient:
     async def status(self, token: str) -> Json:
         """What the holder of a ticket sees, by the ticket's status token (public)."""
         return await self._json("GET", f"/api/status/{_segment(token)}")
+
+    async def accept_timed_return(self, token: str) -> Json:
+        """The holder of a ticket accepts to come back later (its `timed_return_offer`); answers the status."""
+        return await self._json("POST", f"/api/status/{_segment(token)}/timed-return")
+
+    async def printer_status(self, office: str, kiosk: str, state: str, detail: str = "") -> Json:
+        """A kiosk reports its printer's state (`ok`, `paper_low`, `paper_out`, `cover_open`, `unreachable`,
+        `error`): staff hear it as a `printer.status` event."""
+        body = {"kiosk": kiosk, "state": state, "detail": detail}
+        return await self._json("POST", f"/api/offices/{_segment(office)}/printer-status", json=body)
 
     # -- offices and counters ----------------------------------------------------------------------------
 

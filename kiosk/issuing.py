@@ -1,0 +1,44 @@
+"""Taking a ticket from the server without ever making two: one `Idempotency-Key` per citizen's request,
+reused by every retry (automatic, or the citizen pressing "try again" after the server was unreachable)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from client.errors import Unreachable
+from client.http import LoketClient
+
+
+@dataclass
+class Request:
+    """One citizen's request: a walk-in ticket for `service`, or checking in `appointment`."""
+
+    office: str
+    language: str
+    service: str | None = None
+    appointment: str | None = None
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+async def issue(client: LoketClient, request: Request, *, attempts: int = 3, delay_s: float = 1.0) -> dict[str, Any]:
+    """The ticket the server confirmed. Retries a request whose answer was lost (`Unreachable`) with the
+    same key: the server then answers with the ticket it issued the first time, never a second one.
+    Raises `Unreachable` after `attempts` tries, and `LoketError` at once for a refusal."""
+    for attempt in range(attempts):
+        try:
+            return await client.issue_ticket(
+                request.office, request.service, request.language, request.key, appointment=request.appointment
+            )
+        except Unreachable:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay_s * (attempt + 1))
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def status_token(ticket: dict[str, Any]) -> str:
+    """The ticket's status token: the last part of its `status_url` (the key to the citizen's page)."""
+    return str(ticket["status_url"]).rstrip("/").rsplit("/", 1)[-1]

@@ -1,0 +1,281 @@
+"""The kiosk's screens. Data comes down as constructor arguments and attributes; what the citizen does goes
+up as messages that the app (`kiosk.app`) handles: the screens never talk to the server themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Input, Static
+
+from i18n import gettext, ngettext
+from kiosk.bigtext import big
+from kiosk.office import OfficeView, ServiceInfo
+from kiosk.qr import qr_text
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+
+def wait_text(language: str, seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if seconds < 60:
+        return gettext(language, "No wait")
+    return ngettext(language, "About %(n)d minute", "About %(n)d minutes", minutes) % {"n": minutes}
+
+
+def local_clock(moment: str, timezone: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+class LanguageChosen(Message):
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+
+class ServiceChosen(Message):
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+
+class AppointmentEntered(Message):
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+
+class AppointmentWanted(Message):
+    """The citizen pressed "I have an appointment"."""
+
+
+class StartOver(Message):
+    """Back to the language choice (a touch on the ticket, a timeout, or "back")."""
+
+
+class TimedReturnWanted(Message):
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+
+class RetryWanted(Message):
+    """After "server unreachable": try the same request again (same Idempotency-Key)."""
+
+
+class LanguageScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="welcome"):
+            yield Static("Welkom · Bienvenue · Welcome", id="title")
+            with Horizontal(id="languages"):
+                for code, name in LANGUAGE_NAMES.items():
+                    yield Button(name, id=f"lang-{code}", classes="big")
+            yield Static("", id="notice")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("lang-"):
+            self.post_message(LanguageChosen(event.button.id.removeprefix("lang-")))
+
+
+class ServicesScreen(Screen[None]):
+    """The services in the citizen's language with their waits, live; a service nobody serves now is greyed."""
+
+    def __init__(self, language: str, office: OfficeView | None, online: bool) -> None:
+        super().__init__()
+        self.language = language
+        self.office = office
+        self.online = online
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        yield Static(self.office.name if self.office else "", id="office-name")
+        yield Static(gettext(lang, "Choose your service"), id="title")
+        yield VerticalScroll(id="services")
+        with Horizontal(id="actions"):
+            yield Button(gettext(lang, "I have an appointment"), id="appointment", classes="big")
+            yield Button(gettext(lang, "Back"), id="back")
+        yield Static("", id="notice")
+
+    def on_mount(self) -> None:
+        self.show(self.office, self.online)
+
+    def show(self, office: OfficeView | None, online: bool) -> None:
+        """Redraw with the office as it is now (called by the app on every update)."""
+        self.office, self.online = office, online
+        lang = self.language
+        self.notice("" if online else gettext(lang, "The office's server cannot be reached. Please ask at the desk."))
+        box = self.query_one("#services", VerticalScroll)
+        buttons = {b.id: b for b in box.query(Button)}
+        wanted = [f"service-{s.code}" for s in office.services] if office else []
+        if office is None or list(buttons) != wanted:
+            self.run_worker(self._rebuild(office), exclusive=True, group="rebuild")
+            return
+        for service in office.services:
+            button = buttons[f"service-{service.code}"]
+            button.label = self._label(service)
+            button.disabled = not service.served
+
+    async def _rebuild(self, office: OfficeView | None) -> None:
+        box = self.query_one("#services", VerticalScroll)
+        await box.remove_children()
+        if office is None:
+            await box.mount(Static(gettext(self.language, "Connecting to the office…")))
+            return
+        await box.mount_all(
+            Button(self._label(s), id=f"service-{s.code}", classes="service", disabled=not s.served)
+            for s in office.services
+        )
+
+    def _label(self, service: ServiceInfo) -> str:
+        lang = self.language
+        state = wait_text(lang, service.estimated_wait_s) if service.served else gettext(lang, "Not served right now")
+        return f"{service.name(lang)}\n{state}"
+
+    def notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(text)
+
+    def busy(self, busy: bool) -> None:
+        for button in self.query(Button):
+            if busy:
+                button.disabled = True
+        if not busy:
+            self.show(self.office, self.online)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        ident = event.button.id or ""
+        if ident.startswith("service-"):
+            self.post_message(ServiceChosen(ident.removeprefix("service-")))
+        elif ident == "appointment":
+            self.post_message(AppointmentWanted())
+        elif ident == "back":
+            self.post_message(StartOver())
+
+
+class AppointmentScreen(Screen[None]):
+    """Type the booking code, or scan it: a barcode scanner types the code and Enter."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+        self.walk_in: str | None = None
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        yield Static(gettext(lang, "Type or scan your booking code"), id="title")
+        with Center():
+            yield Input(placeholder="K7QX-M4TP", id="code", max_length=64)
+        yield Static("", id="notice")
+        with Horizontal(id="actions"):
+            yield Button(gettext(lang, "Check in"), id="check-in", classes="big")
+            yield Button("", id="walk-in", classes="big hidden")
+            yield Button(gettext(lang, "Back"), id="back")
+
+    def on_mount(self) -> None:
+        self.query_one("#code", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        code = self.query_one("#code", Input).value.strip()
+        if not code:
+            self.notice(gettext(self.language, "Type your booking code first."))
+            return
+        self.post_message(AppointmentEntered(code))
+
+    def notice(self, text: str, *, walk_in: str | None = None, walk_in_label: str = "") -> None:
+        """Say what went wrong; with `walk_in`, offer a walk-in ticket for that service instead."""
+        self.query_one("#notice", Static).update(text)
+        self.walk_in = walk_in
+        button = self.query_one("#walk-in", Button)
+        button.label = walk_in_label
+        button.set_class(walk_in is None, "hidden")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "check-in":
+            self._submit()
+        elif event.button.id == "walk-in" and self.walk_in:
+            self.post_message(ServiceChosen(self.walk_in))
+        elif event.button.id == "back":
+            self.post_message(StartOver())
+
+
+class TicketScreen(Screen[None]):
+    """The number very large, the service, people ahead, the wait, the QR code; back to the start on a touch."""
+
+    def __init__(self, language: str, ticket: dict[str, object], service_name: str, timezone: str) -> None:
+        super().__init__()
+        self.language = language
+        self.ticket = ticket
+        self.service_name = service_name
+        self.timezone = timezone
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        ticket = self.ticket
+        ahead = int(str(ticket.get("people_ahead", 0)))
+        with Horizontal(id="ticket"):
+            with Vertical(id="ticket-text"):
+                yield Static(gettext(lang, "Your number"), classes="label")
+                yield Static(big(str(ticket["number"])), id="number")
+                yield Static(self.service_name, id="service")
+                people = ngettext(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
+                yield Static(people % {"n": ahead})
+                yield Static(wait_text(lang, int(str(ticket.get("estimated_wait_s", 0)))), id="wait")
+                yield Static(gettext(lang, "Printing your ticket…"), id="printer")
+                offer = ticket.get("timed_return_offer")
+                if isinstance(offer, str):
+                    label = gettext(lang, "Come back at %(time)s instead of waiting") % {
+                        "time": local_clock(offer, self.timezone)
+                    }
+                    yield Button(label, id="timed-return", classes="big")
+                yield Static("", id="notice")
+            with Vertical(id="ticket-qr"):
+                yield Static(qr_text(str(ticket["status_url"])), id="qr")
+                yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
+
+    def printed(self, text: str) -> None:
+        self.query_one("#printer", Static).update(text)
+
+    def notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(text)
+
+    def returning(self, when: str) -> None:
+        """The citizen accepted to come back later: say until when, and drop the offer."""
+        for button in self.query("#timed-return"):
+            button.remove()
+        self.notice(
+            gettext(self.language, "Come back at %(time)s: your ticket keeps its place.")
+            % {"time": local_clock(when, self.timezone)}
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "timed-return":
+            self.post_message(TimedReturnWanted(str(self.ticket["status_url"]).rsplit("/", 1)[-1]))
+
+    def on_click(self) -> None:
+        self.post_message(StartOver())
+
+
+class UnreachableScreen(Screen[None]):
+    """The server did not answer: said plainly, no number shown, and "try again" repeats the same request."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        yield Static(gettext(lang, "We cannot reach the office's server right now."), id="title")
+        yield Static(gettext(lang, "No ticket was given. Try again, or ask at the desk."), id="notice")
+        with Horizontal(id="actions"):
+            yield Button(gettext(lang, "Try again"), id="retry", classes="big")
+            yield Button(gettext(lang, "Back"), id="back")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.post_message(RetryWanted() if event.button.id == "retry" else StartOver())

@@ -1,0 +1,354 @@
+"""The kiosk app driven by Textual's pilot against a real `loket serve` started by each test."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from kiosk import screens
+from kiosk.app import KioskApp, KioskConfig
+from kiosk.bigtext import big
+from kiosk.qr import qr_text
+from scheduler.bookings import book, new_code
+from scheduler.model import Role
+from tests.kiosk.test_printing import PAPER_OUT, FakeNetworkPrinter
+from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
+
+WAIT_S = 15.0
+LANGUAGES = ["nl", "fr", "en"]
+
+
+@dataclass
+class Office:
+    server: Server
+    seeded: Seeded
+    url: str
+
+    def auth(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.seeded.tokens[role]}"}
+
+    def config(self, **changes: Any) -> KioskConfig:
+        values: dict[str, Any] = {
+            "server": self.server.url,
+            "token": self.seeded.tokens[Role.KIOSK],
+            "office": "town",
+            "idle_s": 600.0,
+            "retry_delay_s": 0.2,
+        }
+        values.update(changes)
+        return KioskConfig(**values)
+
+    def open_counter(self, name: str) -> None:
+        r = httpx.post(f"{self.url}/api/counters/{self.seeded.counters[name]}/open", headers=self.auth(Role.CLERK))
+        assert r.status_code == 200, r.text
+
+    def issue(self, service: str) -> None:
+        body = {"service": service, "language": "nl"}
+        r = httpx.post(f"{self.url}/api/offices/town/tickets", json=body, headers=self.auth(Role.KIOSK))
+        assert r.status_code == 201, r.text
+
+    def queue(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.url}/api/offices/town/queue", headers=self.auth(Role.MANAGER)).json())
+
+    def waiting(self) -> list[str]:
+        return [t["number"] for t in self.queue()["waiting"]]
+
+    def book(self, service: str, minutes_from_now: float) -> str:
+        """A booking with its slot that many minutes from now (in the past too: booked earlier)."""
+        now = datetime.now(UTC)
+        slot = now + timedelta(minutes=minutes_from_now)
+        booked_at = min(now, slot - timedelta(hours=1))
+        booking = self.seeded.db.write(
+            "town", booked_at, lambda repo: book(repo, "town", service, slot, "nl", booked_at, code=new_code())
+        )[0]
+        return booking.code
+
+    def events(self, since: int = 0) -> list[dict[str, Any]]:
+        return list(self.seeded.db.events_after("town", since) or [])
+
+
+def office_fixture(office_file: dict[str, object]) -> Callable[..., Iterator[Office]]:
+    def make(sqlite_url: str, seeder: Callable[..., Seeded]) -> Iterator[Office]:
+        seeded = seeder(sqlite_url, office_file)
+        with running_server(sqlite_url) as server:
+            yield Office(server, seeded, server.url)
+
+    return make
+
+
+office = pytest.fixture(office_fixture(OFFICE), name="office")
+returning_office = pytest.fixture(office_fixture({**OFFICE, "timed_return": True}), name="returning_office")
+
+
+@contextlib.asynccontextmanager
+async def kiosk(config: KioskConfig) -> AsyncIterator[tuple[KioskApp, Pilot[None]]]:
+    app = KioskApp(config)
+    async with app.run_test(size=(120, 45)) as pilot:
+        yield app, pilot
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"waited {WAIT_S} s for {what}")
+        await pilot.pause(0.05)
+
+
+def text_of(app: KioskApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def choose_language(app: KioskApp, pilot: Pilot[None], language: str) -> None:
+    await until(pilot, lambda: isinstance(app.screen, screens.LanguageScreen), "the language screen")
+    await pilot.click(f"#lang-{language}")
+    await until(pilot, lambda: isinstance(app.screen, screens.ServicesScreen), "the services screen")
+
+
+async def services_ready(app: KioskApp, pilot: Pilot[None], code: str) -> Button:
+    await until(pilot, lambda: app.screen.query(f"#service-{code}"), f"the button of service {code}")
+    return app.screen.query_one(f"#service-{code}", Button)
+
+
+SAYS_SCAN = {"nl": "Scan de code", "fr": "Scannez le code", "en": "Scan the code"}
+AHEAD = {"nl": "1 persoon vóór u", "fr": "1 personne devant vous", "en": "1 person ahead of you"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_walk_in_gets_the_number_the_server_confirmed_with_its_qr_in_their_language(
+    office: Office, language: str
+) -> None:
+    office.open_counter("1")
+    office.issue("A")
+    async with kiosk(office.config()) as (app, pilot):
+        await choose_language(app, pilot, language)
+        button = await services_ready(app, pilot, "A")
+        assert not button.disabled
+        await pilot.click("#service-A")
+        await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+        shown = app.screen
+        assert isinstance(shown, screens.TicketScreen)
+        assert office.waiting() == ["A001", "A002"]
+        assert shown.ticket["number"] == "A002"
+        assert text_of(app, "#number") == big("A002")
+        assert AHEAD[language] in " ".join(str(s.render()) for s in shown.query(Static))
+        status_url = str(shown.ticket["status_url"])
+        assert text_of(app, "#qr") == qr_text(status_url).plain
+        await until(pilot, lambda: SAYS_SCAN[language] in text_of(app, "#printer"), "the no-printer line")
+        await pilot.click("#number")  # a touch anywhere: back to the start
+        await until(pilot, lambda: isinstance(app.screen, screens.LanguageScreen), "the start again")
+
+
+async def test_a_service_nobody_serves_is_greyed_and_comes_alive_when_a_counter_opens(office: Office) -> None:
+    async with kiosk(office.config()) as (app, pilot):
+        await choose_language(app, pilot, "fr")
+        button = await services_ready(app, pilot, "A")
+        assert button.disabled
+        assert "Pas servi pour le moment" in str(button.label)
+        office.open_counter("1")  # serves A and B; C stays closed
+        await until(pilot, lambda: not app.screen.query_one("#service-A", Button).disabled, "service A to open")
+        assert not app.screen.query_one("#service-B", Button).disabled
+        assert app.screen.query_one("#service-C", Button).disabled
+        await pilot.click("#service-C")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, screens.ServicesScreen)
+        assert office.waiting() == []
+
+
+async def test_a_printer_fault_keeps_the_ticket_on_screen_and_tells_the_staff(office: Office) -> None:
+    office.open_counter("1")
+    printer = FakeNetworkPrinter(paper=PAPER_OUT)
+    before = len(office.events())
+    try:
+        async with kiosk(office.config(printer=printer.spec, name="hall-1")) as (app, pilot):
+            await choose_language(app, pilot, "nl")
+            await services_ready(app, pilot, "B")
+            await pilot.click("#service-B")
+            await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+            await until(pilot, lambda: "printer werkt niet" in text_of(app, "#printer"), "the printer notice")
+            assert office.waiting() == ["B001"]
+            await until(
+                pilot,
+                lambda: any(e["type"] == "printer.status" for e in office.events()[before:]),
+                "the printer.status event",
+            )
+    finally:
+        printer.stop()
+    report = next(e for e in office.events()[before:] if e["type"] == "printer.status")
+    assert (report["kiosk"], report["state"]) == ("hall-1", "paper_out")
+
+
+class DroppingProxy:
+    """A TCP proxy to the server that swallows the answer to the first ticket request: the server issues the
+    ticket, the kiosk never hears of it (a dropped response)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.dropped = 0
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._tasks.add(task := asyncio.current_task())  # type: ignore[arg-type]
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers += [writer, up_writer]
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, request: bool) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+                    if request and b"POST /api/offices/town/tickets" in data and self.dropped == 0:
+                        self.dropped += 1
+                        await asyncio.sleep(0.5)  # the server issues the ticket...
+                        break  # ...and the kiosk's connection dies before the answer
+            writer.close()
+            up_writer.close()
+
+        try:
+            await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
+        finally:
+            self._tasks.discard(task)  # type: ignore[arg-type]
+
+
+async def test_a_retry_after_a_dropped_answer_gets_the_same_ticket_back(office: Office) -> None:
+    office.open_counter("1")
+    proxy = DroppingProxy(office.server.port)
+    await proxy.start()
+    try:
+        async with kiosk(office.config(server=f"http://127.0.0.1:{proxy.port}")) as (app, pilot):
+            await choose_language(app, pilot, "en")
+            await services_ready(app, pilot, "A")
+            await pilot.click("#service-A")
+            await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+            shown = app.screen
+            assert isinstance(shown, screens.TicketScreen)
+            assert proxy.dropped == 1
+            assert shown.ticket["number"] == "A001"
+            assert office.waiting() == ["A001"]  # one ticket, not two
+    finally:
+        await proxy.stop()
+
+
+async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_two_tickets(
+    sqlite_url: str, seeder: Callable[..., Seeded]
+) -> None:
+    seeded = seeder(sqlite_url, OFFICE)
+    port = free_port()
+    server = start_server(sqlite_url, port=port)
+    office = Office(server, seeded, server.url)
+    office.open_counter("1")
+    try:
+        async with kiosk(office.config(attempts=2)) as (app, pilot):
+            await choose_language(app, pilot, "nl")
+            await services_ready(app, pilot, "A")
+            server.stop()
+            await pilot.click("#service-A")
+            await until(pilot, lambda: isinstance(app.screen, screens.UnreachableScreen), "the unreachable screen")
+            assert "server van het kantoor" in text_of(app, "#title")
+            assert not app.screen.query(screens.TicketScreen)
+            server = start_server(sqlite_url, port=port)
+            await pilot.click("#retry")
+            await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket after the retry")
+            assert office.waiting() == ["A001"]
+    finally:
+        server.stop()
+
+
+async def check_in(app: KioskApp, pilot: Pilot[None], language: str, code: str) -> None:
+    await choose_language(app, pilot, language)
+    await pilot.click("#appointment")
+    await until(pilot, lambda: isinstance(app.screen, screens.AppointmentScreen), "the appointment screen")
+    await pilot.press(*code.lower().replace("-", ""), "enter")  # a scanner types the code and Enter
+
+
+EARLY = {"nl": "U bent te vroeg", "fr": "Vous êtes en avance", "en": "You are early"}
+LATE = {"nl": "Het uur van uw afspraak is voorbij", "fr": "L'heure de votre rendez-vous est passée",
+        "en": "The time of your appointment has passed"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_appointments_check_in_on_time_and_are_told_when_early_or_late(office: Office, language: str) -> None:
+    office.open_counter("1")
+    on_time, early, late = office.book("B", 5), office.book("B", 60), office.book("A", -30)
+    async with kiosk(office.config()) as (app, pilot):
+        await check_in(app, pilot, language, on_time)
+        await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the appointment's ticket")
+        shown = app.screen
+        assert isinstance(shown, screens.TicketScreen)
+        assert (shown.ticket["kind"], shown.ticket["number"]) == ("appointment", "B001")
+        await pilot.click("#number")
+
+        await check_in(app, pilot, language, early)
+        await until(pilot, lambda: EARLY[language] in text_of(app, "#notice"), "the too-early message")
+        local = (datetime.now(UTC) + timedelta(minutes=45)).astimezone(ZoneInfo("Europe/Brussels"))
+        assert local.strftime("%H:%M")[:4] in text_of(app, "#notice")  # check-in opens 15 min before the slot
+        await pilot.click("#back")
+
+        await check_in(app, pilot, language, late)
+        await until(pilot, lambda: LATE[language] in text_of(app, "#notice"), "the too-late message")
+        walk_in = app.screen.query_one("#walk-in", Button)
+        assert "hidden" not in walk_in.classes
+        await pilot.click("#walk-in")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, screens.TicketScreen) and app.screen.ticket["kind"] == "walkin",
+            "the walk-in ticket offered instead",
+        )
+    assert office.waiting() == ["B001", "A001"]
+
+
+async def test_an_unknown_booking_code_is_refused_in_the_citizens_language(office: Office) -> None:
+    async with kiosk(office.config()) as (app, pilot):
+        await choose_language(app, pilot, "fr")
+        await pilot.click("#appointment")
+        await until(pilot, lambda: isinstance(app.screen, screens.AppointmentScreen), "the appointment screen")
+        await pilot.press(*"ZZZZ-ZZZZ", "enter")  # a barcode scanner types the code and Enter
+        await until(pilot, lambda: "Nous ne connaissons pas" in text_of(app, "#notice"), "the refusal")
+        assert office.waiting() == []
+
+
+async def test_a_long_wait_offers_to_come_back_later(returning_office: Office) -> None:
+    office = returning_office
+    office.open_counter("1")
+    for _ in range(2):
+        office.issue("B")
+    async with kiosk(office.config()) as (app, pilot):
+        await choose_language(app, pilot, "en")
+        await services_ready(app, pilot, "B")
+        await pilot.click("#service-B")
+        await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+        assert app.screen.query("#timed-return")
+        await pilot.click("#timed-return")
+        await until(pilot, lambda: "your ticket keeps its place" in text_of(app, "#notice"), "the confirmation")
+        assert isinstance(app.screen, screens.TicketScreen)  # pressing the offer is not "start over"
+    waiting = office.queue()["waiting"]
+    assert [t["return_at"] is not None for t in waiting if t["number"] == "B003"] == [True]
