@@ -96,7 +96,7 @@ class ServicesScreen(Screen[None]):
         yield Static(gettext(lang, "Choose your service"), id="title")
         yield VerticalScroll(id="services")
         with Horizontal(id="actions"):
-            yield Button(gettext(lang, "I have an appointment"), id="appointment", classes="big")
+            yield Button(gettext(lang, "I have an appointment"), id="appointment", classes="big", variant="primary")
             yield Button(gettext(lang, "Back"), id="back")
         yield Static("", id="notice")
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from scheduler.model import Role
@@ -67,3 +69,24 @@ def test_an_unreachable_server_is_said_plainly() -> None:
     assert done.returncode == 2
     assert "cannot be reached" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_web_serves_the_kiosk_page_to_a_browser() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "loket", "kiosk", "--server", "http://127.0.0.1:9", "--token", "t"]
+    command += ["--office", "town", "--web", "--web-port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = None
+        deadline = time.monotonic() + 20
+        while page is None and time.monotonic() < deadline:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page is not None
+        assert page.status_code == 200
+        assert f"http://127.0.0.1:{port}/static/js/textual.js" in page.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
