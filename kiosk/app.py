@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App
 from textual.events import Click, Key
 from textual.timer import Timer
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
@@ -71,15 +72,21 @@ class KioskApp(App[None]):
         self.reported: str | None = None
         self._idle: Timer | None = None
         self._refresh_wanted = asyncio.Event()
+        self._background: list[Worker[None]] = []
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(screens.LanguageScreen())
-        self.follow_office()
-        self.refresh_office()
+        self._background = [self.follow_office(), self.refresh_office()]
 
     async def on_unmount(self) -> None:
+        # Let the network workers finish their cancellation (closing their sockets) before the client goes.
+        for worker in self._background:
+            worker.cancel()
+        for worker in self._background:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
         await self.client.aclose()
 
     def start_over(self) -> None:
