@@ -66,6 +66,24 @@ class CounterAction(Body):
     reason: str | None = Field(None, max_length=200, description="pause: why (lunch, break, meeting...)")
 
 
+class ChooseServices(Body):
+    services: list[Annotated[str, Field(min_length=1, max_length=8)]] = Field(
+        max_length=64, description="The codes of the counter's skills it serves from now on (at least one)"
+    )
+
+
+class CallNumber(Body):
+    number: str = Field(min_length=1, max_length=16, description="Today's ticket number, e.g. A012 (any case)")
+
+
+class CounterToday(BaseModel):
+    counter: int
+    served: int = Field(description="Tickets finished at this counter today (office-local day)")
+    no_shows: int = Field(description="Tickets marked no-show at this counter today")
+    mean_service_s: float | None = Field(description="Mean seconds at the counter of those served; null: none yet")
+    parked: int = Field(description="Today's tickets this counter parked that are still parked")
+
+
 class Login(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)

@@ -112,7 +112,16 @@ async def book(office: str, body: BookAppointment, parts: PartsDep, principal: P
     }
 
 
-@router.post("/api/tickets/{ticket_id}/{action}")
+@router.post(
+    "/api/tickets/{ticket_id}/{action}",
+    responses={
+        409: {
+            "description": "`illegal_transition`, `not_your_ticket`, `counter_busy`, `counter_not_open`, "
+            "`service_not_served`; `no_show_too_early` (with `recalls_needed` and `no_show_from`, ISO UTC) "
+            "before the office's recall rules allow a no-show"
+        }
+    },
+)
 async def act_on_ticket(
     ticket_id: PathId, action: Action, parts: PartsDep, principal: PrincipalDep, body: TicketAction | None = None
 ) -> dict[str, Any]:

@@ -116,6 +116,21 @@ class LoketClient:
         payload = {"reason": reason} if reason is not None else None
         return await self._json("POST", f"/api/counters/{_segment(counter_id)}/{_segment(action)}", json=payload)
 
+    async def set_counter_services(self, counter_id: int, services: list[str]) -> Json:
+        """Choose which of the counter's skills it serves today (where the office allows it); answers the
+        counter with `services` (served now) and `skills` (all)."""
+        return await self._json(
+            "PUT", f"/api/counters/{_segment(counter_id)}/services", json={"services": list(services)}
+        )
+
+    async def call_number(self, counter_id: int, number: str) -> Json:
+        """Call today's waiting or parked ticket with this number (e.g. "A012", any case) at this counter."""
+        return await self._json("POST", f"/api/counters/{_segment(counter_id)}/call-number", json={"number": number})
+
+    async def counter_today(self, counter_id: int) -> Json:
+        """The counter's numbers today: `served`, `no_shows`, `mean_service_s` (or None), `parked`."""
+        return await self._json("GET", f"/api/counters/{_segment(counter_id)}/today")
+
     # -- access ------------------------------------------------------------------------------------------
 
     async def login(self, username: str, password: str) -> Json:

@@ -147,7 +147,7 @@ def _best_head(
     take comes back from a timed return (None: nobody left for it)."""
     best: tuple[int, str] | None = None
     back: datetime | None = None
-    for service in counter.services:
+    for service in counter.serving_now:
         line = queues.get(service)
         if not line:
             continue

@@ -39,10 +39,13 @@ def ticket_view(ticket: Ticket, counter: Counter | None = None) -> dict[str, Any
 
 
 def counter_view(counter: Counter) -> dict[str, Any]:
+    """`services`: what the counter serves now (the clerk's choice, or every skill); `skills`: all it is
+    configured for."""
     return {
         "id": counter.id,
         "name": counter.name,
-        "services": sorted(counter.services),
+        "services": sorted(counter.serving_now),
+        "skills": sorted(counter.services),
         "state": counter.state.value,
         "pause_reason": counter.pause_reason,
     }

@@ -103,4 +103,8 @@ def apply_counter(counter: Counter, action: CounterAction, *, reason: str | None
         raise IllegalTransition(
             f"counter {counter.name} is {counter.state.value}; '{action.value}' needs it to be {allowed}"
         )
-    return replace(counter, state=target, pause_reason=reason if action is CounterAction.PAUSE else None)
+    # Closing ends the clerk's day: the next one starts serving every skill again.
+    serving = None if action is CounterAction.CLOSE else counter.serving
+    return replace(
+        counter, state=target, pause_reason=reason if action is CounterAction.PAUSE else None, serving=serving
+    )

@@ -96,6 +96,15 @@ class MemoryRepository:
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
         return [QueueEntry.of(t) for t in self.tickets_in(office_id, {TicketState.WAITING}, services) if t.day == day]
 
+    def tickets_numbered(self, office_id: str, day: date, number: str) -> list[Ticket]:
+        mine = (t for t in self._tickets.values() if (t.office, t.day, t.number) == (office_id, day, number))
+        return sorted(mine, key=lambda t: t.id or 0)
+
+    def counter_tickets(
+        self, office_id: str, counter_id: int, day: date, states: Collection[TicketState]
+    ) -> list[Ticket]:
+        return [t for t in self.tickets_in(office_id, states) if t.day == day and t.counter_id == counter_id]
+
     def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
         return {
             service: value

@@ -58,6 +58,12 @@ class Office:
     timezone: str = "Europe/Brussels"
     #: Whether a walk-in facing a long wait may be offered to come back later (`scheduler.returning`).
     timed_return: bool = False
+    #: Whether a clerk may choose which of the counter's skills it serves today (`Counter.serving`).
+    clerks_choose_services: bool = False
+    #: A called citizen may be marked no-show only after this many recalls...
+    no_show_min_recalls: int = 1
+    #: ...and this many seconds after the last call or recall.
+    no_show_delay_s: int = 60
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,20 @@ class Counter:
     id: int
     office: str
     name: str
+    #: The counter's skills: the services it is configured for.
     services: frozenset[str]
     state: CounterState = CounterState.CLOSED
     pause_reason: str | None = None
+    #: The skills a clerk chose to serve today; None: all of them. Closing the counter resets it.
+    serving: frozenset[str] | None = None
+
+    @property
+    def serving_now(self) -> frozenset[str]:
+        """The services this counter serves now: the chosen ones that are still skills, or all skills."""
+        return self.services if self.serving is None else self.serving & self.services
 
     def serves(self, service: str) -> bool:
-        return service in self.services
+        return service in self.serving_now
 
 
 @dataclass(frozen=True)

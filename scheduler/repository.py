@@ -39,6 +39,16 @@ class Repository(Protocol):
         """The office's waiting tickets of `day` (and of these services, if given), as queue entries."""
         ...
 
+    def tickets_numbered(self, office_id: str, day: date, number: str) -> list[Ticket]:
+        """The office's tickets of `day` with this number (after transfers, several), oldest first."""
+        ...
+
+    def counter_tickets(
+        self, office_id: str, counter_id: int, day: date, states: Collection[TicketState]
+    ) -> list[Ticket]:
+        """The office's tickets of `day` last handled by this counter and now in these states, oldest first."""
+        ...
+
     def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
         """Per service, how many tickets were done on `day` and their total seconds at the counter."""
         ...

@@ -39,6 +39,11 @@ class Scenario:
     timezone: str = "Europe/Brussels"
     #: Offer walk-ins facing a wait over five minutes to come back at a given time.
     timed_return: bool = False
+    #: Clerks choose which of their counter's skills it serves today.
+    clerks_choose_services: bool = False
+    #: A called citizen may be marked no-show after this many recalls and this many seconds since the last one.
+    no_show_min_recalls: int = 1
+    no_show_delay_s: int = 60
 
 
 def _time(value: Any, where: str) -> time:
@@ -94,6 +99,9 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         counters=tuple(counters),
         timezone=str(data.get("timezone", "Europe/Brussels")),
         timed_return=_flag(data, "timed_return"),
+        clerks_choose_services=_flag(data, "clerks_choose_services"),
+        no_show_min_recalls=_count(data, "no_show_min_recalls", 1),
+        no_show_delay_s=_count(data, "no_show_delay_s", 60),
     )
 
 
@@ -101,4 +109,13 @@ def _flag(data: dict[str, Any], key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
         raise Invalid(f"office file: '{key}' must be true or false, not {value!r}", code="invalid_office_file")
+    return value
+
+
+def _count(data: dict[str, Any], key: str, default: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid(
+            f"office file: '{key}' must be a whole number of at least 0, not {value!r}", code="invalid_office_file"
+        )
     return value

@@ -548,7 +548,7 @@ class _Day:
         if self.retry_at[k] is not None:
             return
         counter = self.counters[k]
-        waiting = self.repo.queue(self.office, office_day(now, self.zone.key), counter.services)
+        waiting = self.repo.queue(self.office, office_day(now, self.zone.key), counter.serving_now)
         if any(routing.eligible(counter, entry) for entry in routing.present(waiting, now)):
             when = now + timedelta(seconds=RETRY_S)
             self.retry_at[k] = when

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler import estimate, returning, routing
 from scheduler.errors import Conflict, Invalid, NotFound
@@ -187,7 +188,7 @@ def call_next(
     """The counter calls the best waiting ticket it may serve (best by `policy`); None when nobody waits for it."""
     counter = repo.counter(counter_id)
     _require_free_open(repo, counter)
-    waiting = routing.present(_queue_today(repo, counter.office, now, counter.services), now)
+    waiting = routing.present(_queue_today(repo, counter.office, now, counter.serving_now), now)
     for entry in policy(counter, waiting, now, floor(repo, counter.office, now)):
         candidate = repo.ticket(entry.id)
         if candidate.state is not TicketState.WAITING:
@@ -264,10 +265,58 @@ def act_on_ticket(
     at = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
     if action is Action.TRANSFER:
         return _transfer(repo, ticket, now, at, to_service, to_counter)
+    if action is Action.NO_SHOW and ticket.state is TicketState.CALLED:
+        _require_no_show_allowed(repo.office(ticket.office), ticket, now)
     changed = apply(ticket, action, now)
     _write(repo, changed, ticket.state)
     repo.emit(ticket_event(_EVENT_NAMES[action], changed, at))
     return changed
+
+
+@dataclass(frozen=True)
+class NoShowRule:
+    """What still stands between a called ticket and marking it no-show."""
+
+    #: How many more recalls the office asks for.
+    recalls_needed: int
+    #: From when, once those recalls are done (each recall restarts the delay, so while recalls are
+    #: needed this is the earliest possible: a recall right now plus the delay).
+    allowed_from: datetime
+
+    def allows(self, now: datetime) -> bool:
+        return self.recalls_needed == 0 and now >= self.allowed_from
+
+
+def no_show_rule(office: Office, ticket: Ticket, now: datetime) -> NoShowRule:
+    """The office's recall rules applied to a called ticket: at least `no_show_min_recalls` recalls,
+    and `no_show_delay_s` seconds since the last call or recall (`ticket.called_at`)."""
+    needed = max(0, office.no_show_min_recalls - ticket.recalls)
+    delay = timedelta(seconds=office.no_show_delay_s)
+    last_call = now if needed else (ticket.called_at or now)
+    return NoShowRule(needed, last_call + delay)
+
+
+def _require_no_show_allowed(office: Office, ticket: Ticket, now: datetime) -> None:
+    rule = no_show_rule(office, ticket, now)
+    if rule.allows(now):
+        return
+    local = rule.allowed_from.astimezone(ZoneInfo(office.timezone))
+    if rule.recalls_needed:
+        plural = "s" if rule.recalls_needed > 1 else ""
+        detail = (
+            f"call ticket {ticket.number} again first: {rule.recalls_needed} more recall{plural}, then wait "
+            f"{office.no_show_delay_s} s before marking it no-show"
+        )
+    else:
+        detail = (
+            f"ticket {ticket.number} was called {office.no_show_delay_s} s ago or less; it may be marked no-show "
+            f"from {local:%H:%M:%S}"
+        )
+    raise Conflict(
+        detail,
+        code="no_show_too_early",
+        extra={"recalls_needed": rule.recalls_needed, "no_show_from": rule.allowed_from.astimezone(UTC).isoformat()},
+    )
 
 
 _EVENT_NAMES = {
@@ -354,6 +403,65 @@ def act_on_counter(
                 _write(repo, released, TicketState.WAITING)
                 repo.emit(ticket_event("released", released))
     return changed
+
+
+def choose_services(repo: Repository, counter_id: int, services: Collection[str], now: datetime) -> Counter:
+    """The clerk chooses which of the counter's skills it serves today (where the office allows it).
+    Routing, call-next and estimates follow at once; closing the counter forgets the choice."""
+    counter = repo.counter(counter_id)
+    office = repo.office(counter.office)
+    if not office.clerks_choose_services:
+        raise Conflict(
+            f"office {office.id} does not let clerks choose their services (clerks_choose_services)",
+            code="services_not_choosable",
+        )
+    chosen = frozenset(services)
+    unknown = sorted(chosen - counter.services)
+    if not chosen or unknown:
+        problem = f"unknown to it: {', '.join(unknown)}" if unknown else "none chosen"
+        raise Invalid(
+            f"counter {counter.name} can serve {', '.join(sorted(counter.services)) or 'nothing'}; {problem}",
+            code="invalid_services",
+            extra={"unknown": unknown, "skills": sorted(counter.services)},
+        )
+    changed = replace(counter, serving=None if chosen == counter.services else chosen)
+    repo.save_counter(changed)
+    repo.emit(counter_event("services", changed))
+    return changed
+
+
+def call_number(repo: Repository, counter_id: int, number: str, now: datetime) -> Ticket:
+    """The counter calls today's ticket with this number (any case), waiting or parked: the same rules
+    as calling a ticket by name (`act_on_ticket` with `Action.CALL`)."""
+    counter = repo.counter(counter_id)
+    wanted = number.strip().upper()
+    today = office_day(now, repo.office(counter.office).timezone)
+    found = repo.tickets_numbered(counter.office, today, wanted)
+    if not found:
+        raise NotFound(f"no ticket {wanted} today", code="ticket_not_found")
+    # After a transfer the number lives on in a new ticket: the one still in line, else the newest.
+    callable_ = [t for t in found if t.state in (TicketState.WAITING, TicketState.PARKED)]
+    ticket = (callable_ or found)[-1]
+    return act_on_ticket(repo, ticket.id or 0, Action.CALL, now, counter_id=counter.id)
+
+
+def counter_today(repo: Repository, counter_id: int, now: datetime) -> dict[str, Any]:
+    """The clerk's numbers for today (office-local day): citizens served and no-shows at this counter,
+    their mean time at the counter, and tickets it parked that are still parked."""
+    counter = repo.counter(counter_id)
+    today = office_day(now, repo.office(counter.office).timezone)
+    tickets = repo.counter_tickets(
+        counter.office, counter.id, today, {TicketState.DONE, TicketState.NO_SHOW, TicketState.PARKED}
+    )
+    done = [t for t in tickets if t.state is TicketState.DONE]
+    times = [t.service_s for t in done if t.service_s is not None]
+    return {
+        "counter": counter.id,
+        "served": len(done),
+        "no_shows": sum(1 for t in tickets if t.state is TicketState.NO_SHOW),
+        "mean_service_s": sum(times) / len(times) if times else None,
+        "parked": sum(1 for t in tickets if t.state is TicketState.PARKED),
+    }
 
 
 def end_earlier_days(repo: Repository, office_id: str, now: datetime) -> int:

@@ -44,6 +44,9 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
             office.name = title or scenario.title
             office.timezone = scenario.timezone
         office.timed_return = scenario.timed_return
+        office.clerks_choose_services = scenario.clerks_choose_services
+        office.no_show_min_recalls = scenario.no_show_min_recalls
+        office.no_show_delay_s = scenario.no_show_delay_s
         session.add(office)
         session.flush()
         for position, spec in enumerate(scenario.services):
@@ -62,12 +65,15 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
             counter = existing.get(counter_spec.name) or CounterRow(
                 office=scenario.name, name=counter_spec.name, services=[]
             )
+            if not scenario.clerks_choose_services or set(counter.services) != set(counter_spec.services):
+                counter.serving = None  # the clerk's choice was among other skills, or is no longer theirs
             counter.services = list(counter_spec.services)
             counter.shifts = [[a.isoformat(), b.isoformat()] for a, b in counter_spec.shifts]
             session.add(counter)
         for name, counter in existing.items():
             if name not in named:
                 counter.services = []
+                counter.serving = None
                 session.add(counter)
     return scenario.name
 

@@ -26,7 +26,15 @@ from store.tables import BookingRow, CounterRow, NumberRow, OfficeRow, ServiceRo
 
 
 def office_of(row: OfficeRow) -> Office:
-    return Office(id=row.id, name=row.name, timezone=row.timezone, timed_return=row.timed_return)
+    return Office(
+        id=row.id,
+        name=row.name,
+        timezone=row.timezone,
+        timed_return=row.timed_return,
+        clerks_choose_services=row.clerks_choose_services,
+        no_show_min_recalls=row.no_show_min_recalls,
+        no_show_delay_s=row.no_show_delay_s,
+    )
 
 
 def service_of(row: ServiceRow) -> Service:
@@ -44,6 +52,7 @@ def counter_of(row: CounterRow) -> Counter:
         services=frozenset(row.services),
         state=CounterState(row.state),
         pause_reason=row.pause_reason,
+        serving=frozenset(row.serving) if row.serving is not None else None,
     )
 
 
@@ -196,6 +205,20 @@ class SqlRepository:
             for row in self.session.execute(query.order_by(t.id))
         ]
 
+    def tickets_numbered(self, office_id: str, day: date, number: str) -> list[Ticket]:
+        t = _TICKETS.c
+        query = select(_TICKETS).where(t.office == office_id, t.day == day, t.number == number).order_by(t.id)
+        return [_ticket_of_mapping(r) for r in self.session.execute(query).mappings()]
+
+    def counter_tickets(
+        self, office_id: str, counter_id: int, day: date, states: Collection[TicketState]
+    ) -> list[Ticket]:
+        t = _TICKETS.c
+        query = select(_TICKETS).where(
+            t.office == office_id, t.day == day, t.state.in_([s.value for s in states]), t.counter_id == counter_id
+        )
+        return [_ticket_of_mapping(r) for r in self.session.execute(query.order_by(t.id)).mappings()]
+
     def service_times(self, office_id: str, day: date) -> dict[str, tuple[int, float]]:
         t = _TICKETS.c
         rows = self.session.execute(
@@ -266,6 +289,7 @@ class SqlRepository:
             raise NotFound(f"no counter {counter.id}", code="counter_not_found")
         row.state = counter.state.value
         row.pause_reason = counter.pause_reason
+        row.serving = sorted(counter.serving) if counter.serving is not None else None
         self.session.add(row)
         self.session.flush()
 

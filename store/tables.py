@@ -22,6 +22,11 @@ class OfficeRow(SQLModel, table=True):
     timezone: str = Field(default="Europe/Brussels", max_length=64)
     # Offer walk-ins facing a long wait to come back at a given time (scheduler.returning).
     timed_return: bool = False
+    # Clerks choose which of their counter's skills it serves today (counter.serving).
+    clerks_choose_services: bool = False
+    # A called citizen may be marked no-show after this many recalls and seconds since the last call.
+    no_show_min_recalls: int = 1
+    no_show_delay_s: int = 60
     # The last event sequence number handed out; bumped inside every change, so it stays
     # contiguous across workers and restarts.
     seq: int = Field(default=0)
@@ -47,6 +52,8 @@ class CounterRow(SQLModel, table=True):
     state: str = Field(default="closed", max_length=16)
     pause_reason: str | None = Field(default=None, max_length=200)
     shifts: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The skills a clerk chose to serve today; NULL: all of them (reset when the counter closes).
+    serving: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class TicketRow(SQLModel, table=True):

@@ -170,7 +170,8 @@ class Office:
 
 @pytest.fixture
 def town(sqlite_url: str) -> Iterator[tuple[Seeded, Server]]:
-    seeded = seed(sqlite_url)
+    # Real time runs here: marking a no-show right after the call needs an office without recall rules.
+    seeded = seed(sqlite_url, {**OFFICE, "no_show_min_recalls": 0, "no_show_delay_s": 0})
     try:
         with running_server(sqlite_url) as server:
             yield seeded, server

@@ -268,6 +268,8 @@ def test_counter_is_free_again_once_its_ticket_is_handed_off(
     desk.issue("A", at(1))
     desk.issue("A", at(2))
     first = called(repo, 2, at(3))
+    if action is Action.NO_SHOW:  # the office's rule: one recall, then a minute, before a no-show
+        act_on_ticket(repo, first.id or 0, Action.RECALL, at(3), counter_id=2)
     act_on_ticket(repo, first.id or 0, action, at(4), counter_id=2, **kwargs)
     assert called(repo, 2, at(5)).number == "A002"
 
@@ -387,6 +389,8 @@ def test_clerk_actions_on_the_called_ticket_are_saved_and_announced(
     desk.open(1)
     desk.issue("A", at(1))
     ticket = called(repo, 1, at(2))
+    if action is Action.NO_SHOW:  # the office's rule: one recall, then a minute, before a no-show
+        act_on_ticket(repo, ticket.id or 0, Action.RECALL, at(2), counter_id=1)
     changed = act_on_ticket(repo, ticket.id or 0, action, at(3), counter_id=1)
     assert changed.state is state
     assert repo.ticket(ticket.id or 0) == changed
@@ -756,6 +760,7 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
             "id": 1,
             "name": "Loket 1",
             "services": ["A", "B"],
+            "skills": ["A", "B"],
             "state": "open",
             "pause_reason": None,
             "ticket": {
@@ -772,8 +777,24 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
                 "counter": {"id": 1, "name": "Loket 1"},
             },
         },
-        {"id": 2, "name": "Loket 2", "services": ["A"], "state": "paused", "pause_reason": "lunch", "ticket": None},
-        {"id": 3, "name": "Loket 3", "services": ["C"], "state": "open", "pause_reason": None, "ticket": None},
+        {
+            "id": 2,
+            "name": "Loket 2",
+            "services": ["A"],
+            "skills": ["A"],
+            "state": "paused",
+            "pause_reason": "lunch",
+            "ticket": None,
+        },
+        {
+            "id": 3,
+            "name": "Loket 3",
+            "services": ["C"],
+            "skills": ["C"],
+            "state": "open",
+            "pause_reason": None,
+            "ticket": None,
+        },
     ]
 
     # In call order: the appointment is due (slot at 12, now 10), then everybody by arrival. Counter 1
