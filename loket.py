@@ -345,6 +345,18 @@ def kiosk(
         _fail(str(exc))
 
 
+@app.command("counter")
+def counter_terminal(
+    server: Annotated[str, typer.Option(help="The Loket server, e.g. http://127.0.0.1:8000")],
+    office: Annotated[str | None, typer.Option(help="The office, for accounts not bound to one (admins)")] = None,
+    counter: Annotated[int | None, typer.Option(help="Preselect this counter (its id)")] = None,
+) -> None:
+    """The clerk terminal: log in, choose your counter, then call and serve with one key per action."""
+    from counter.app import CounterApp, CounterConfig
+
+    CounterApp(CounterConfig(server=server, office=office, counter=counter)).run()
+
+
 @app.command("simulate")
 def simulate_day(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML: services, counters and their shifts")],

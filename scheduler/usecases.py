@@ -498,8 +498,15 @@ def queue_snapshot(
             estimates[t.id or 0] = max(estimates.get(t.id or 0, 0), round((t.return_at - now).total_seconds()))
     by_id = {c.id: c for c in counters}
     ordered = sorted(waiting, key=lambda t: routing.priority_key(t, now))
+    today = office_day(now, office.timezone)
+    parked = [t for t in repo.tickets_in(office_id, {TicketState.PARKED}) if t.day == today]
     return {
-        "office": {"id": office.id, "name": office.name, "timezone": office.timezone},
+        "office": {
+            "id": office.id,
+            "name": office.name,
+            "timezone": office.timezone,
+            "clerks_choose_services": office.clerks_choose_services,
+        },
         "seq": repo.current_seq(office_id),
         "services": [
             {
@@ -516,6 +523,8 @@ def queue_snapshot(
             {**counter_view(c), "ticket": ticket_view(busy[c.id], c) if c.id in busy else None} for c in counters
         ],
         "waiting": [{**ticket_view(t), "estimated_wait_s": estimates.get(t.id or 0, 0)} for t in ordered],
+        # Set aside by a counter (its `counter`), to be called back by number.
+        "parked": [ticket_view(t, by_id.get(t.counter_id or 0)) for t in parked],
         "recent_calls": [
             ticket_view(t, by_id.get(t.counter_id or 0))
             for t in repo.recent_calls(office_id, RECENT_CALLS, day_start(now, office.timezone))

@@ -24,7 +24,7 @@ from scheduler.model import Role
 from tests.kiosk.test_printing import PAPER_OUT, FakeNetworkPrinter
 from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
 
-WAIT_S = 15.0
+WAIT_S = 30.0
 LANGUAGES = ["nl", "fr", "en"]
 
 

@@ -485,6 +485,9 @@ def test_parked_citizen_can_be_called_back_by_another_counter(desk: Desk, repo: 
     act_on_ticket(repo, ticket.id or 0, Action.PARK, at(3), counter_id=1)
     # Parked tickets are not in the queue: nobody calls them next by accident ...
     assert call_next(repo, 2, at(4)) is None
+    snap = queue_snapshot(repo, OFFICE, at(4))
+    assert snap["waiting"] == []
+    assert [(t["number"], t["state"], t["counter"]["id"]) for t in snap["parked"]] == [("A001", "parked", 1)]
     # ... they are called back by name.
     back = act_on_ticket(repo, ticket.id or 0, Action.CALL, at(10), counter_id=2)
     assert (back.state, back.counter_id, back.called_at) == (TicketState.CALLED, 2, at(10))
@@ -740,7 +743,12 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
     tickets = _busy_morning(desk, repo)
     snap = queue_snapshot(repo, OFFICE, at(10))
 
-    assert snap["office"] == {"id": OFFICE, "name": "Demo town hall", "timezone": "Europe/Brussels"}
+    assert snap["office"] == {
+        "id": OFFICE,
+        "name": "Demo town hall",
+        "timezone": "Europe/Brussels",
+        "clerks_choose_services": False,
+    }
     assert snap["seq"] == 13 == repo.current_seq(OFFICE)  # 3 opened, 6 issued, 2 called, 1 paused, 1 finished
 
     # The wait a newcomer would be told, playing the queue forward. Only counter 1 is open for A and B

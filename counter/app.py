@@ -1,0 +1,267 @@
+"""The clerk terminal: log in, choose a counter, then call, serve, transfer, park and pause with one key each.
+
+Every action goes to the server and the screen changes only with the server's answer (a fresh snapshot
+after it, and after every event of the office's websocket): nothing is shown that the server did not say.
+When the server cannot be reached a banner says so, actions wait, and the terminal reconnects and resyncs
+by itself; an expired or revoked token brings back the login screen, keeping the chosen counter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from client.errors import LoketError, Unreachable
+from client.http import LoketClient
+from client.live import OfficeFeed
+from counter import screens
+from counter.desk import desk, notice_of
+
+#: How often the screen is refreshed when nothing happens (the waits grow with time alone).
+REFRESH_S = 15.0
+
+
+@dataclass(frozen=True)
+class CounterConfig:
+    server: str
+    office: str | None = None
+    counter: int | None = None
+
+
+class CounterApp(App[None]):
+    CSS_PATH = "counter.tcss"
+    TITLE = "Loket — counter"
+
+    def __init__(self, config: CounterConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.client: LoketClient | None = None
+        self.token: str | None = None
+        self.office: str | None = config.office
+        self.clerk = ""
+        self.counter_id: int | None = config.counter
+        self.snapshot: dict[str, Any] | None = None
+        self.today: dict[str, Any] | None = None
+        self.notices: dict[str, str] = {}
+        self.online = True
+        self._wanted = asyncio.Event()
+        self._background: list[Worker[None]] = []
+
+    # -- life cycle -------------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(screens.LoginScreen())
+
+    async def on_unmount(self) -> None:
+        await self._stop_background()
+        if self.client is not None:
+            await self.client.aclose()
+
+    async def _stop_background(self) -> None:
+        for worker in self._background:
+            worker.cancel()
+        for worker in self._background:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+        self._background = []
+
+    # -- log in, choose the counter -----------------------------------------------------------------------------
+
+    def on_login_wanted(self, message: screens.LoginWanted) -> None:
+        self._log_in(message.username, message.password)
+
+    @work(exclusive=True, group="login")
+    async def _log_in(self, username: str, password: str) -> None:
+        login = self.screen
+        async with LoketClient(self.config.server, None, timeout=5.0) as anonymous:
+            try:
+                answer = await anonymous.login(username, password)
+            except Unreachable:
+                self._tell(login, "The server cannot be reached. Try again in a moment.")
+                return
+            except LoketError as refusal:
+                self._tell(login, refusal.detail)
+                return
+        if answer.get("role") not in ("clerk", "manager", "admin"):
+            self._tell(login, "This account may not serve at a counter.")
+            return
+        office = answer.get("office") or self.config.office
+        if not office:
+            self._tell(login, "This account is not bound to an office: start with --office OFFICE.")
+            return
+        self.office, self.clerk, self.token = str(office), str(answer.get("username") or username), str(answer["token"])
+        if self.client is not None:
+            await self.client.aclose()
+        self.client = LoketClient(self.config.server, self.token, timeout=5.0)
+        try:
+            snapshot = await self.client.queue(self.office)
+        except (Unreachable, LoketError) as exc:
+            self._tell(login, getattr(exc, "detail", str(exc)))
+            return
+        self.snapshot = snapshot
+        choose = bool(snapshot.get("office", {}).get("clerks_choose_services"))
+        self.push_screen(screens.CounterScreen(list(snapshot.get("counters", [])), choose, self.counter_id))
+
+    def on_counter_chosen(self, message: screens.CounterChosen) -> None:
+        self._start(message.counter_id, message.services)
+
+    @work(exclusive=True, group="login")
+    async def _start(self, counter_id: int, services: list[str] | None) -> None:
+        chooser = self.screen
+        assert self.client is not None
+        assert self.office is not None
+        if services is not None:
+            try:
+                await self.client.set_counter_services(counter_id, services)
+            except (Unreachable, LoketError) as exc:
+                self._tell(chooser, getattr(exc, "detail", str(exc)))
+                return
+        self.counter_id = counter_id
+        await self._stop_background()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screens.DeskScreen(self.clerk))
+        self._background = [self._follow(), self._refresh_loop()]
+
+    def _tell(self, screen: Any, text: str) -> None:
+        if hasattr(screen, "notice"):
+            screen.notice(text)
+        elif screen.query("#notice"):
+            screen.query_one("#notice").update(text)
+
+    def _back_to_login(self, why: str) -> None:
+        """The token expired or was revoked: log in again; the chosen counter is kept."""
+        for worker in self._background:
+            worker.cancel()
+        self._background = []
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screens.LoginScreen(f"Please log in again: {why}"))
+
+    # -- live ---------------------------------------------------------------------------------------------------
+
+    @work(group="live")
+    async def _follow(self) -> None:
+        assert self.office is not None
+        assert self.token is not None
+        feed = OfficeFeed(self.config.server, self.office, self.token)
+        try:
+            async for message in feed:
+                if message.get("type") == "ping":
+                    continue
+                noticed = notice_of(message)
+                if noticed is not None:
+                    key, text = noticed
+                    if text is None:
+                        self.notices.pop(key, None)
+                    else:
+                        self.notices[key] = text
+                self._wanted.set()
+        except LoketError as refusal:
+            if refusal.status in (401, 403) or refusal.code in ("unauthorized", "forbidden"):
+                self._back_to_login(refusal.detail)
+        finally:
+            await feed.aclose()
+
+    @work(group="live")
+    async def _refresh_loop(self) -> None:
+        while True:
+            await self._refresh()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wanted.wait(), REFRESH_S if self.online else 1.0)
+            self._wanted.clear()
+            await asyncio.sleep(0.1)  # gather a burst of events into one refresh
+
+    async def _refresh(self) -> None:
+        if self.client is None or self.office is None or self.counter_id is None:
+            return
+        try:
+            self.snapshot = await self.client.queue(self.office)
+            self.today = await self.client.counter_today(self.counter_id)
+            self.online = True
+        except Unreachable:
+            self.online = False
+        except LoketError as refusal:
+            if refusal.status == 401:
+                self._back_to_login(refusal.detail)
+                return
+            self.online = True
+        self._draw()
+
+    def _draw(self) -> None:
+        shown = self.screen
+        if isinstance(shown, screens.DeskScreen) and self.snapshot is not None and self.counter_id is not None:
+            now = datetime.now(UTC)
+            shown.show(desk(self.snapshot, self.counter_id, now, self.notices), self.online, self.today, now)
+
+    # -- actions ------------------------------------------------------------------------------------------------
+
+    def on_action_wanted(self, message: screens.ActionWanted) -> None:
+        self._act(message.name, message.value)
+
+    @work(exclusive=True, group="act")
+    async def _act(self, name: str, value: str | None) -> None:
+        shown = self.screen
+        if not isinstance(shown, screens.DeskScreen) or self.client is None or self.counter_id is None:
+            return
+        try:
+            said = await self._do(name, value, shown)
+        except Unreachable:
+            self.online = False
+            said = "The server cannot be reached: nothing was done. Try again when the banner is gone."
+        except LoketError as refusal:
+            if refusal.status == 401:
+                self._back_to_login(refusal.detail)
+                return
+            said = refusal.detail
+        shown.notice(said)
+        await self._refresh()
+
+    async def _do(self, name: str, value: str | None, shown: screens.DeskScreen) -> str:
+        client, me = self.client, self.counter_id
+        assert client is not None
+        assert me is not None
+        state = shown.state
+        current = state.current if state else None
+        if name == "call_next":
+            called = await client.call_next(me)
+            return f"Called {called['number']}" if called else "Nobody is waiting for your services."
+        if name in ("call_number", "call_back"):
+            called = await client.call_number(me, str(value))
+            return f"Called {called['number']}"
+        if name in ("open", "close", "resume"):
+            await client.counter_action(me, name)  # type: ignore[arg-type]
+            return {"open": "Counter open.", "close": "Counter closed.", "resume": "Resumed."}[name]
+        if name == "pause":
+            await client.counter_action(me, "pause", reason=value)
+            return f"Paused: {value}"
+        if current is None:
+            return "Nobody is at your counter: call someone first."
+        ticket_id = int(str(current["id"]))
+        if name == "transfer":
+            target = str(value).strip()
+            if target.lower().startswith("counter"):
+                wanted = target[len("counter") :].strip()
+                counter = (state.counters_by_name if state else {}).get(wanted)
+                if counter is None:
+                    return f"There is no counter {wanted!r}."
+                moved = await client.ticket_action(ticket_id, "transfer", counter=me, to_counter=counter)
+            else:
+                moved = await client.ticket_action(ticket_id, "transfer", counter=me, to_service=target.upper())
+            return f"{current['number']} transferred, keeps its place ({moved['number']})"
+        action = {"no_show": "no-show"}.get(name, name)
+        await client.ticket_action(ticket_id, action, counter=me)  # type: ignore[arg-type]
+        return {
+            "recall": f"{current['number']} recalled",
+            "start": f"Serving {current['number']}",
+            "finish": f"{current['number']} done",
+            "no-show": f"{current['number']} did not come",
+            "park": f"{current['number']} parked",
+        }.get(action, "Done.")

@@ -1,0 +1,297 @@
+"""The clerk terminal's screens: log in and choose a counter, then the desk. Data comes down as attributes,
+what the clerk does goes up as messages; the app talks to the server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, SelectionList, Static
+
+from counter.desk import Desk, clock, local_clock, waited_s
+
+Json = dict[str, Any]
+
+
+class LoginWanted(Message):
+    def __init__(self, username: str, password: str) -> None:
+        super().__init__()
+        self.username, self.password = username, password
+
+
+class CounterChosen(Message):
+    def __init__(self, counter_id: int, services: list[str] | None) -> None:
+        super().__init__()
+        self.counter_id, self.services = counter_id, services
+
+
+class ActionWanted(Message):
+    """One of the desk's actions (`name`), with what a prompt asked for (`value`)."""
+
+    def __init__(self, name: str, value: str | None = None) -> None:
+        super().__init__()
+        self.name, self.value = name, value
+
+
+class LoginScreen(Screen[None]):
+    def __init__(self, notice: str = "") -> None:
+        super().__init__()
+        self.notice_text = notice
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            yield Static("Loket — clerk terminal", id="title")
+            yield Input(placeholder="username", id="username")
+            yield Input(placeholder="password", password=True, id="password")
+            yield Button("Log in", id="log-in", variant="primary")
+            yield Static(self.notice_text, id="notice")
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "username":
+            self.query_one("#password", Input).focus()
+        else:
+            self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not username or not password:
+            self.notice("Type your username and password.")
+            return
+        self.post_message(LoginWanted(username, password))
+
+    def notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(text)
+
+
+class CounterScreen(Screen[None]):
+    """Choose your counter and, where the office allows it, the services you serve today."""
+
+    def __init__(self, counters: list[Json], choose_services: bool, preferred: int | None) -> None:
+        super().__init__()
+        self.counters = counters
+        self.choose_services = choose_services
+        self.preferred = preferred
+
+    def compose(self) -> ComposeResult:
+        options = [(f"Counter {c['name']} ({', '.join(map(str, c.get('skills') or c['services']))})", c["id"])
+                   for c in self.counters]  # fmt: skip
+        with Vertical(id="choose"):
+            yield Static("Your counter", id="title")
+            ids = [c["id"] for c in self.counters]
+            if self.preferred in ids:
+                yield Select(options, id="counter", allow_blank=False, value=self.preferred)
+            else:
+                yield Select(options, id="counter", prompt="Choose your counter")
+            if self.choose_services:
+                yield Static("Services you serve today")
+                yield SelectionList[str](id="services")
+            yield Button("Start", id="start", variant="primary")
+            yield Static("", id="notice")
+
+    def on_mount(self) -> None:
+        self._fill_services()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._fill_services()
+
+    def _fill_services(self) -> None:
+        if not self.choose_services:
+            return
+        chosen = self.query_one("#counter", Select).value
+        counter = next((c for c in self.counters if c["id"] == chosen), None)
+        services = self.query_one("#services", SelectionList)
+        services.clear_options()
+        if counter is not None:
+            skills = [str(s) for s in (counter.get("skills") or counter["services"])]
+            now = {str(s) for s in counter["services"]}
+            services.add_options([(s, s, s in now) for s in skills])
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        chosen = self.query_one("#counter", Select).value
+        if not isinstance(chosen, int):
+            self.query_one("#notice", Static).update("Choose your counter first.")
+            return
+        services = list(self.query_one("#services", SelectionList).selected) if self.choose_services else None
+        if services is not None and not services:
+            self.query_one("#notice", Static).update("Choose at least one service.")
+            return
+        self.post_message(CounterChosen(chosen, services))
+
+
+class Prompt(ModalScreen[str | None]):
+    """Ask one thing (a ticket number, a transfer target, a pause reason); Escape cancels."""
+
+    BINDINGS: ClassVar = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, question: str, placeholder: str = "") -> None:
+        super().__init__()
+        self.question, self.placeholder = question, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt"):
+            yield Label(self.question)
+            yield Input(placeholder=self.placeholder, id="answer")
+
+    def on_mount(self) -> None:
+        self.query_one("#answer", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+ACTIONS: list[tuple[str, str, str]] = [
+    # key, action, label
+    ("n", "call_next", "Call next"),
+    ("r", "recall", "Recall"),
+    ("s", "start", "Start"),
+    ("f", "finish", "Finish"),
+    ("x", "no_show", "No-show"),
+    ("t", "transfer", "Transfer"),
+    ("p", "park", "Park"),
+    ("b", "call_back", "Call back parked"),
+    ("c", "call_number", "Call number"),
+    ("z", "pause", "Pause/resume"),
+    ("o", "open", "Open"),
+    ("k", "close", "Close counter"),
+]
+
+
+class DeskScreen(Screen[None]):
+    """The citizen at the counter, the queue of its services, the clerk's numbers, alerts, and the actions."""
+
+    BINDINGS: ClassVar = [Binding(key, f"act('{name}')", label) for key, name, label in ACTIONS]
+
+    def __init__(self, clerk: str) -> None:
+        super().__init__()
+        self.clerk = clerk
+        self.state: Desk | None = None
+        self.online = True
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="banner")
+        yield Static("", id="header")
+        with Horizontal(id="middle"):
+            with Vertical(id="left"):
+                yield Static("", id="current")
+                yield Static("", id="stats")
+                yield Static("", id="alerts")
+            with Vertical(id="right"):
+                yield Static("Queue", classes="label")
+                yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="buttons"):
+            for key, name, label in ACTIONS:
+                yield Button(f"{label} ({key})", id=f"do-{name}", classes="action")
+        yield Static("", id="notice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        table.add_columns("Number", "Service", "Waiting", "Estimate")
+
+    def action_act(self, name: str) -> None:
+        self._ask(name)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("do-"):
+            self._ask(event.button.id.removeprefix("do-"))
+
+    def _ask(self, name: str) -> None:
+        if not self.online:
+            self.notice("The server cannot be reached: actions wait until it is back.")
+            return
+        questions = {
+            "transfer": ("Transfer to (a service code, or 'counter N')", "B  or  counter 3"),
+            "call_number": ("Call which number?", "A012"),
+            "pause": ("Why do you pause? (empty: resume)", "lunch, break, meeting"),
+            "call_back": ("Call back which parked number?", self._parked_hint()),
+        }
+        if name == "pause" and self.state and self.state.counter and self.state.counter.get("state") == "paused":
+            self.post_message(ActionWanted("resume"))
+            return
+        if name in questions:
+            question, hint = questions[name]
+
+            def answered(value: str | None) -> None:
+                if value:
+                    self.post_message(ActionWanted(name, value))
+
+            self.app.push_screen(Prompt(question, hint), answered)
+            return
+        self.post_message(ActionWanted(name))
+
+    def _parked_hint(self) -> str:
+        parked = self.state.parked if self.state else ()
+        return ", ".join(str(t["number"]) for t in parked) or "nobody is parked"
+
+    def notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(text)
+
+    def show(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
+        """Redraw from the server's truth (called by the app after every answer and event)."""
+        self.state, self.online = state, online
+        self.query_one("#banner", Static).update(
+            "" if online else "SERVER UNREACHABLE — reconnecting; actions are disabled until it is back"
+        )
+        self.query_one("#banner", Static).display = not online
+        for button in self.query(Button):
+            button.disabled = not online
+        counter = state.counter or {}
+        reason = f" ({counter['pause_reason']})" if counter.get("pause_reason") else ""
+        self.query_one("#header", Static).update(
+            f"Counter {counter.get('name', '?')} — {counter.get('state', '?')}{reason} — "
+            f"serving {', '.join(map(str, counter.get('services', [])))} — clerk {self.clerk}"
+        )
+        current = state.current
+        if current:
+            waited = waited_s(current, now) if current.get("state") == "called" else None
+            service = state.services_by_code.get(str(current["service"]), current["service"])
+            recalled = f", recalled {current['recalls']}×" if current.get("recalls") else ""
+            called = f", called {clock(waited)} ago" if waited is not None else ""
+            lines = [
+                f"[b]{current['number']}[/b]  {service}",
+                f"{current['state']}{recalled}",
+                f"checked in {local_clock(str(current['checked_in_at']), state.timezone)}{called}",
+            ]
+            if current.get("kind") == "appointment":
+                lines.append("appointment")
+            self.query_one("#current", Static).update("\n".join(lines))
+        else:
+            self.query_one("#current", Static).update(
+                "Nobody at your counter. Press [b]n[/b] to call the next citizen."
+            )
+        summary = "\n".join(
+            f"{s.code}: {s.waiting} waiting, oldest {clock(s.oldest_wait_s)}, newcomer ~{s.estimated_wait_s // 60} min"
+            for s in state.services
+        )
+        served = today or {}
+        mean = served.get("mean_service_s")
+        self.query_one("#stats", Static).update(
+            f"{summary}\nToday: {served.get('served', 0)} served"
+            + (f", {float(str(mean)) / 60:.1f} min on average" if mean is not None else "")
+            + (f"; parked: {self._parked_hint()}" if state.parked else "")
+        )
+        self.query_one("#alerts", Static).update("\n".join(f"! {a}" for a in state.alerts))
+        table = self.query_one("#queue", DataTable)
+        table.clear()
+        for ticket in state.queue:
+            table.add_row(
+                str(ticket["number"]),
+                str(ticket["service"]),
+                clock(waited_s(ticket, now)),
+                clock(int(str(ticket.get("estimated_wait_s", 0)))),
+            )
