@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +22,7 @@ from settings import Settings
 from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
-from web import status
+from web import display, status
 from web.templates import make_environment
 
 
@@ -71,8 +72,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, auth, offices, tickets, counters, live, status, printers):
+    for module in (health, auth, offices, tickets, counters, live, status, display, printers):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     return app
 
 
