@@ -357,6 +357,24 @@ def counter_terminal(
     CounterApp(CounterConfig(server=server, office=office, counter=counter)).run()
 
 
+@app.command("display")
+def display_terminal(
+    server: Annotated[str, typer.Option(help="The Loket server, e.g. http://127.0.0.1:8000")],
+    token: Annotated[str, typer.Option(help="A display token of the office (loket token create --role display)")],
+    office: Annotated[str, typer.Option(help="The office's id, e.g. demo")],
+    languages: Annotated[
+        str, typer.Option(help="Label languages, taking turns every 10 s: nl, fr, en, comma-separated")
+    ] = "nl,fr",
+) -> None:
+    """The waiting-room display in a terminal: the latest call very large, the calls before it, the waits."""
+    from display.cli import DisplayProblem, run
+
+    try:
+        run(server, token, office, languages)
+    except DisplayProblem as exc:
+        _fail(str(exc))
+
+
 @app.command("simulate")
 def simulate_day(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario TOML: services, counters and their shifts")],
