@@ -277,5 +277,9 @@ class UnreachableScreen(Screen[None]):
             yield Button(gettext(lang, "Try again"), id="retry", classes="big")
             yield Button(gettext(lang, "Back"), id="back")
 
+    def notice(self, text: str) -> None:
+        """What the server said when it answered the retry with a refusal."""
+        self.query_one("#notice", Static).update(text)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.post_message(RetryWanted() if event.button.id == "retry" else StartOver())
