@@ -48,10 +48,16 @@ def _refusal(env: Environment, status: int, title: str, detail: str) -> HTMLResp
 
 @router.get("/display/{office}", response_class=HTMLResponse)
 async def display_page(
-    office: str, request: Request, parts: PartsDep, token: str | None = None, lang: str | None = None
+    office: str,
+    request: Request,
+    parts: PartsDep,
+    token: str | None = None,
+    lang: str | None = None,
+    staff: bool = False,
 ) -> HTMLResponse:
     """The board. `token`: a display token of the office (read only); `lang`: the languages the labels and
-    announcements alternate between, e.g. `nl,fr` (the default) or `fr,nl,en`."""
+    announcements alternate between, e.g. `nl,fr` (the default) or `fr,nl,en`; `staff=1`: the staff view,
+    which also shows the kiosks' printer faults (for a screen behind the counters)."""
     env: Environment = request.app.state.templates
     how = "Create one with: loket token create --role display --office " + office
     if not token:
@@ -75,6 +81,7 @@ async def display_page(
         "token": token,
         "languages": languages,
         "labels": labels,
+        "staff": staff,
     }
     html = env.get_template("display.html").render(
         office_name=found.name,

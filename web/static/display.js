@@ -181,7 +181,18 @@
       window.__loketShown = (window.__loketShown || []).concat([{ seq: call.seq, number: call.number, recall: call.recall }]);
       announce(call);
     }
+    if (event.type === "printer.status" && config.staff) showPrinter(event);
     if (event.type && (event.type.startsWith("ticket.") || event.type.startsWith("counter."))) refreshSoon();
+  }
+
+  // The staff view: a kiosk's printer out of paper, open or unreachable, until it reports "ok" again.
+  const printers = {};
+  function showPrinter(event) {
+    if (event.state === "ok") delete printers[event.kiosk];
+    else printers[event.kiosk] = `${event.kiosk}: ${String(event.state).replace("_", " ")}`;
+    const box = $("staff-alerts");
+    box.textContent = Object.values(printers).join(" · ");
+    box.hidden = Object.keys(printers).length === 0;
   }
 
   let refreshTimer = null;
