@@ -57,6 +57,10 @@ async def shoot(url: str, token: str) -> None:
         await pilot.press(*"abcd2345", "enter")
         await pilot.pause(1.0)
         app.save_screenshot("kiosk-appointment.svg", str(DOCS))
+        # What the citizen sees when the server does not answer (shown here without stopping the server).
+        app.push_screen(screens.UnreachableScreen("fr"))
+        await pilot.pause(0.5)
+        app.save_screenshot("kiosk-unreachable.svg", str(DOCS))
 
 
 def main() -> None:
@@ -78,7 +82,7 @@ def main() -> None:
                 ).raise_for_status()
             asyncio.run(shoot(server.url, seeded.tokens[Role.KIOSK]))
         seeded.db.engine.dispose()
-    print("written: docs/kiosk-{language,services,ticket,appointment}.svg")
+    print("written: docs/kiosk-{language,services,ticket,appointment,unreachable}.svg")
 
 
 if __name__ == "__main__":
