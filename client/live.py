@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlencode
@@ -38,7 +39,9 @@ class OfficeFeed:
     """Iterate an office's events; see the module docstring. Not safe to iterate from two tasks at once.
 
     `since`: start after this seq (replay) instead of with a snapshot. `min_backoff_s`/`max_backoff_s`:
-    reconnection delays. `ws_base_url` may be `ws://`, `wss://`, `http://` or `https://`.
+    reconnection delays. `ws_base_url` may be `ws://`, `wss://`, `http://` or `https://`. `on_link`, if
+    given, is told True when a connection opens and False when one drops or an attempt fails (the feed
+    itself hides reconnections; a screen may want to say "offline").
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class OfficeFeed:
         min_backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         open_timeout_s: float = 5.0,
+        on_link: Callable[[bool], None] | None = None,
     ) -> None:
         base = ws_base_url.rstrip("/")
         if base.startswith(("http://", "https://")):
@@ -60,6 +64,7 @@ class OfficeFeed:
         self._min_backoff = min_backoff_s
         self._max_backoff = max_backoff_s
         self._open_timeout = open_timeout_s
+        self._on_link = on_link
         self._ws: ClientConnection | None = None
         self._backoff = 0.0  # the wait before the next connection attempt; none before the first
         self._refusal: Message | None = None
@@ -164,9 +169,15 @@ class OfficeFeed:
                 self._refusal = None
                 self.connections += 1
                 self._ws = ws
+                self._link(True)
                 return ws
 
+    def _link(self, up: bool) -> None:
+        if self._on_link is not None:
+            self._on_link(up)
+
     def _wait_longer(self, why: str) -> None:
+        self._link(False)
         self._backoff = min(max(self._backoff * 2, self._min_backoff), self._max_backoff)
         log.info("office feed %s: %s; retrying in %.1f s", self._url, why, self._backoff)
 
@@ -174,6 +185,7 @@ class OfficeFeed:
         """The connection ended: give up on a refusal (4400-4499 but 4409), else reconnect after the backoff."""
         if self._ws is ws:
             self._ws = None
+        self._link(False)
         code = exc.rcvd.code if exc.rcvd is not None else None
         if code is not None and 4000 <= code < 5000 and code != CLOSE_RESUME:
             refusal = self._refusal or {}

@@ -21,8 +21,6 @@ from textual import work
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
@@ -80,28 +78,6 @@ class Refused(Message):
     def __init__(self, detail: str) -> None:
         super().__init__()
         self.detail = detail
-
-
-class WatchedFeed(OfficeFeed):
-    """An `OfficeFeed` that says when its connection opens and drops (the feed itself hides reconnections)."""
-
-    def __init__(self, *args: Any, on_link: Callable[[bool], None], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._on_link = on_link
-
-    async def _connect(self) -> ClientConnection | None:
-        ws = await super()._connect()
-        if ws is not None:
-            self._on_link(True)
-        return ws
-
-    def _dropped(self, ws: ClientConnection, exc: ConnectionClosed) -> None:
-        self._on_link(False)
-        super()._dropped(ws, exc)
-
-    def _wait_longer(self, why: str) -> None:
-        self._on_link(False)  # a failed connection attempt, or a gap being healed
-        super()._wait_longer(why)
 
 
 def refusal_text(refusal: LoketError, office: str) -> str:
@@ -174,7 +150,7 @@ class DisplayApp(App[None]):
 
     @work(exclusive=True, group="feed")
     async def follow_office(self) -> None:
-        feed = WatchedFeed(self.config.server, self.config.office, self.config.token, on_link=self._heard_link)
+        feed = OfficeFeed(self.config.server, self.config.office, self.config.token, on_link=self._heard_link)
         try:
             async for message in feed:
                 self.post_message(FeedMessage(message))

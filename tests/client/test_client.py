@@ -258,7 +258,8 @@ async def test_the_feed_resumes_after_a_server_restart_with_what_it_missed_and_n
     counter = town.counter("1")
     await manager.counter_action(counter, "open")  # seq 1
     await manager.issue_ticket(TOWN, "A", "nl")  # seq 2
-    feed = Collector(OfficeFeed(town.server.ws, TOWN, town.seeded.tokens[Role.DISPLAY]))
+    links: list[bool] = []
+    feed = Collector(OfficeFeed(town.server.ws, TOWN, town.seeded.tokens[Role.DISPLAY], on_link=links.append))
     try:
         await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
         assert feed.snapshots[0]["seq"] == 2
@@ -289,6 +290,11 @@ async def test_the_feed_resumes_after_a_server_restart_with_what_it_missed_and_n
         "ticket.issued",
     ]
     assert feed.feed.connections == 2
+    # The link went down with the server and came back once: what a screen's "offline" mark follows.
+    assert links[0] is True
+    assert links.count(True) == 2
+    back = links.index(True, 1)
+    assert False in links[1:back]
 
 
 @pytest.mark.e2e
