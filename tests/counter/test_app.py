@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,12 +13,13 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, SelectionList, Static
+from textual.widgets import DataTable, SelectionList
 
 from counter import screens
 from counter.app import CounterApp, CounterConfig
 from scheduler.model import Role
 from store.admin import add_user, revoke_token
+from tests import tui
 from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
 
 WAIT_S = 15.0
@@ -70,18 +72,10 @@ async def terminal(server: Server, **config: Any) -> AsyncIterator[tuple[Counter
         yield app, pilot
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            screen = pilot.app.screen
-            notes = [str(w.render()) for w in screen.query("#notice, #banner").results(Static)]
-            raise AssertionError(f"waited {WAIT_S} s for {what}; on {type(screen).__name__}: {notes}")
-        await pilot.pause(0.05)
+until = functools.partial(tui.until, wait_s=WAIT_S)
 
 
-def text(app: CounterApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+text = tui.text
 
 
 async def log_in(app: CounterApp, pilot: Pilot[None], counter: str, office: Office, user: str = "ann") -> None:

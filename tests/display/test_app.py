@@ -3,20 +3,22 @@ are made over HTTP with a clerk token, as a clerk terminal would."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from display.app import DisplayApp, DisplayConfig
 from kiosk.bigtext import big
 from scheduler.model import Role
+from tests import tui
 from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
 
 WAIT_S = 15.0
@@ -64,21 +66,16 @@ async def display(server: Server, token: str, **config: Any) -> AsyncIterator[tu
         yield app, pilot
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            app = pilot.app
-            board = getattr(app, "board", None)
-            calls = [c.number for c in board.calls()] if board else None
-            raise AssertionError(
-                f"waited {WAIT_S} s for {what}; board calls {calls}, online {getattr(app, 'online', None)}"
-            )
-        await pilot.pause(0.05)
+def board_notes(app: App[None]) -> str:
+    board = getattr(app, "board", None)
+    calls = [c.number for c in board.calls()] if board else None
+    return f"board calls {calls}, online {getattr(app, 'online', None)}"
 
 
-def text(app: DisplayApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+until = functools.partial(tui.until, wait_s=WAIT_S, describe=board_notes)
+
+
+text = tui.text
 
 
 def numbers(app: DisplayApp) -> list[str]:

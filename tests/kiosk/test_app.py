@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from kiosk.bigtext import big
 from kiosk.qr import qr_text
 from scheduler.bookings import book, new_code
 from scheduler.model import Role
+from tests import tui
 from tests.kiosk.test_printing import PAPER_OUT, FakeNetworkPrinter
 from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
 
@@ -97,18 +99,10 @@ async def kiosk(config: KioskConfig) -> AsyncIterator[tuple[KioskApp, Pilot[None
         yield app, pilot
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            screen = pilot.app.screen
-            notes = [str(w.render()) for w in screen.query("#notice, #title").results(Static)]
-            raise AssertionError(f"waited {WAIT_S} s for {what}; on {type(screen).__name__}: {notes}")
-        await pilot.pause(0.05)
+until = functools.partial(tui.until, wait_s=WAIT_S)
 
 
-def text_of(app: KioskApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+text_of = tui.text
 
 
 async def choose_language(app: KioskApp, pilot: Pilot[None], language: str) -> None:
