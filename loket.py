@@ -248,6 +248,7 @@ def booking_add(
     from zoneinfo import ZoneInfo
 
     from scheduler import bookings
+    from store import public_holidays
 
     try:
         slot = datetime.fromisoformat(at)
@@ -259,8 +260,11 @@ def booking_add(
         if slot.tzinfo is None:
             slot = slot.replace(tzinfo=ZoneInfo(db.read(lambda repo: repo.office(office)).timezone))
         code = bookings.new_code()
+        days = public_holidays.belgian(slot.date() - timedelta(days=1), slot.date() + timedelta(days=1))
         booking, _events = db.write(
-            office, now, lambda repo: bookings.book(repo, office, service, slot, language, now, code=code)
+            office,
+            now,
+            lambda repo: bookings.book(repo, office, service, slot, language, now, code=code, holidays=days),
         )
     except DomainError as exc:
         _fail(exc.detail)

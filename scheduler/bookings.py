@@ -8,8 +8,10 @@ in any case, with or without the dash or spaces.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 
+from scheduler import calendar
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.model import LANGUAGES, Booking
 from scheduler.repository import Repository
@@ -47,31 +49,55 @@ def book(
     now: datetime,
     *,
     code: str,
+    holidays: Collection[date] = frozenset(),
 ) -> Booking:
     """Book `service_code` at `slot_at` under `code` (the caller draws it with `new_code`).
 
-    Any existing service may be booked for now; slot capacity comes with the booking pages.
+    The slot must be one of the office calendar's (`scheduler.calendar`, with these public `holidays`):
+    422 `no_such_slot` otherwise; a slot whose seats are all taken is refused with 409 `slot_full`.
     """
-    repo.office(office_id)
+    office = repo.office(office_id)
     if language not in LANGUAGES:
         raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
-    if not any(s.code == service_code for s in repo.services(office_id)):
+    service = next((s for s in repo.services(office_id) if s.code == service_code), None)
+    if service is None:
         raise NotFound(f"office {office_id} has no service {service_code!r}", code="service_not_found")
     if slot_at.tzinfo is None or slot_at.utcoffset() is None:
         raise Invalid("the slot needs a time zone", code="slot_without_timezone")
-    if slot_at <= now:
-        raise Invalid(f"the slot {slot_at.isoformat()} is in the past", code="slot_in_past")
+    slot = calendar.slot_at(
+        office, service, repo.counters(office_id), repo.counter_shifts(office_id), slot_at, now, holidays
+    )
+    full = Conflict(f"the slot {slot_at.isoformat()} of service {service_code} is fully booked", code="slot_full")
+    taken = repo.seats_taken(office_id, service_code, slot.at, slot.at + timedelta(seconds=1)).get(slot.at, 0)
+    if taken >= slot.capacity:
+        raise full
     canonical = normalise_code(code)
     if canonical is None:
         raise Invalid(f"{code!r} is not a booking code", code="invalid_booking_code")
     if repo.booking_by_code(office_id, canonical) is not None:
         raise Conflict(f"office {office_id} already has a booking {canonical}", code="booking_code_taken")
-    return repo.add_booking(
-        Booking(
-            office=office_id,
-            service=service_code,
-            code=canonical,
-            slot_at=slot_at.astimezone(UTC),
-            language=language,
-        )
+    booking = repo.add_booking(
+        Booking(office=office_id, service=service_code, code=canonical, slot_at=slot.at, language=language)
     )
+    if repo.take_seat(booking, slot.capacity) is None:
+        raise full  # the transaction is rolled back: the booking goes too
+    return booking
+
+
+def free_slots(
+    repo: Repository, office_id: str, service_code: str, day: date, now: datetime, holidays: Collection[date]
+) -> list[tuple[datetime, int]]:
+    """The slots of a service on the office-local `day` that start after `now`: (start, free seats)."""
+    office = repo.office(office_id)
+    service = next((s for s in repo.services(office_id) if s.code == service_code), None)
+    if service is None:
+        raise NotFound(f"office {office_id} has no service {service_code!r}", code="service_not_found")
+    if not service.bookable:
+        raise Invalid(f"service {service_code} cannot be booked", code="service_not_bookable")
+    found = calendar.slots(
+        office, service, repo.counters(office_id), repo.counter_shifts(office_id), day, now, holidays
+    )
+    if not found:
+        return []
+    taken = repo.seats_taken(office_id, service_code, found[0].at, found[-1].at + timedelta(seconds=1))
+    return [(slot.at, max(0, slot.capacity - taken.get(slot.at, 0))) for slot in found]

@@ -28,6 +28,8 @@ class MemoryRepository:
         self.events: dict[str, list[tuple[int, Event]]] = {}
         self._bookings: dict[int, Booking] = {}
         self._booking_codes: dict[tuple[str, str], int] = {}
+        # (office, service, slot_at) -> seat number -> booking id
+        self._seats: dict[tuple[str, str, datetime], dict[int, int]] = {}
 
     # set-up, used by tests and the simulator
     def add_office(
@@ -193,6 +195,21 @@ class MemoryRepository:
             return False
         self._bookings[booking.id] = booking
         return True
+
+    def seats_taken(self, office_id: str, service: str, start: datetime, end: datetime) -> dict[datetime, int]:
+        return {
+            at: len(seats)
+            for (office, code, at), seats in self._seats.items()
+            if office == office_id and code == service and start <= at < end and seats
+        }
+
+    def take_seat(self, booking: Booking, capacity: int) -> int | None:
+        assert booking.id is not None
+        seats = self._seats.setdefault((booking.office, booking.service, booking.slot_at), {})
+        free = next((n for n in range(capacity) if n not in seats), None)
+        if free is not None:
+            seats[free] = booking.id
+        return free
 
     def emit(self, event: Event) -> None:
         log = self.events.setdefault(event.office, [])

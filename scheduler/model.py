@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 LANGUAGES = ("nl", "fr", "en")
 
@@ -64,6 +64,12 @@ class Office:
     no_show_min_recalls: int = 1
     #: ...and this many seconds after the last call or recall.
     no_show_delay_s: int = 60
+    #: Opening hours for bookings: per weekday (0 = Monday) its local (opens, closes) periods, in order.
+    hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict, compare=False)
+    #: The office's own closing days (public holidays come from the caller).
+    closed_days: frozenset[date] = frozenset()
+    #: The share of counter capacity kept for walk-ins: not bookable.
+    walk_in_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class Service:
     names: dict[str, str]
     duration_s: int = 600
     bookable: bool = False
+    #: The length of a booking slot; None: the duration rounded up to 5 minutes (`scheduler.calendar`).
+    slot_s: int | None = None
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()), self.code)

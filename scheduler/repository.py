@@ -89,6 +89,14 @@ class Repository(Protocol):
         """Compare-and-set: write `booking` only if its row is still in state `expected`."""
         ...
 
+    def seats_taken(self, office_id: str, service: str, start: datetime, end: datetime) -> dict[datetime, int]:
+        """Per slot start (UTC) in [start, end) of this service, how many of its seats bookings hold."""
+        ...
+
+    def take_seat(self, booking: Booking, capacity: int) -> int | None:
+        """Give the stored `booking` the lowest free seat of its slot below `capacity`; None when all are taken."""
+        ...
+
     def emit(self, event: Event) -> None:
         """Queue an event; it is numbered and published when the transaction commits."""
         ...

@@ -5,10 +5,11 @@ Used by `loket serve --office-file` to create or update an office, and by the si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Any
 
+from scheduler import calendar
 from scheduler.errors import Invalid
 from scheduler.model import LANGUAGES
 
@@ -19,6 +20,8 @@ class ServiceSpec:
     names: dict[str, str]
     duration_s: int
     bookable: bool
+    #: The booking slot length; None: the duration rounded up to 5 minutes.
+    slot_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,12 @@ class Scenario:
     #: A called citizen may be marked no-show after this many recalls and this many seconds since the last one.
     no_show_min_recalls: int = 1
     no_show_delay_s: int = 60
+    #: Opening hours for bookings per weekday (0 = Monday); default `opens`-`closes` Monday to Friday.
+    hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
+    #: The office's own closing days.
+    closed: frozenset[date] = frozenset()
+    #: The share of counter capacity kept for walk-ins.
+    walk_in_share: float = 0.5
 
 
 def _time(value: Any, where: str) -> time:
@@ -73,7 +82,14 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         duration = int(raw.get("mean_duration_s", 600))
         if duration <= 0:
             raise Invalid(f"{where}: mean_duration_s must be positive", code="invalid_office_file")
-        services.append(ServiceSpec(code, names, duration, bool(raw.get("bookable", False))))
+        slot_s = raw.get("slot_s")
+        if slot_s is not None and (
+            isinstance(slot_s, bool) or not isinstance(slot_s, int) or slot_s <= 0 or slot_s % 60
+        ):
+            raise Invalid(
+                f"{where}: slot_s must be a positive whole number of minutes in seconds", code="invalid_office_file"
+            )
+        services.append(ServiceSpec(code, names, duration, bool(raw.get("bookable", False)), slot_s))
     codes = [s.code for s in services]
     if len(set(codes)) != len(codes):
         raise Invalid("office file: a service code appears twice", code="invalid_office_file")
@@ -90,11 +106,17 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
     if len(set(counter_names)) != len(counter_names):
         raise Invalid("office file: a counter name appears twice", code="invalid_office_file")
     opens, closes = data.get("opens"), data.get("closes")
+    opens_at = _time(opens, "opens") if opens else None
+    closes_at = _time(closes, "closes") if closes else None
+    raw_hours = data.get("hours")
+    if raw_hours is not None and not isinstance(raw_hours, dict):
+        raise Invalid("office file: [hours] must be a table of weekdays", code="invalid_office_file")
+    hours = calendar.parse_hours(raw_hours) if raw_hours is not None else calendar.default_hours(opens_at, closes_at)
     return Scenario(
         name=name,
         title=str(data.get("title") or data.get("description") or name),
-        opens=_time(opens, "opens") if opens else None,
-        closes=_time(closes, "closes") if closes else None,
+        opens=opens_at,
+        closes=closes_at,
         services=tuple(services),
         counters=tuple(counters),
         timezone=str(data.get("timezone", "Europe/Brussels")),
@@ -102,7 +124,37 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         clerks_choose_services=_flag(data, "clerks_choose_services"),
         no_show_min_recalls=_count(data, "no_show_min_recalls", 1),
         no_show_delay_s=_count(data, "no_show_delay_s", 60),
+        hours=hours,
+        closed=_days(data),
+        walk_in_share=_share(data),
     )
+
+
+def _days(data: dict[str, Any]) -> frozenset[date]:
+    raw = data.get("closed", [])
+    if not isinstance(raw, list):
+        raise Invalid("office file: 'closed' must be a list of dates YYYY-MM-DD", code="invalid_office_file")
+    days = set()
+    for value in raw:
+        if isinstance(value, date):
+            days.add(value)
+            continue
+        try:
+            days.add(date.fromisoformat(str(value)))
+        except ValueError:
+            raise Invalid(
+                f"office file: closed day {value!r} is not a date YYYY-MM-DD", code="invalid_office_file"
+            ) from None
+    return frozenset(days)
+
+
+def _share(data: dict[str, Any]) -> float:
+    value = data.get("walk_in_share", calendar.DEFAULT_WALK_IN_SHARE)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise Invalid(
+            f"office file: 'walk_in_share' must be a number from 0 to 1, not {value!r}", code="invalid_office_file"
+        )
+    return float(value)
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:

@@ -14,6 +14,7 @@ from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.model import Role
 from scheduler.scenario import Scenario
 from store.database import Database
+from store.repository import hours_row
 from store.tables import CounterRow, OfficeRow, ServiceRow, TokenRow, UserRow
 
 CLERK_TOKEN_TTL = timedelta(hours=12)
@@ -47,6 +48,9 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
         office.clerks_choose_services = scenario.clerks_choose_services
         office.no_show_min_recalls = scenario.no_show_min_recalls
         office.no_show_delay_s = scenario.no_show_delay_s
+        office.hours = hours_row(scenario.hours)
+        office.closed_days = sorted(d.isoformat() for d in scenario.closed)
+        office.walk_in_share = scenario.walk_in_share
         session.add(office)
         session.flush()
         for position, spec in enumerate(scenario.services):
@@ -56,6 +60,7 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
             service.names = dict(spec.names)
             service.duration_s = spec.duration_s
             service.bookable = spec.bookable
+            service.slot_s = spec.slot_s
             service.position = position
             session.add(service)
         existing = {c.name: c for c in session.exec(select(CounterRow).where(CounterRow.office == scenario.name))}

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import RowMapping, desc, func, update
 from sqlmodel import Session, col, select
 
+from scheduler.calendar import WEEKDAYS
 from scheduler.errors import NotFound
 from scheduler.events import Event
 from scheduler.model import (
@@ -22,7 +23,7 @@ from scheduler.model import (
     TicketKind,
     TicketState,
 )
-from store.tables import BookingRow, CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
+from store.tables import BookingRow, BookingSeatRow, CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
 
 
 def office_of(row: OfficeRow) -> Office:
@@ -34,12 +35,33 @@ def office_of(row: OfficeRow) -> Office:
         clerks_choose_services=row.clerks_choose_services,
         no_show_min_recalls=row.no_show_min_recalls,
         no_show_delay_s=row.no_show_delay_s,
+        hours=hours_of(row.hours),
+        closed_days=frozenset(date.fromisoformat(d) for d in row.closed_days),
+        walk_in_share=row.walk_in_share,
     )
+
+
+def hours_of(raw: dict[str, list[list[str]]]) -> dict[int, tuple[tuple[time, time], ...]]:
+    return {
+        WEEKDAYS.index(day): tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in periods)
+        for day, periods in raw.items()
+    }
+
+
+def hours_row(hours: dict[int, tuple[tuple[time, time], ...]]) -> dict[str, list[list[str]]]:
+    return {
+        WEEKDAYS[day]: [[a.isoformat(), b.isoformat()] for a, b in periods] for day, periods in sorted(hours.items())
+    }
 
 
 def service_of(row: ServiceRow) -> Service:
     return Service(
-        office=row.office, code=row.code, names=dict(row.names), duration_s=row.duration_s, bookable=row.bookable
+        office=row.office,
+        code=row.code,
+        names=dict(row.names),
+        duration_s=row.duration_s,
+        bookable=row.bookable,
+        slot_s=row.slot_s,
     )
 
 
@@ -315,6 +337,45 @@ class SqlRepository:
         )
         self.session.expire_all()
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def seats_taken(self, office_id: str, service: str, start: datetime, end: datetime) -> dict[datetime, int]:
+        rows = self.session.execute(
+            select(BookingSeatRow.slot_at, func.count())
+            .where(
+                BookingSeatRow.office == office_id,
+                BookingSeatRow.service == service,
+                col(BookingSeatRow.slot_at) >= start,
+                col(BookingSeatRow.slot_at) < end,
+            )
+            .group_by(col(BookingSeatRow.slot_at))
+        )
+        return {at: int(n) for at, n in rows}
+
+    def take_seat(self, booking: Booking, capacity: int) -> int | None:
+        assert booking.id is not None
+        taken = set(
+            self.session.exec(
+                select(BookingSeatRow.seat_no).where(
+                    BookingSeatRow.office == booking.office,
+                    BookingSeatRow.service == booking.service,
+                    BookingSeatRow.slot_at == booking.slot_at,
+                )
+            )
+        )
+        free = next((n for n in range(capacity) if n not in taken), None)
+        if free is None:
+            return None
+        self.session.add(
+            BookingSeatRow(
+                office=booking.office,
+                service=booking.service,
+                slot_at=booking.slot_at,
+                seat_no=free,
+                booking_id=booking.id,
+            )
+        )
+        self.session.flush()
+        return free
 
     def emit(self, event: Event) -> None:
         self.pending.append(event)

@@ -27,6 +27,12 @@ class OfficeRow(SQLModel, table=True):
     # A called citizen may be marked no-show after this many recalls and seconds since the last call.
     no_show_min_recalls: int = 1
     no_show_delay_s: int = 60
+    # Opening hours for bookings: {"mon": [["08:30:00", "12:30:00"], ...], ...}; a weekday left out is closed.
+    hours: dict[str, list[list[str]]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The office's own closing days, ISO dates.
+    closed_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The share of counter capacity kept for walk-ins.
+    walk_in_share: float = 0.5
     # The last event sequence number handed out; bumped inside every change, so it stays
     # contiguous across workers and restarts.
     seq: int = Field(default=0)
@@ -40,6 +46,8 @@ class ServiceRow(SQLModel, table=True):
     duration_s: int = 600
     bookable: bool = False
     position: int = 0
+    # The booking slot length; NULL: the duration rounded up to 5 minutes.
+    slot_s: int | None = None
 
 
 class CounterRow(SQLModel, table=True):
@@ -108,6 +116,20 @@ class BookingRow(SQLModel, table=True):
     language: str = Field(max_length=8)
     # The ticket issued at check-in.
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+
+
+class BookingSeatRow(SQLModel, table=True):
+    """One of the seats of a slot, taken by a booking. A slot of capacity n has seats 0..n-1: the unique
+    constraint is what makes booking a slot twice over its capacity impossible."""
+
+    __tablename__ = "booking_seat"
+    __table_args__ = (UniqueConstraint("office", "service", "slot_at", "seat_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    service: str = Field(max_length=8)
+    slot_at: datetime = _utc()
+    seat_no: int
+    booking_id: int = Field(foreign_key="booking.id", unique=True)
 
 
 class NumberRow(SQLModel, table=True):

@@ -28,15 +28,20 @@ ROOT = Path(__file__).resolve().parent.parent
 OFFICE = {
     "name": "town",
     "title": "Town hall",
+    # Bookable Monday to Friday 08:00-18:00, no share kept for walk-ins.
+    "opens": "08:00",
+    "closes": "18:00",
+    "walk_in_share": 0.0,
     "service": [
         {
             "code": "A",
             "name": "Identity card",
             "names": {"nl": "Identiteitskaart", "fr": "Carte d'identité"},
             "mean_duration_s": 600,
+            "bookable": True,
         },
-        {"code": "B", "name": "Passport", "mean_duration_s": 900},
-        {"code": "C", "name": "Certificates", "mean_duration_s": 300},
+        {"code": "B", "name": "Passport", "mean_duration_s": 900, "bookable": True},
+        {"code": "C", "name": "Certificates", "mean_duration_s": 300, "bookable": True},
     ],
     "counter": [
         {"name": "1", "services": ["A", "B"]},

@@ -116,7 +116,7 @@ async def test_another_offices_code_is_404(api: Api) -> None:
     apply_scenario(api.seeded.db, parse_scenario(ANNEX))
     r = await api.http.post(
         "/api/offices/annex/bookings",
-        json={"service": "A", "slot_at": (api.clock.now + timedelta(minutes=5)).isoformat(), "language": "nl"},
+        json={"service": "A", "slot_at": (api.clock.now + timedelta(minutes=10)).isoformat(), "language": "nl"},
         headers=api.auth(Role.ADMIN),
     )
     assert r.status_code == 201, r.text
@@ -131,7 +131,7 @@ async def test_another_offices_code_is_404(api: Api) -> None:
 
 
 async def test_a_service_that_is_not_the_booked_one_is_refused(api: Api) -> None:
-    booking = await book(api, 5, service="B")
+    booking = await book(api, 15, service="B")
     r = await check_in(api, booking["code"], service="A")
     assert (r.status_code, r.json()["error"]) == (422, "appointment_service_mismatch")
     assert (await check_in(api, booking["code"], service="B")).status_code == 201

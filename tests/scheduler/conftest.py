@@ -8,13 +8,14 @@ and has three counters, all closed at the start:
     1  Loket 1  serves A and B
     2  Loket 2  serves A
     3  Loket 3  serves C
+Both are bookable Monday to Friday 08:00-18:00 with no share kept for walk-ins.
 A second office "annex" (one service A, counter 10) exists so that per-office rules can be checked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -26,6 +27,8 @@ from scheduler.model import Counter, Office, Service, Ticket, TicketKind, Ticket
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # Monday 09:30 in Brussels
 OFFICE = "demo"
 ANNEX = "annex"
+#: Bookable Monday to Friday 08:00-18:00 (all services are bookable; no share kept for walk-ins).
+HOURS = {weekday: ((time(8), time(18)),) for weekday in range(5)}
 
 
 def at(minutes: float) -> datetime:
@@ -35,11 +38,13 @@ def at(minutes: float) -> datetime:
 
 def populate(repo: MemoryRepository) -> MemoryRepository:
     repo.add_office(
-        Office(OFFICE, "Demo town hall", "Europe/Brussels"),
+        Office(OFFICE, "Demo town hall", "Europe/Brussels", hours=HOURS, walk_in_share=0.0),
         [
-            Service(OFFICE, "A", {"nl": "Identiteitskaart", "fr": "Carte d'identité", "en": "Identity card"}, 600),
-            Service(OFFICE, "B", {"nl": "Rijbewijs", "fr": "Permis de conduire", "en": "Driving licence"}, 900),
-            Service(OFFICE, "C", {"nl": "Attest", "fr": "Certificat", "en": "Certificate"}, 300),
+            Service(
+                OFFICE, "A", {"nl": "Identiteitskaart", "fr": "Carte d'identité", "en": "Identity card"}, 600, True
+            ),
+            Service(OFFICE, "B", {"nl": "Rijbewijs", "fr": "Permis de conduire", "en": "Driving licence"}, 900, True),
+            Service(OFFICE, "C", {"nl": "Attest", "fr": "Certificat", "en": "Certificate"}, 300, True),
         ],
         [
             Counter(1, OFFICE, "Loket 1", frozenset({"A", "B"})),
@@ -48,8 +53,8 @@ def populate(repo: MemoryRepository) -> MemoryRepository:
         ],
     )
     repo.add_office(
-        Office(ANNEX, "Annex", "Europe/Brussels"),
-        [Service(ANNEX, "A", {"en": "Identity card"}, 600)],
+        Office(ANNEX, "Annex", "Europe/Brussels", hours=HOURS, walk_in_share=0.0),
+        [Service(ANNEX, "A", {"en": "Identity card"}, 600, True)],
         [Counter(10, ANNEX, "Annex 1", frozenset({"A"}))],
     )
     return repo

@@ -15,7 +15,7 @@ from scheduler.model import Booking, BookingState, TicketState
 from tests.support import Seeded
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
-SLOT = NOW + timedelta(minutes=5)
+SLOT = NOW + timedelta(minutes=30)  # 10:00 in Brussels, a slot of every service
 
 
 def test_a_booking_comes_back_as_it_went_in_and_changes_only_from_the_expected_state(
@@ -48,7 +48,7 @@ def test_a_check_in_that_fails_after_issuing_leaves_no_ticket(database_url: str,
         repo.replace_booking(replace(booking, state=BookingState.CHECKED_IN), BookingState.BOOKED)
         real = repo.booking_by_code
         repo.booking_by_code = lambda office, code: booking if code == booking.code else real(office, code)
-        return checkin.check_in(repo, "town", booking.code, "nl", NOW, token="t")
+        return checkin.check_in(repo, "town", booking.code, "nl", SLOT, token="t")
 
     with pytest.raises(Conflict) as refused:
         db.write("town", NOW, lose_the_race)
