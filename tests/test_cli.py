@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from scheduler.access import Principal
@@ -14,7 +16,7 @@ from scheduler.model import Role
 from store import admin
 from store.database import Database
 from store.engine import make_engine
-from tests.support import ROOT, seed
+from tests.support import ROOT, free_port, seed
 
 
 def loket(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -155,3 +157,26 @@ def test_booking_add_refuses_with_a_readable_message(sqlite_url: str, args: tupl
     assert result.stdout == ""
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_prints_how_to_use_every_part_and_serves_the_office(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "loket", "demo", "--port", str(port)]
+    command += ["--database-url", f"sqlite:///{tmp_path}/demo.db"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        healthy = False
+        while not healthy and time.monotonic() < deadline:
+            try:
+                healthy = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert healthy, "loket demo did not serve within 30 s"
+        display = httpx.get(f"http://127.0.0.1:{port}/api/offices/demo/queue", timeout=5)
+        assert display.status_code == 401  # served, and not open to anyone
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    for part in ("display (TV)", "loket kiosk --server", "loket counter --server", "loket display --server", "clerk1"):
+        assert part in output
