@@ -80,14 +80,13 @@ async def issue_ticket(
         response.status_code = 200
     ticket = issued.ticket
     where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
-    offer = await read(parts, lambda repo: usecases.offer_for(repo, ticket, where.estimated_wait_s, now))
     return {
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
         "estimated_wait_range_s": [where.low_s, where.high_s],
         "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
-        "timed_return_offer": offer,
+        "timed_return_offer": where.return_offer.isoformat() if where.return_offer else None,
     }
 
 

@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler.routing import PROMISE
+
 Json = dict[str, Any]
 
-#: The promise: a citizen waiting longer than this is an alert.
-PROMISE_S = 300
+#: The promise (the scheduler's): a citizen waiting longer than this is an alert.
+PROMISE_S = int(PROMISE.total_seconds())
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,3 @@ def qr_text(payload: str, *, border: int = 2) -> Text:
         for i in range(0, len(matrix), 2)
     ]
     return Text("\n".join(lines), style="black on white", no_wrap=True)
-
-
-def qr_modules(text: Text) -> list[list[bool]]:
-    """The modules drawn by `qr_text`, read back (for tests: decode what the screen shows)."""
-    grid: list[list[bool]] = []
-    for line in text.plain.split("\n"):
-        top = [ch in "▀█" for ch in line]
-        bottom = [ch in "▄█" for ch in line]
-        grid += [top, bottom]
-    return grid

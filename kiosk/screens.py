@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from i18n import gettext, ngettext
 from kiosk.bigtext import big
+from kiosk.issuing import status_token
 from kiosk.office import OfficeView, ServiceInfo
 from kiosk.qr import qr_text
 
@@ -256,7 +257,7 @@ class TicketScreen(Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "timed-return":
-            self.post_message(TimedReturnWanted(str(self.ticket["status_url"]).rsplit("/", 1)[-1]))
+            self.post_message(TimedReturnWanted(status_token(self.ticket)))
 
     def on_click(self) -> None:
         self.post_message(StartOver())

@@ -50,7 +50,7 @@ from scheduler import returning, routing, usecases
 from scheduler.errors import Invalid
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.memory import MemoryRepository
-from scheduler.model import Counter, Office, Service, Ticket, TicketKind, TicketState
+from scheduler.model import Counter, Office, Service, TicketKind, TicketState
 from scheduler.numbering import office_day
 from scheduler.scenario import Scenario
 from scheduler.workload import Arrival
@@ -489,7 +489,7 @@ class _Day:
             visit.estimate_s = told.estimated_wait_s
             visit.estimate_range_s = (told.low_s, told.high_s)
             visit.estimate_ql_s = self._ql(arrival.service, told.people_ahead, now)
-            if not self.closed_for_good and self._accepts(ticket, told.estimated_wait_s, now):
+            if not self.closed_for_good and told.return_offer is not None and self._accepts():
                 away = returning.accept(self.repo, ticket.token, told.estimated_wait_s, now)
                 assert away.return_at is not None
                 visit.return_at = in_room_from = away.return_at
@@ -499,11 +499,9 @@ class _Day:
         elif arrival.patience_s is not None:
             heapq.heappush(self.heap, (in_room_from + timedelta(seconds=arrival.patience_s), _Phase.PATIENCE, i))
 
-    def _accepts(self, ticket: Ticket, estimated_wait_s: int, now: datetime) -> bool:
-        """Whether this citizen is offered a timed return and takes it: of those offered, every
-        1/share-th accepts (no randomness: the same input gives the same output)."""
-        if returning.offer(self.repo.office(self.office), ticket, estimated_wait_s, now) is None:
-            return False
+    def _accepts(self) -> bool:
+        """Whether a citizen offered a timed return takes it: of those offered, every 1/share-th accepts
+        (no randomness: the same input gives the same output)."""
         self.offers += 1
         return math.floor(self.offers * self.return_share) > math.floor((self.offers - 1) * self.return_share)
 

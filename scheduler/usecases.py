@@ -49,6 +49,8 @@ class Position:
     #: A range the real wait should fall in about four times out of five (see `estimate.wait_range`).
     low_s: int = 0
     high_s: int = 0
+    #: When the citizen may come back instead of waiting in the room (`returning.offer`), if offered.
+    return_offer: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def position(
     ahead, wait = _position(repo, live, now, policy, office_floor)
     able = sum(1 for c in office_floor.counters if c.state is CounterState.OPEN and c.serves(live.service))
     low, high = estimate.wait_range(wait, ahead, office_floor.durations.get(live.service, 600), able)
-    return Position(ahead, wait, low, high)
+    return Position(ahead, wait, low, high, returning.offer(repo.office(live.office), live, wait, now))
 
 
 def call_next(
@@ -568,9 +570,3 @@ def ticket_status(
 def _offer(office: Office, ticket: Ticket, wait: int, now: datetime) -> str | None:
     back = returning.offer(office, ticket, wait, now)
     return back.isoformat() if back else None
-
-
-def offer_for(repo: Repository, ticket: Ticket, wait: int, now: datetime) -> str | None:
-    """The timed return this ticket's holder may be offered now (ISO time), if any."""
-    live = repo.ticket_by_token(ticket.token) or ticket
-    return _offer(repo.office(live.office), live, wait, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,12 +50,25 @@ class Api:
         assert r.status_code == 200, r.text
 
 
-@pytest.fixture
-async def api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
-    seeded = seeder(sqlite_url)
+@contextlib.asynccontextmanager
+async def serving(url: str, seeded: Seeded) -> AsyncIterator[Api]:
+    """The app on this seeded database, in process, with its lifespan and an adjustable clock."""
     clock = Clock()
-    app = create_app(Settings(database_url=sqlite_url, public_url="https://loket.example"), clock=clock)
+    app = create_app(Settings(database_url=url, public_url="https://loket.example"), clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
             yield Api(http, seeded, clock)
+
+
+@pytest.fixture
+async def api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
+    async with serving(sqlite_url, seeder(sqlite_url)) as served:
+        yield served
+
+
+@pytest.fixture
+async def both_api(database_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
+    """The app on SQLite and on the real PostgreSQL."""
+    async with serving(database_url, seeder(database_url)) as served:
+        yield served

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,24 +10,11 @@ import pytest
 
 from scheduler.model import Role
 from scheduler.scenario import parse_scenario
-from server import create_app
-from settings import Settings
 from store.admin import apply_scenario
-from tests.api.conftest import Api, Clock
-from tests.support import OFFICE, Seeded
+from tests.api.conftest import Api
+from tests.support import OFFICE
 
 ANNEX = {**OFFICE, "name": "annex", "title": "Annex"}
-
-
-@pytest.fixture
-async def both_api(database_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
-    """The app on SQLite and on the real PostgreSQL."""
-    seeded = seeder(database_url)
-    clock = Clock()
-    app = create_app(Settings(database_url=database_url, public_url="https://loket.example"), clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://x") as http:
-        yield Api(http, seeded, clock)
 
 
 async def book(api: Api, minutes_ahead: float, service: str = "A", office: str = "town") -> dict[str, Any]:

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
 from scheduler.model import Role
-from server import create_app
-from settings import Settings
-from tests.api.conftest import Api, Clock
-from tests.support import Seeded
+from tests.api.conftest import Api
 
 # The test office is bookable Monday to Friday 08:00-18:00 with no walk-in share; service A (10-minute
 # slots) has counters 1 and 2: two seats per slot. The clock stands at Monday 2026-03-02 09:30 in Brussels.
 SLOT = "2026-03-02T11:00:00+01:00"
-
-
-@pytest.fixture
-async def both_api(database_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
-    """The app on SQLite and on the real PostgreSQL."""
-    seeded = seeder(database_url)
-    clock = Clock()
-    app = create_app(Settings(database_url=database_url, public_url="https://loket.example"), clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://x") as http:
-        yield Api(http, seeded, clock)
 
 
 async def book(api: Api, slot_at: str = SLOT, service: str = "A") -> httpx.Response:

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
-import httpx
 import pytest
 
 from scheduler.model import Role
-from server import create_app
-from settings import Settings
-from tests.api.conftest import Api, Clock
+from tests.api.conftest import Api, serving
 from tests.support import OFFICE, Seeded
 
 
 @pytest.fixture
 async def returning_api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
-    seeded = seeder(sqlite_url, {**OFFICE, "timed_return": True})
-    clock = Clock()
-    app = create_app(Settings(database_url=sqlite_url, public_url="https://loket.example"), clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://x") as http:
-        yield Api(http, seeded, clock)
+    async with serving(sqlite_url, seeder(sqlite_url, {**OFFICE, "timed_return": True})) as served:
+        yield served
 
 
 def token_of(ticket: dict[str, object]) -> str:
