@@ -208,10 +208,10 @@ async def test_a_restarted_server_is_found_again_and_the_screen_shows_its_truth(
             await log_in(app, pilot, "1", office)
             await key(app, pilot, "o", "Counter open.")
             await key(app, pilot, "n", "Called A001")
-            server.stop()
+            await asyncio.to_thread(server.stop)
             await until(pilot, lambda: "SERVER UNREACHABLE" in text(app, "#banner"), "the banner")
             await key(app, pilot, "f", "cannot be reached")
-            server = start_server(sqlite_url, port=port)
+            server = await asyncio.to_thread(start_server, sqlite_url, port=port)
             office.server = server
             office.issue("A")  # happened while the terminal was away
             await until(pilot, lambda: text(app, "#banner") == "", "the banner to go")

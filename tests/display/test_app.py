@@ -3,6 +3,7 @@ are made over HTTP with a clerk token, as a clerk terminal would."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -158,13 +159,13 @@ async def test_a_restarted_server_is_followed_again_and_offline_is_shown_meanwhi
             assert not app.screen.query_one("#offline", Static).display
             first = office.call_next("1")
             await until(pilot, lambda: latest_is(app, "A001"), "A001")
-            server.stop()
+            await asyncio.to_thread(server.stop)
             await until(pilot, lambda: not app.online, "offline")
             await until(
                 pilot, lambda: "offline" in text(app, "#offline") or "hors ligne" in text(app, "#offline"), "the mark"
             )
             assert app.screen.query_one("#offline", Static).display
-            server = start_server(sqlite_url, port=port)
+            server = await asyncio.to_thread(start_server, sqlite_url, port=port)
             office.server = server
             office.act(first, "finish", "1")
             second = office.call_next("1")  # A002, called while the display may still be away

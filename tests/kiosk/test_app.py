@@ -281,12 +281,12 @@ async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_t
         async with kiosk(office.config(attempts=2)) as (app, pilot):
             await choose_language(app, pilot, language)
             await services_ready(app, pilot, "A")
-            server.stop()
+            await asyncio.to_thread(server.stop)
             await pilot.click("#service-A")
             await until(pilot, lambda: isinstance(app.screen, screens.UnreachableScreen), "the unreachable screen")
             assert UNREACHABLE[language] in text_of(app, "#title")
             assert not app.screen.query(screens.TicketScreen)
-            server = start_server(sqlite_url, port=port)
+            server = await asyncio.to_thread(start_server, sqlite_url, port=port)
             # The citizen presses "try again" (again, should the first try still meet a dying connection).
             for _ in range(3):
                 asked = app.screen
