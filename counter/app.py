@@ -52,6 +52,9 @@ class CounterApp(App[None]):
         self.notices: dict[str, str] = {}
         self.online = True
         self._wanted = asyncio.Event()
+        # One read of the server's truth at a time, so a slow read started before an action can never be drawn
+        # over the read that follows the action's answer.
+        self._reading = asyncio.Lock()
         self._background: list[Worker[None]] = []
 
     # -- life cycle -------------------------------------------------------------------------------------------
@@ -180,6 +183,10 @@ class CounterApp(App[None]):
             await asyncio.sleep(0.1)  # gather a burst of events into one refresh
 
     async def _refresh(self) -> None:
+        async with self._reading:
+            await self._read_and_draw()
+
+    async def _read_and_draw(self) -> None:
         if self.client is None or self.office is None or self.counter_id is None:
             return
         try:
@@ -221,8 +228,10 @@ class CounterApp(App[None]):
                 self._back_to_login(refusal.detail)
                 return
             said = refusal.detail
-        shown.notice(said)
+        # The screen first shows what the server now holds, then says what was done: a clerk who acts on the
+        # notice at once acts on the state it describes.
         await self._refresh()
+        shown.notice(said)
 
     async def _do(self, name: str, value: str | None, shown: screens.DeskScreen) -> str:
         client, me = self.client, self.counter_id
