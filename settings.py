@@ -22,3 +22,31 @@ class Settings(BaseSettings):
     token_cache_s: float = Field(5.0, description="Seconds a token lookup is remembered (a revocation takes this long)")
     policy: str = Field("loket", description="Who a counter calls next: fifo, appointments-first, loket")
     db_pool_size: int = 10
+
+    # Online booking (issue 7).
+    booking_weeks: int = Field(6, description="How many weeks ahead citizens can book")
+    booking_cap: int = Field(
+        3, description="Active (future) bookings allowed per e-mail address or phone number; 0 for no cap"
+    )
+    booking_rate_per_hour: int = Field(
+        20, description="Bookings, moves and cancellations one client address may make per hour; 0 for no limit"
+    )
+    purge_after_days: int = Field(30, description="Days after the appointment its personal data is erased")
+    no_show_after_min: int = Field(15, description="Minutes after its slot a booking never checked in is a no-show")
+    reminder_hours: int = Field(24, description="Hours before the appointment the reminder is sent; 0 for none")
+    default_region: str = Field("BE", description="Country of phone numbers written without +country code")
+
+    # Messages to citizens: e-mail over SMTP, SMS through an HTTP gateway. Unset host/URL: that medium is off.
+    smtp_host: str | None = Field(None, description="SMTP server; unset: no e-mail is sent")
+    smtp_port: int = Field(587, description="SMTP port")
+    smtp_from: str = Field("loket@localhost", description="From address of the e-mails")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server wants one")
+    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")
+    smtp_ssl: bool = Field(False, description="Connect to the SMTP server over TLS from the start (port 465)")
+    sms_url: str | None = Field(
+        None,
+        description="SMS gateway URL; {to} and {text} in it are filled in (URL-encoded) and it is fetched with GET, "
+        "otherwise JSON {to, text} is POSTed to it; unset: no SMS is sent",
+    )
+    sms_token: str | None = Field(None, description="Sent to the SMS gateway as `Authorization: Bearer TOKEN`")

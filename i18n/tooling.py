@@ -22,7 +22,7 @@ from i18n.catalog import DOMAIN, LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 # Citizen-facing code, relative to ROOT; paths that do not exist (yet) are skipped.
-SOURCES = ("api", "web", "server.py", "i18n", "kiosk", "counter", "display")
+SOURCES = ("api", "web", "server.py", "i18n", "kiosk", "counter", "display", "notify")
 MAPPING_FILE = "babel.cfg"
 LOCALE_DIR = "i18n/locale"
 TEMPLATE_FILE = f"{LOCALE_DIR}/{DOMAIN}.pot"
