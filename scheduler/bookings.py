@@ -1,19 +1,23 @@
-"""Bookings: their codes, and booking a slot.
+"""Bookings: their codes, booking a slot, and what the citizen may do with it afterwards.
 
 A booking code is what a citizen types at the kiosk or shows as a QR code: 8 characters from an
 alphabet without the look-alikes 0/O, 1/I/L, written in two groups ("K7QX-M4TP"). Input is accepted
-in any case, with or without the dash or spaces.
+in any case, with or without the dash or spaces. The code is short to be typed, so it gives no power:
+seeing, moving, cancelling and erasing a booking take its manage token (192 random bits, only its hash
+is stored), which is in the citizen's confirmation link only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from scheduler import calendar
 from scheduler.errors import Conflict, Invalid, NotFound
-from scheduler.model import LANGUAGES, Booking
+from scheduler.model import LANGUAGES, Booking, BookingState
 from scheduler.repository import Repository
 
 #: No 0/O, 1/I/L: nothing a citizen can misread or mistype for something else.
@@ -40,6 +44,61 @@ def normalise_code(text: str) -> str | None:
     return format_code(raw)
 
 
+#: 24 bytes: 192 bits, well over the 128 a guess must face.
+MANAGE_TOKEN_BYTES = 24
+REMIND_VIA = ("email", "sms", "none")
+MAX_NAME = 200
+MAX_EMAIL = 254
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(MANAGE_TOKEN_BYTES)
+
+
+def manage_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who booked and how to reach them; `phone` already in E.164 (the server checks numbers with
+    `phonenumbers` before it gets here)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    remind_via: str = "none"
+
+
+def check_contact(contact: Contact) -> Contact:
+    """The contact with blanks as None; Invalid naming the first problem."""
+    name = (contact.name or "").strip() or None
+    email = (contact.email or "").strip() or None
+    phone = (contact.phone or "").strip() or None
+    if name is not None and len(name) > MAX_NAME:
+        raise Invalid(f"the name is longer than {MAX_NAME} characters", code="invalid_name")
+    if email is not None and not _looks_like_email(email):
+        raise Invalid(f"{email!r} is not an e-mail address", code="invalid_email")
+    if contact.remind_via not in REMIND_VIA:
+        raise Invalid(f"remind_via must be one of {', '.join(REMIND_VIA)}", code="invalid_remind_via")
+    if contact.remind_via == "email" and email is None:
+        raise Invalid("give an e-mail address to be reminded by e-mail", code="email_required")
+    if contact.remind_via == "sms" and phone is None:
+        raise Invalid("give a mobile number to be reminded by SMS", code="phone_required")
+    return Contact(name, email, phone, contact.remind_via)
+
+
+def _looks_like_email(text: str) -> bool:
+    # Deliverability is the mail server's business; this only catches what cannot be an address.
+    local, at, domain = text.rpartition("@")
+    return (
+        bool(at and local and domain)
+        and len(text) <= MAX_EMAIL
+        and "." in domain.strip(".")
+        and not any(ch.isspace() or ch in '<>,;"' for ch in text)
+    )
+
+
 def book(
     repo: Repository,
     office_id: str,
@@ -50,15 +109,21 @@ def book(
     *,
     code: str,
     holidays: Collection[date] = frozenset(),
+    contact: Contact = Contact(),
+    manage_token: str | None = None,
+    cap: int = 0,
 ) -> Booking:
-    """Book `service_code` at `slot_at` under `code` (the caller draws it with `new_code`).
+    """Book `service_code` at `slot_at` under `code` (the caller draws it with `new_code`) and, when given,
+    the manage token that lets the citizen change it later (`new_manage_token`).
 
     The slot must be one of the office calendar's (`scheduler.calendar`, with these public `holidays`):
-    422 `no_such_slot` otherwise; a slot whose seats are all taken is refused with 409 `slot_full`.
+    422 `no_such_slot` otherwise; a slot whose seats are all taken is refused with 409 `slot_full`. With a
+    `cap`, a contact that already has that many future bookings here is refused with 409 `too_many_bookings`.
     """
     office = repo.office(office_id)
     if language not in LANGUAGES:
         raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
+    contact = check_contact(contact)
     service = next((s for s in repo.services(office_id) if s.code == service_code), None)
     if service is None:
         raise NotFound(f"office {office_id} has no service {service_code!r}", code="service_not_found")
@@ -67,6 +132,13 @@ def book(
     slot = calendar.slot_at(
         office, service, repo.counters(office_id), repo.counter_shifts(office_id), slot_at, now, holidays
     )
+    if cap and repo.active_bookings(office_id, contact.email, contact.phone, now) >= cap:
+        raise Conflict(
+            f"this e-mail address or phone number already has {cap} appointments to come at this office: "
+            "cancel one before booking another",
+            code="too_many_bookings",
+            extra={"cap": cap},
+        )
     full = Conflict(f"the slot {slot_at.isoformat()} of service {service_code} is fully booked", code="slot_full")
     taken = repo.seats_taken(office_id, service_code, slot.at, slot.at + timedelta(seconds=1)).get(slot.at, 0)
     if taken >= slot.capacity:
@@ -77,11 +149,126 @@ def book(
     if repo.booking_by_code(office_id, canonical) is not None:
         raise Conflict(f"office {office_id} already has a booking {canonical}", code="booking_code_taken")
     booking = repo.add_booking(
-        Booking(office=office_id, service=service_code, code=canonical, slot_at=slot.at, language=language)
+        Booking(
+            office=office_id,
+            service=service_code,
+            code=canonical,
+            slot_at=slot.at,
+            language=language,
+            name=contact.name,
+            email=contact.email,
+            phone=contact.phone,
+            remind_via=contact.remind_via,
+            manage_hash=manage_hash(manage_token) if manage_token else None,
+            created_at=now,
+        )
     )
     if repo.take_seat(booking, slot.capacity) is None:
         raise full  # the transaction is rolled back: the booking goes too
     return booking
+
+
+def managed(repo: Repository, token: str) -> Booking:
+    """The booking behind a manage token; NotFound `booking_not_found` for any other text."""
+    booking = repo.booking_by_manage_hash(manage_hash(token)) if token else None
+    if booking is None:
+        raise NotFound("no booking has this link: it may be mistyped", code="booking_not_found")
+    return booking
+
+
+def _changeable(booking: Booking, now: datetime) -> None:
+    if booking.state == BookingState.CANCELLED:
+        raise Conflict("this appointment was cancelled", code="booking_cancelled")
+    if booking.state == BookingState.CHECKED_IN:
+        raise Conflict("this appointment is checked in: ask at the counter", code="already_checked_in")
+    if booking.state == BookingState.NO_SHOW or booking.slot_at <= now:
+        raise Conflict("this appointment has passed", code="booking_past")
+
+
+def _write(repo: Repository, before: Booking, after: Booking) -> Booking:
+    if not repo.replace_booking(after, before.state):
+        raise Conflict("the appointment changed meanwhile: look again", code="booking_changed")
+    return after
+
+
+def cancel(repo: Repository, token: str, now: datetime) -> Booking:
+    """Cancel a booking that is still to come; its seat is free for someone else at once."""
+    booking = managed(repo, token)
+    _changeable(booking, now)
+    assert booking.id is not None
+    repo.release_seat(booking.id)
+    return _write(repo, booking, replace(booking, state=BookingState.CANCELLED))
+
+
+def move(
+    repo: Repository, token: str, slot_at: datetime, now: datetime, holidays: Collection[date] = frozenset()
+) -> Booking:
+    """Move a booking to another slot of the same service; the old seat is freed only if the new one is taken
+    (refusals roll the whole transaction back). The reminder is sent again for the new time."""
+    booking = managed(repo, token)
+    _changeable(booking, now)
+    assert booking.id is not None
+    if slot_at.tzinfo is None or slot_at.utcoffset() is None:
+        raise Invalid("the slot needs a time zone", code="slot_without_timezone")
+    if slot_at == booking.slot_at:
+        return booking
+    office = repo.office(booking.office)
+    service = next(s for s in repo.services(booking.office) if s.code == booking.service)
+    slot = calendar.slot_at(
+        office, service, repo.counters(office.id), repo.counter_shifts(office.id), slot_at, now, holidays
+    )
+    repo.release_seat(booking.id)
+    moved = _write(repo, booking, replace(booking, slot_at=slot.at, reminded_at=None))
+    if repo.take_seat(moved, slot.capacity) is None:
+        raise Conflict(f"the slot {slot_at.isoformat()} of service {booking.service} is fully booked", code="slot_full")
+    return moved
+
+
+def erase(repo: Repository, token: str, now: datetime) -> Booking:
+    """Erase the citizen's data at their request; an appointment still to come is cancelled with it."""
+    booking = managed(repo, token)
+    if booking.state == BookingState.BOOKED and booking.slot_at > now:
+        booking = cancel(repo, token, now)
+    return _write(repo, booking, _without_contact(booking, now))
+
+
+def _without_contact(booking: Booking, now: datetime) -> Booking:
+    return replace(booking, name=None, email=None, phone=None, remind_via="none", erased_at=now)
+
+
+#: Far enough back for sweeps over states that cannot last: a booking is no longer "booked" a day after.
+_SWEEP_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def mark_no_shows(repo: Repository, office_id: str, now: datetime, after: timedelta) -> list[Booking]:
+    """Bookings never checked in `after` their slot become no-shows: they stop counting as planned work."""
+    missed = []
+    for booking in repo.bookings_between(office_id, _SWEEP_FROM, now - after, BookingState.BOOKED):
+        if repo.replace_booking(replace(booking, state=BookingState.NO_SHOW), BookingState.BOOKED):
+            missed.append(booking)
+    return missed
+
+
+def claim_reminders(repo: Repository, office_id: str, now: datetime, ahead: timedelta) -> list[Booking]:
+    """The bookings whose reminder is due (slot within `ahead`, reminder wanted, not yet sent), marked as sent.
+
+    Run inside the office's write transaction, so that two server workers never both claim one booking."""
+    claimed = []
+    for booking in repo.bookings_between(office_id, now, now + ahead, BookingState.BOOKED):
+        wanted = booking.reminded_at is None and booking.remind_via != "none" and booking.erased_at is None
+        if wanted and repo.replace_booking(replace(booking, reminded_at=now), BookingState.BOOKED):
+            claimed.append(replace(booking, reminded_at=now))
+    return claimed
+
+
+def purge(repo: Repository, office_id: str, now: datetime, after: timedelta) -> int:
+    """Erase the contact of every booking whose slot is more than `after` ago; answers how many were erased."""
+    erased = 0
+    for booking in repo.bookings_between(office_id, _SWEEP_FROM, now - after):
+        personal = booking.erased_at is None and bool(booking.name or booking.email or booking.phone)
+        if personal and repo.replace_booking(_without_contact(booking, now), booking.state):
+            erased += 1
+    return erased
 
 
 def free_slots(

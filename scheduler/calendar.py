@@ -5,7 +5,7 @@ public holidays the caller passes in (the server computes Belgian ones with the 
 the hours, or at or before `now`. A service's slots start at the start of each opening period and follow
 each other every `slot_length_s` while they end within the period. A slot's capacity is the number of
 counters with that service among their skills whose shifts cover the whole slot (a counter without shifts
-works all opening hours), times (1 - the walk-in share), rounded down.
+works all opening hours), times (1 - the walk-in share of the hour the slot starts in), rounded down.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def slots(
             end = start + length
             staffed = sum(1 for c in able if _covers(shifts.get(c.id, ()), start.time(), end.time()))
             if start > now:
-                out.append(Slot(start.astimezone(UTC), math.floor(staffed * (1 - office.walk_in_share) + 1e-9)))
+                share = office.walk_in_share_at(start.hour)
+                out.append(Slot(start.astimezone(UTC), math.floor(staffed * (1 - share) + 1e-9)))
             start = end
     return out
 

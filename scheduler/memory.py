@@ -196,6 +196,35 @@ class MemoryRepository:
         self._bookings[booking.id] = booking
         return True
 
+    def booking_by_manage_hash(self, manage_hash: str) -> Booking | None:
+        return next((b for b in self._bookings.values() if b.manage_hash == manage_hash), None)
+
+    def bookings_between(
+        self, office_id: str, start: datetime, end: datetime, state: BookingState | None = None
+    ) -> list[Booking]:
+        found = [
+            b
+            for b in self._bookings.values()
+            if b.office == office_id and start <= b.slot_at < end and (state is None or b.state == state)
+        ]
+        return sorted(found, key=lambda b: (b.slot_at, b.id or 0))
+
+    def active_bookings(self, office_id: str, email: str | None, phone: str | None, now: datetime) -> int:
+        return sum(
+            1
+            for b in self._bookings.values()
+            if b.office == office_id
+            and b.state == BookingState.BOOKED
+            and b.slot_at > now
+            and ((email is not None and b.email == email) or (phone is not None and b.phone == phone))
+        )
+
+    def release_seat(self, booking_id: int) -> None:
+        for seats in self._seats.values():
+            for seat, holder in list(seats.items()):
+                if holder == booking_id:
+                    del seats[seat]
+
     def seats_taken(self, office_id: str, service: str, start: datetime, end: datetime) -> dict[datetime, int]:
         return {
             at: len(seats)

@@ -70,6 +70,11 @@ class Office:
     closed_days: frozenset[date] = frozenset()
     #: The share of counter capacity kept for walk-ins: not bookable.
     walk_in_share: float = 0.5
+    #: Per local hour of the day (0-23), a share for walk-ins other than `walk_in_share`.
+    walk_in_by_hour: dict[int, float] = field(default_factory=dict, compare=False)
+
+    def walk_in_share_at(self, hour: int) -> float:
+        return self.walk_in_by_hour.get(hour, self.walk_in_share)
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,14 @@ class Service:
     bookable: bool = False
     #: The length of a booking slot; None: the duration rounded up to 5 minutes (`scheduler.calendar`).
     slot_s: int | None = None
+    #: What to bring, per language.
+    checklist: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()), self.code)
+
+    def checklist_in(self, language: str) -> tuple[str, ...]:
+        return self.checklist.get(language) or self.checklist.get("en") or ()
 
 
 @dataclass(frozen=True)
@@ -191,7 +201,11 @@ class BookingState(enum.StrEnum):
 @dataclass(frozen=True)
 class Booking:
     """An appointment booked for a slot. `code` is what the citizen types or scans at the kiosk, in its
-    canonical form ("K7QX-M4TP", see `scheduler.bookings`). No personal data (yet)."""
+    canonical form ("K7QX-M4TP", see `scheduler.bookings`).
+
+    The personal data is the contact only (name, e-mail, phone), kept to remind the citizen and erased
+    `purge_after_days` after the slot or when the citizen asks (`erased_at`). What remains is anonymous.
+    """
 
     office: str
     service: str
@@ -203,6 +217,17 @@ class Booking:
     id: int | None = None
     #: The ticket issued at check-in.
     ticket_id: int | None = None
+    name: str | None = None
+    email: str | None = None
+    #: E.164 ("+32470123456").
+    phone: str | None = None
+    #: How the citizen wants to be reminded: "email", "sms" or "none".
+    remind_via: str = "none"
+    #: SHA-256 of the manage token (the token itself is only in the citizen's link).
+    manage_hash: str | None = field(default=None, repr=False)
+    created_at: datetime | None = None
+    reminded_at: datetime | None = None
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,25 @@ class Repository(Protocol):
         """Compare-and-set: write `booking` only if its row is still in state `expected`."""
         ...
 
+    def booking_by_manage_hash(self, manage_hash: str) -> Booking | None:
+        """The booking whose manage token hashes to `manage_hash` (any office)."""
+        ...
+
+    def bookings_between(
+        self, office_id: str, start: datetime, end: datetime, state: BookingState | None = None
+    ) -> list[Booking]:
+        """The office's bookings with a slot in [start, end), in slot order; only those in `state` if given."""
+        ...
+
+    def active_bookings(self, office_id: str, email: str | None, phone: str | None, now: datetime) -> int:
+        """How many of the office's booked (not yet checked-in, cancelled or missed) bookings with a slot after
+        `now` have this e-mail address or this phone number."""
+        ...
+
+    def release_seat(self, booking_id: int) -> None:
+        """Free the seat a booking holds (none held: nothing happens)."""
+        ...
+
     def seats_taken(self, office_id: str, service: str, start: datetime, end: datetime) -> dict[datetime, int]:
         """Per slot start (UTC) in [start, end) of this service, how many of its seats bookings hold."""
         ...

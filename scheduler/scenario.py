@@ -22,6 +22,8 @@ class ServiceSpec:
     bookable: bool
     #: The booking slot length; None: the duration rounded up to 5 minutes.
     slot_s: int | None = None
+    #: What to bring, per language.
+    checklist: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Scenario:
     closed: frozenset[date] = frozenset()
     #: The share of counter capacity kept for walk-ins.
     walk_in_share: float = 0.5
+    #: Per local hour (0-23), a walk-in share other than `walk_in_share`.
+    walk_in_by_hour: dict[int, float] = field(default_factory=dict)
 
 
 def _time(value: Any, where: str) -> time:
@@ -89,7 +93,9 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
             raise Invalid(
                 f"{where}: slot_s must be a positive whole number of minutes in seconds", code="invalid_office_file"
             )
-        services.append(ServiceSpec(code, names, duration, bool(raw.get("bookable", False)), slot_s))
+        services.append(
+            ServiceSpec(code, names, duration, bool(raw.get("bookable", False)), slot_s, _checklist(raw, where))
+        )
     codes = [s.code for s in services]
     if len(set(codes)) != len(codes):
         raise Invalid("office file: a service code appears twice", code="invalid_office_file")
@@ -127,7 +133,36 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         hours=hours,
         closed=_days(data),
         walk_in_share=_share(data),
+        walk_in_by_hour=_shares_by_hour(data),
     )
+
+
+def _checklist(raw: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    """`checklist = { nl = ["..."], fr = ["..."], en = ["..."] }`: what to bring, per language."""
+    value = raw.get("checklist", {})
+    if not isinstance(value, dict) or any(
+        lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(i, str) for i in items)
+        for lang, items in value.items()
+    ):
+        raise Invalid(
+            f"{where}: checklist must be a table of languages ({', '.join(LANGUAGES)}) to lists of text",
+            code="invalid_office_file",
+        )
+    return {lang: tuple(items) for lang, items in value.items()}
+
+
+def _shares_by_hour(data: dict[str, Any]) -> dict[int, float]:
+    """`[walk_in_by_hour]` with `"08" = 0.8`: the walk-in share of the slots starting in that local hour."""
+    raw = data.get("walk_in_by_hour", {})
+    if not isinstance(raw, dict):
+        raise Invalid("office file: [walk_in_by_hour] must be a table of hours to shares", code="invalid_office_file")
+    shares = {}
+    for key, value in raw.items():
+        hour = str(key).split(":")[0]
+        if not hour.isdigit() or not 0 <= int(hour) <= 23:
+            raise Invalid(f"office file: walk_in_by_hour: {key!r} is not an hour 0-23", code="invalid_office_file")
+        shares[int(hour)] = _share({"walk_in_share": value}, f"walk_in_by_hour.{key}")
+    return shares
 
 
 def _days(data: dict[str, Any]) -> frozenset[date]:
@@ -148,12 +183,10 @@ def _days(data: dict[str, Any]) -> frozenset[date]:
     return frozenset(days)
 
 
-def _share(data: dict[str, Any]) -> float:
+def _share(data: dict[str, Any], key: str = "walk_in_share") -> float:
     value = data.get("walk_in_share", calendar.DEFAULT_WALK_IN_SHARE)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise Invalid(
-            f"office file: 'walk_in_share' must be a number from 0 to 1, not {value!r}", code="invalid_office_file"
-        )
+        raise Invalid(f"office file: '{key}' must be a number from 0 to 1, not {value!r}", code="invalid_office_file")
     return float(value)
 
 

@@ -51,6 +51,7 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
         office.hours = hours_row(scenario.hours)
         office.closed_days = sorted(d.isoformat() for d in scenario.closed)
         office.walk_in_share = scenario.walk_in_share
+        office.walk_in_by_hour = {str(hour): share for hour, share in sorted(scenario.walk_in_by_hour.items())}
         session.add(office)
         session.flush()
         for position, spec in enumerate(scenario.services):
@@ -61,6 +62,7 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
             service.duration_s = spec.duration_s
             service.bookable = spec.bookable
             service.slot_s = spec.slot_s
+            service.checklist = {lang: list(items) for lang, items in spec.checklist.items()}
             service.position = position
             session.add(service)
         existing = {c.name: c for c in session.exec(select(CounterRow).where(CounterRow.office == scenario.name))}

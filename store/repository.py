@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime, time
 
-from sqlalchemy import RowMapping, desc, func, update
+from sqlalchemy import RowMapping, delete, desc, func, or_, update
 from sqlmodel import Session, col, select
 
 from scheduler.calendar import WEEKDAYS
@@ -38,6 +38,7 @@ def office_of(row: OfficeRow) -> Office:
         hours=hours_of(row.hours),
         closed_days=frozenset(date.fromisoformat(d) for d in row.closed_days),
         walk_in_share=row.walk_in_share,
+        walk_in_by_hour={int(hour): float(share) for hour, share in row.walk_in_by_hour.items()},
     )
 
 
@@ -62,6 +63,7 @@ def service_of(row: ServiceRow) -> Service:
         duration_s=row.duration_s,
         bookable=row.bookable,
         slot_s=row.slot_s,
+        checklist={lang: tuple(items) for lang, items in row.checklist.items()},
     )
 
 
@@ -128,7 +130,12 @@ def booking_of(row: BookingRow) -> Booking:
         state=BookingState(row.state),
         language=row.language,
         ticket_id=row.ticket_id,
+        **{name: getattr(row, name) for name in _BOOKING_CONTACT},
     )
+
+
+# Booking fields stored as they are.
+_BOOKING_CONTACT = ("name", "email", "phone", "remind_via", "manage_hash", "created_at", "reminded_at", "erased_at")
 
 
 def _booking_values(booking: Booking) -> dict[str, object]:
@@ -140,6 +147,7 @@ def _booking_values(booking: Booking) -> dict[str, object]:
         "state": booking.state.value,
         "language": booking.language,
         "ticket_id": booking.ticket_id,
+        **{name: getattr(booking, name) for name in _BOOKING_CONTACT},
     }
 
 
@@ -337,6 +345,41 @@ class SqlRepository:
         )
         self.session.expire_all()
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def booking_by_manage_hash(self, manage_hash: str) -> Booking | None:
+        row = self.session.exec(select(BookingRow).where(BookingRow.manage_hash == manage_hash)).first()
+        return booking_of(row) if row else None
+
+    def bookings_between(
+        self, office_id: str, start: datetime, end: datetime, state: BookingState | None = None
+    ) -> list[Booking]:
+        query = select(BookingRow).where(
+            BookingRow.office == office_id, col(BookingRow.slot_at) >= start, col(BookingRow.slot_at) < end
+        )
+        if state is not None:
+            query = query.where(BookingRow.state == state.value)
+        return [
+            booking_of(row) for row in self.session.exec(query.order_by(col(BookingRow.slot_at), col(BookingRow.id)))
+        ]
+
+    def active_bookings(self, office_id: str, email: str | None, phone: str | None, now: datetime) -> int:
+        same = [col(BookingRow.email) == email] if email is not None else []
+        same += [col(BookingRow.phone) == phone] if phone is not None else []
+        if not same:
+            return 0
+        found = self.session.execute(
+            select(func.count()).where(
+                BookingRow.office == office_id,
+                BookingRow.state == BookingState.BOOKED.value,
+                col(BookingRow.slot_at) > now,
+                or_(*same),
+            )
+        ).scalar_one()
+        return int(found)
+
+    def release_seat(self, booking_id: int) -> None:
+        self.session.execute(delete(BookingSeatRow).where(col(BookingSeatRow.booking_id) == booking_id))
+        self.session.flush()
 
     def seats_taken(self, office_id: str, service: str, start: datetime, end: datetime) -> dict[datetime, int]:
         rows = self.session.execute(

@@ -33,6 +33,8 @@ class OfficeRow(SQLModel, table=True):
     closed_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The share of counter capacity kept for walk-ins.
     walk_in_share: float = 0.5
+    # Per local hour ("8": 0.8), a walk-in share other than walk_in_share.
+    walk_in_by_hour: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The last event sequence number handed out; bumped inside every change, so it stays
     # contiguous across workers and restarts.
     seq: int = Field(default=0)
@@ -48,6 +50,8 @@ class ServiceRow(SQLModel, table=True):
     position: int = 0
     # The booking slot length; NULL: the duration rounded up to 5 minutes.
     slot_s: int | None = None
+    # What to bring, per language: {"nl": ["..."], ...}.
+    checklist: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class CounterRow(SQLModel, table=True):
@@ -100,11 +104,13 @@ class TicketRow(SQLModel, table=True):
 
 
 class BookingRow(SQLModel, table=True):
-    """An appointment booked for a slot; its code is what the citizen types at the kiosk. No personal data yet."""
+    """An appointment booked for a slot; its code is what the citizen types at the kiosk. The contact
+    (name, email, phone) is the only personal data and is set to NULL by the purge."""
 
     __tablename__ = "booking"
     __table_args__ = (
         UniqueConstraint("office", "code"),
+        UniqueConstraint("manage_hash", name="uq_booking_manage_hash"),
         Index("ix_booking_office_slot_at", "office", "slot_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -116,6 +122,15 @@ class BookingRow(SQLModel, table=True):
     language: str = Field(max_length=8)
     # The ticket issued at check-in.
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    remind_via: str = Field(default="none", max_length=8)
+    # SHA-256 (hex) of the manage token; the token itself is only in the citizen's link.
+    manage_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime | None = _utc(default=None)
+    reminded_at: datetime | None = _utc(default=None)
+    erased_at: datetime | None = _utc(default=None)
 
 
 class BookingSeatRow(SQLModel, table=True):

@@ -76,6 +76,38 @@ def test_the_walk_in_share_is_taken_off_and_capacity_rounded_down(share: float, 
     assert {c for _, c in slots(office=office(walk_in_share=share))} == {capacity}
 
 
+def test_the_walk_in_share_can_differ_per_hour() -> None:
+    busy_mornings = office(walk_in_share=0.0, walk_in_by_hour={8: 1.0, 9: 0.5})
+    found = dict(slots(office=busy_mornings))
+    assert (found[local(8, 50)], found[local(9, 0)], found[local(9, 50)], found[local(10, 0)]) == (0, 1, 1, 2)
+
+
+def test_an_office_file_sets_checklists_and_walk_in_shares_per_hour() -> None:
+    scenario = parse_scenario(
+        {
+            "name": "o",
+            "walk_in_by_hour": {"08": 1.0, "12:00": 0.25},
+            "service": [{"code": "A", "checklist": {"nl": ["Oude kaart"], "fr": ["Ancienne carte"]}}],
+        }
+    )
+    assert scenario.walk_in_by_hour == {8: 1.0, 12: 0.25}
+    assert scenario.services[0].checklist == {"nl": ("Oude kaart",), "fr": ("Ancienne carte",)}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"walk_in_by_hour": {"25": 0.5}}, "not an hour"),
+        ({"walk_in_by_hour": {"8": 1.5}}, "from 0 to 1"),
+        ({"service": [{"code": "A", "checklist": {"de": ["x"]}}]}, "checklist"),
+        ({"service": [{"code": "A", "checklist": {"nl": "one text"}}]}, "checklist"),
+    ],
+)
+def test_broken_checklists_and_hourly_shares_are_refused(extra: dict[str, object], message: str) -> None:
+    with pytest.raises(Invalid, match=message):
+        parse_scenario({"name": "o", **extra})
+
+
 def test_only_counters_whose_shifts_cover_the_whole_slot_count() -> None:
     shifts = {1: [(time(8, 30), time(10, 5))], 2: [(time(9, 0), time(16, 0))]}
     found = dict(slots(shifts=shifts))
