@@ -3,13 +3,12 @@
 A booking code is what a citizen types at the kiosk or shows as a QR code: 8 characters from an
 alphabet without the look-alikes 0/O, 1/I/L, written in two groups ("K7QX-M4TP"). Input is accepted
 in any case, with or without the dash or spaces. The code is short to be typed, so it gives no power:
-seeing, moving, cancelling and erasing a booking take its manage token (192 random bits, only its hash
-is stored), which is in the citizen's confirmation link only.
+seeing, moving, cancelling and erasing a booking take its manage token (192 random bits), which is in the
+links of the citizen's confirmation and reminder only, and is dropped with the contact by the purge.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -53,10 +52,6 @@ MAX_EMAIL = 254
 
 def new_manage_token() -> str:
     return secrets.token_urlsafe(MANAGE_TOKEN_BYTES)
-
-
-def manage_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -159,7 +154,7 @@ def book(
             email=contact.email,
             phone=contact.phone,
             remind_via=contact.remind_via,
-            manage_hash=manage_hash(manage_token) if manage_token else None,
+            manage_token=manage_token,
             created_at=now,
         )
     )
@@ -170,7 +165,7 @@ def book(
 
 def managed(repo: Repository, token: str) -> Booking:
     """The booking behind a manage token; NotFound `booking_not_found` for any other text."""
-    booking = repo.booking_by_manage_hash(manage_hash(token)) if token else None
+    booking = repo.booking_by_manage_token(token) if token else None
     if booking is None:
         raise NotFound("no booking has this link: it may be mistyped", code="booking_not_found")
     return booking
@@ -236,6 +231,11 @@ def _without_contact(booking: Booking, now: datetime) -> Booking:
     return replace(booking, name=None, email=None, phone=None, remind_via="none", erased_at=now)
 
 
+def _purged(booking: Booking, now: datetime) -> Booking:
+    # Past its date the link goes too: nothing is left that points at a person.
+    return replace(_without_contact(booking, now), manage_token=None)
+
+
 #: Far enough back for sweeps over states that cannot last: a booking is no longer "booked" a day after.
 _SWEEP_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -265,8 +265,8 @@ def purge(repo: Repository, office_id: str, now: datetime, after: timedelta) -> 
     """Erase the contact of every booking whose slot is more than `after` ago; answers how many were erased."""
     erased = 0
     for booking in repo.bookings_between(office_id, _SWEEP_FROM, now - after):
-        personal = booking.erased_at is None and bool(booking.name or booking.email or booking.phone)
-        if personal and repo.replace_booking(_without_contact(booking, now), booking.state):
+        personal = bool(booking.name or booking.email or booking.phone or booking.manage_token)
+        if personal and repo.replace_booking(_purged(booking, now), booking.state):
             erased += 1
     return erased
 

@@ -196,8 +196,8 @@ class MemoryRepository:
         self._bookings[booking.id] = booking
         return True
 
-    def booking_by_manage_hash(self, manage_hash: str) -> Booking | None:
-        return next((b for b in self._bookings.values() if b.manage_hash == manage_hash), None)
+    def booking_by_manage_token(self, manage_token: str) -> Booking | None:
+        return next((b for b in self._bookings.values() if b.manage_token == manage_token), None)
 
     def bookings_between(
         self, office_id: str, start: datetime, end: datetime, state: BookingState | None = None

@@ -223,8 +223,8 @@ class Booking:
     phone: str | None = None
     #: How the citizen wants to be reminded: "email", "sms" or "none".
     remind_via: str = "none"
-    #: SHA-256 of the manage token (the token itself is only in the citizen's link).
-    manage_hash: str | None = field(default=None, repr=False)
+    #: The capability in the citizen's links to see, move, cancel or erase the booking.
+    manage_token: str | None = field(default=None, repr=False)
     created_at: datetime | None = None
     reminded_at: datetime | None = None
     erased_at: datetime | None = None

@@ -89,8 +89,8 @@ class Repository(Protocol):
         """Compare-and-set: write `booking` only if its row is still in state `expected`."""
         ...
 
-    def booking_by_manage_hash(self, manage_hash: str) -> Booking | None:
-        """The booking whose manage token hashes to `manage_hash` (any office)."""
+    def booking_by_manage_token(self, manage_token: str) -> Booking | None:
+        """The booking with this manage token (any office)."""
         ...
 
     def bookings_between(

@@ -135,7 +135,16 @@ def booking_of(row: BookingRow) -> Booking:
 
 
 # Booking fields stored as they are.
-_BOOKING_CONTACT = ("name", "email", "phone", "remind_via", "manage_hash", "created_at", "reminded_at", "erased_at")
+_BOOKING_CONTACT = (
+    "name",
+    "email",
+    "phone",
+    "remind_via",
+    "manage_token",
+    "created_at",
+    "reminded_at",
+    "erased_at",
+)
 
 
 def _booking_values(booking: Booking) -> dict[str, object]:
@@ -346,8 +355,8 @@ class SqlRepository:
         self.session.expire_all()
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    def booking_by_manage_hash(self, manage_hash: str) -> Booking | None:
-        row = self.session.exec(select(BookingRow).where(BookingRow.manage_hash == manage_hash)).first()
+    def booking_by_manage_token(self, manage_token: str) -> Booking | None:
+        row = self.session.exec(select(BookingRow).where(BookingRow.manage_token == manage_token)).first()
         return booking_of(row) if row else None
 
     def bookings_between(

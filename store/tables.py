@@ -110,7 +110,7 @@ class BookingRow(SQLModel, table=True):
     __tablename__ = "booking"
     __table_args__ = (
         UniqueConstraint("office", "code"),
-        UniqueConstraint("manage_hash", name="uq_booking_manage_hash"),
+        UniqueConstraint("manage_token", name="uq_booking_manage_token"),
         Index("ix_booking_office_slot_at", "office", "slot_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -126,8 +126,8 @@ class BookingRow(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
     remind_via: str = Field(default="none", max_length=8)
-    # SHA-256 (hex) of the manage token; the token itself is only in the citizen's link.
-    manage_hash: str | None = Field(default=None, max_length=64)
+    # The capability in the citizen's links (see, move, cancel, erase); dropped by the purge.
+    manage_token: str | None = Field(default=None, max_length=64)
     created_at: datetime | None = _utc(default=None)
     reminded_at: datetime | None = _utc(default=None)
     erased_at: datetime | None = _utc(default=None)

@@ -30,17 +30,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("remind_via", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default="none")
         )
-        batch.add_column(sa.Column("manage_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch.add_column(sa.Column("manage_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.add_column(sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("reminded_at", store.types.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("erased_at", store.types.UTCDateTime(timezone=True), nullable=True))
-        batch.create_unique_constraint("uq_booking_manage_hash", ["manage_hash"])
+        batch.create_unique_constraint("uq_booking_manage_token", ["manage_token"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("booking") as batch:
-        batch.drop_constraint("uq_booking_manage_hash", type_="unique")
-        for column in ("erased_at", "reminded_at", "created_at", "manage_hash", "remind_via", "phone", "email", "name"):
+        batch.drop_constraint("uq_booking_manage_token", type_="unique")
+        for column in ("erased_at", "reminded_at", "created_at", "manage_token", "remind_via", "phone", "email", "name"):
             batch.drop_column(column)
     with op.batch_alter_table("service") as batch:
         batch.drop_column("checklist")
