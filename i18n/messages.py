@@ -68,3 +68,46 @@ ABOUT_MINUTES = N_("about %(minutes)d minutes")
 LESS_THAN_A_MINUTE = N_("less than a minute")
 # Translators: %(n)d is the number of people who will be called before this citizen.
 PEOPLE_AHEAD = NN_("%(n)d person ahead of you", "%(n)d people ahead of you")
+
+# Messages about a booked appointment, by e-mail and SMS (notify/compose.py).
+# Translators: %(date)s is a full date, e.g. "Tuesday, 8 December 2026"; %(time)s a time of day, e.g. "10:30".
+DATE_AT_TIME = N_("%(date)s at %(time)s")
+# Translators: an e-mail subject; %(when)s is a date and time, e.g. "Tuesday, 8 December 2026 at 10:30".
+SUBJECT_CONFIRMED = N_("Appointment confirmed: %(when)s")
+# Translators: an e-mail subject, sent the day before; %(when)s is a date and time.
+SUBJECT_REMINDER = N_("Reminder: your appointment on %(when)s")
+# Translators: an e-mail subject; %(when)s is a date and time.
+SUBJECT_CANCELLED = N_("Appointment cancelled: %(when)s")
+# Translators: the first line of an e-mail; %(name)s is the citizen's name as they typed it.
+GREETING_NAME = N_("Dear %(name)s,")
+# Translators: the first line of an e-mail when we do not know the citizen's name.
+GREETING = N_("Hello,")
+APPOINTMENT_CONFIRMED = N_("Your appointment is confirmed.")
+APPOINTMENT_REMINDER = N_("This is a reminder of your appointment.")
+# Translators: the office or the citizen may have cancelled it; the details follow.
+APPOINTMENT_CANCELLED = N_("The appointment below was cancelled.")
+# Translators: one line of the details in an e-mail, e.g. "Service: Passports".
+LABELLED = N_("%(label)s: %(value)s")
+# Translators: a label before the date and time of the appointment.
+DATE_AND_TIME = N_("Date and time")
+# Translators: a label before the name and address of the office.
+WHERE = N_("Where")
+# Translators: a label before the code that identifies the booking, e.g. "K7QX-M4TP" (also typed at the kiosk).
+BOOKING_CODE = N_("Booking code")
+# Translators: followed by a list of documents, e.g. "your identity card", "a passport photo".
+WHAT_TO_BRING = N_("Please bring:")
+COME_EARLY = N_("Please come a few minutes early and check in at the kiosk in the waiting room with your booking code.")
+# Translators: followed by a link on the next line.
+MANAGE_LINK = N_("To see, move or cancel your appointment:")
+# Translators: followed by a link on the next line; cancelling frees the time for another citizen.
+CANCEL_LINK = N_("Cannot come? Cancel in one click, so that someone else can have your time:")
+BOOK_AGAIN = N_("Do you still need to come? Please book a new appointment.")
+# Translators: the closing of an e-mail, followed by the name of the office on the next line.
+KIND_REGARDS = N_("Kind regards,")
+# Translators: an SMS of about 200 characters once filled in; %(when)s is a date and time, %(link)s a web address.
+# Plain characters keep an SMS cheap: in French ' rather than ’, and ordinary spaces before : and ?.
+SMS_CONFIRMED = N_("Appointment %(code)s confirmed: %(service)s, %(when)s, %(office)s. Cannot come? Cancel: %(link)s")
+# Translators: an SMS sent the day before; keep it short and plain, see the confirmation SMS.
+SMS_REMINDER = N_("Reminder: %(service)s, %(when)s, %(office)s. Code %(code)s. Cannot come? Cancel: %(link)s")
+# Translators: an SMS; keep it short and plain, see the confirmation SMS.
+SMS_CANCELLED = N_("Your appointment %(code)s (%(service)s, %(when)s, %(office)s) was cancelled.")
