@@ -12,11 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
-from api import auth, counters, errors, health, housekeeping, live, offices, printers, tickets
+from api import auth, bookings, counters, errors, health, housekeeping, live, offices, printers, tickets
 from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts, TokenCache
 from api.hub import Hub
 from api.limits import BodyLimit
+from api.messaging import Messenger
+from api.ratelimit import RateLimit
 from scheduler import routing
 from settings import Settings
 from store import migrate
@@ -48,7 +50,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         queue_size=settings.ws_queue_size,
         poll_interval_s=settings.bus_poll_interval_s,
     )
-    parts = Parts(settings=settings, db=db, hub=hub, clock=clock or _utcnow, tokens=TokenCache(settings.token_cache_s))
+    parts = Parts(
+        settings=settings,
+        db=db,
+        hub=hub,
+        clock=clock or _utcnow,
+        tokens=TokenCache(settings.token_cache_s),
+        messenger=Messenger(settings, db),
+        booking_limit=RateLimit(settings.booking_rate_per_hour),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +68,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         try:
             async with housekeeping.running(parts):
                 yield
+            await parts.messenger.drain()
         finally:
             await hub.stop()
             engine.dispose()
@@ -72,7 +83,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, auth, offices, tickets, counters, live, status, display, printers):
+    for module in (health, auth, offices, tickets, bookings, counters, live, status, display, printers):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     return app

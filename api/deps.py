@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
 from api.hub import Hub
+from api.messaging import Messenger
+from api.ratelimit import RateLimit
 from scheduler import routing
 from scheduler.access import Permission, Principal
 from settings import Settings
@@ -54,6 +56,9 @@ class Parts:
     hub: Hub
     clock: Clock
     tokens: TokenCache
+    messenger: Messenger
+    #: Bookings, moves, cancellations and erasures per client address.
+    booking_limit: RateLimit
 
     @property
     def policy(self) -> routing.Policy:

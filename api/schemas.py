@@ -45,15 +45,37 @@ class BookAppointment(Body):
     service: str = Field(min_length=1, max_length=8, description="The service's code letter, e.g. A")
     slot_at: AwareDatetime = Field(description="When the appointment starts: ISO 8601 with a time zone")
     language: Literal["nl", "fr", "en"] = Field(description="The citizen's language")
+    name: str | None = Field(None, max_length=200, description="The citizen's name (optional)")
+    email: str | None = Field(None, max_length=254, description="E-mail address for the confirmation and reminder")
+    phone: str | None = Field(
+        None, max_length=32, description="Mobile number, +32... or national (read as Belgian, LOKET_DEFAULT_REGION)"
+    )
+    remind_via: Literal["email", "sms", "none"] = Field("none", description="How to be reminded the day before")
+
+
+class MoveAppointment(Body):
+    slot_at: AwareDatetime = Field(description="The new start: a free slot of the same service")
 
 
 class BookingOut(BaseModel):
-    id: int
     code: str = Field(description="What the citizen types or scans at the kiosk, e.g. K7QX-M4TP")
+    office: str
+    office_name: str
     service: str
-    slot_at: str = Field(description="ISO 8601, UTC")
+    service_name: str = Field(description="In the booking's language")
+    slot_at: str = Field(description="ISO 8601 in the office's time zone")
+    duration_min: int
     state: Literal["booked", "checked_in", "cancelled", "no_show"]
     language: str
+    name: str | None
+    email: str | None
+    phone: str | None = Field(description="E.164")
+    remind_via: Literal["email", "sms", "none"]
+    checklist: list[str] = Field(description="What to bring, in the booking's language")
+    erased: bool = Field(description="The citizen's data was erased")
+    manage_url: str = Field(description="The citizen's page to see, move, cancel or erase: keep it private")
+    cancel_url: str
+    ics_url: str
 
 
 class TicketAction(Body):

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Response
 
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
-from api.schemas import BookAppointment, BookingOut, IssuedTicket, IssueTicket, PathId, TicketAction
-from scheduler import bookings, checkin, returning, usecases
+from api.schemas import IssuedTicket, IssueTicket, PathId, TicketAction
+from scheduler import checkin, returning, usecases
 from scheduler.access import Permission
 from scheduler.events import ticket_view
 from scheduler.lifecycle import Action
-from store import public_holidays
 from store.admin import new_secret
 
 router = APIRouter(tags=["tickets"])
@@ -87,58 +84,6 @@ async def issue_ticket(
         "estimated_wait_range_s": [where.low_s, where.high_s],
         "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
         "timed_return_offer": where.return_offer.isoformat() if where.return_offer else None,
-    }
-
-
-@router.get("/api/offices/{office}/slots", tags=["bookings"])
-async def free_slots(office: str, service: str, day: date, parts: PartsDep) -> list[dict[str, Any]]:
-    """The slots of a bookable `service` on `day` (YYYY-MM-DD, the office's local day) that are still
-    ahead: `at` (ISO 8601 in the office's time zone) and `free` seats (0 when fully booked). None on public
-    holidays, the office's closing days, or outside its opening hours. Public: citizens browse them."""
-    now = parts.clock()
-    days = public_holidays.belgian(day)
-    found = await read(parts, lambda repo: bookings.free_slots(repo, office, service, day, now, days))
-    zone = ZoneInfo((await read(parts, lambda repo: repo.office(office))).timezone)
-    return [{"at": at.astimezone(zone).isoformat(), "free": free} for at, free in found]
-
-
-@router.post(
-    "/api/offices/{office}/bookings",
-    status_code=201,
-    response_model=BookingOut,
-    tags=["bookings"],
-    responses={
-        409: {"description": "`slot_full`: every seat of the slot is taken"},
-        422: {
-            "description": "`no_such_slot` (a public holiday, a closing day, outside the opening hours or not "
-            "the start of a slot), `service_not_bookable`, `slot_in_past`"
-        },
-    },
-)
-async def book(office: str, body: BookAppointment, parts: PartsDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Book an appointment (managers and admins, until the booking pages exist): answers its `code`, which
-    the citizen types at the kiosk to check in. The slot must be one of `GET /api/offices/{office}/slots`
-    with a free seat."""
-    require(principal, Permission.MANAGE, office)
-    now = parts.clock()
-    code = bookings.new_code()
-    day = body.slot_at.date()
-    days = public_holidays.belgian(day - timedelta(days=1), day + timedelta(days=1))
-    booking = await change(
-        parts,
-        office,
-        now,
-        lambda repo: bookings.book(
-            repo, office, body.service, body.slot_at, body.language, now, code=code, holidays=days
-        ),
-    )
-    return {
-        "id": booking.id,
-        "code": booking.code,
-        "service": booking.service,
-        "slot_at": booking.slot_at.isoformat(),
-        "state": booking.state.value,
-        "language": booking.language,
     }
 
 

@@ -130,7 +130,7 @@ async def test_a_ticket_request_needs_a_service_or_an_appointment(api: Api) -> N
     assert "give a service (walk-in) or an appointment" in r.json()["detail"]
 
 
-async def test_booking_answers_the_booking_in_utc(api: Api) -> None:
+async def test_booking_answers_the_booking_in_the_office_time_zone_with_its_private_links(api: Api) -> None:
     r = await api.http.post(
         "/api/offices/town/bookings",
         json={"service": "A", "slot_at": "2026-03-02T14:00:00+01:00", "language": "en"},
@@ -138,10 +138,11 @@ async def test_booking_answers_the_booking_in_utc(api: Api) -> None:
     )
     assert r.status_code == 201, r.text
     body = r.json()
-    assert set(body) == {"id", "code", "service", "slot_at", "state", "language"}
+    assert {"code", "service", "slot_at", "state", "language", "manage_url", "cancel_url", "ics_url"} <= set(body)
+    assert body["manage_url"].startswith("https://loket.example/booking/")
     assert (body["service"], body["slot_at"], body["state"], body["language"]) == (
         "A",
-        "2026-03-02T13:00:00+00:00",
+        "2026-03-02T14:00:00+01:00",
         "booked",
         "en",
     )
@@ -165,7 +166,7 @@ async def test_booking_answers_the_booking_in_utc(api: Api) -> None:
     ],
     ids=["kiosk", "clerk", "no time zone", "past slot", "unknown service"],
 )
-async def test_booking_needs_a_manager_and_a_future_slot_with_a_time_zone(
+async def test_booking_with_a_staff_token_needs_a_manager_and_a_future_slot_with_a_time_zone(
     api: Api, role: Role, body: dict[str, str], status: int, error: str
 ) -> None:
     r = await api.http.post("/api/offices/town/bookings", json=body, headers=api.auth(role))

@@ -1,0 +1,154 @@
+"""Booking, moving, cancelling and erasing an appointment: what the JSON API and the booking pages share.
+
+Everything a citizen can do without a token is rate limited per client address; phone numbers are
+checked and written in E.164 with `phonenumbers`; confirmations and cancellations are handed to the
+messenger after the change is committed, so a slow mail server never holds a slot or a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from api.changes import change, read
+from api.deps import Parts
+from api.errors import ApiError
+from scheduler import bookings, calendar
+from scheduler.bookings import Contact
+from scheduler.model import Booking, Office, Service
+from store import public_holidays
+
+
+@dataclass(frozen=True)
+class Booked:
+    booking: Booking
+    #: The manage token: only the citizen's links carry it.
+    token: str
+
+
+def phone_e164(text: str | None, region: str) -> str | None:
+    """A mobile or landline number as typed ("0470 12 34 56", "+32 470 12 34 56") in E.164; blank -> None."""
+    if text is None or not text.strip():
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ApiError(422, "invalid_phone", f"{text.strip()!r} is not a valid phone number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def holidays_around(day: date) -> frozenset[date]:
+    return public_holidays.belgian(day - timedelta(days=1), day + timedelta(days=1))
+
+
+def links(parts: Parts, token: str) -> dict[str, str]:
+    base = f"{parts.settings.public_url.rstrip('/')}/booking/{token}"
+    return {"manage_url": base, "cancel_url": f"{base}/cancel", "ics_url": f"{base}/appointment.ics"}
+
+
+async def book(
+    parts: Parts,
+    office: str,
+    service: str,
+    slot_at: datetime,
+    language: str,
+    contact: Contact,
+    client: str | None,
+) -> Booked:
+    """`client`: whose hourly budget this spends; None for staff."""
+    if client is not None:
+        parts.booking_limit.spend(client)
+    contact = Contact(
+        contact.name, contact.email, phone_e164(contact.phone, parts.settings.default_region), contact.remind_via
+    )
+    now = parts.clock()
+    code, token = bookings.new_code(), bookings.new_manage_token()
+    days = holidays_around(slot_at.date())
+    booking = await change(
+        parts,
+        office,
+        now,
+        lambda repo: bookings.book(
+            repo,
+            office,
+            service,
+            slot_at,
+            language,
+            now,
+            code=code,
+            holidays=days,
+            contact=contact,
+            manage_token=token,
+            cap=parts.settings.booking_cap,
+        ),
+    )
+    parts.messenger.booking_changed(booking, "confirmation")
+    return Booked(booking, token)
+
+
+async def find(parts: Parts, token: str) -> Booking:
+    return await read(parts, lambda repo: bookings.managed(repo, token))
+
+
+async def cancel(parts: Parts, token: str, client: str) -> Booking:
+    parts.booking_limit.spend(client)
+    booking = await find(parts, token)
+    now = parts.clock()
+    cancelled = await change(parts, booking.office, now, lambda repo: bookings.cancel(repo, token, now))
+    parts.messenger.booking_changed(cancelled, "cancellation")
+    return cancelled
+
+
+async def move(parts: Parts, token: str, slot_at: datetime, client: str) -> Booking:
+    parts.booking_limit.spend(client)
+    booking = await find(parts, token)
+    now = parts.clock()
+    days = holidays_around(slot_at.date())
+    moved = await change(parts, booking.office, now, lambda repo: bookings.move(repo, token, slot_at, now, days))
+    if moved.slot_at != booking.slot_at:
+        parts.messenger.booking_changed(moved, "confirmation")
+    return moved
+
+
+async def erase(parts: Parts, token: str, client: str) -> Booking:
+    parts.booking_limit.spend(client)
+    booking = await find(parts, token)
+    now = parts.clock()
+    return await change(parts, booking.office, now, lambda repo: bookings.erase(repo, token, now))
+
+
+async def office_and_service(parts: Parts, booking: Booking) -> tuple[Office, Service]:
+    def both(repo: Any) -> tuple[Office, Service]:
+        office = repo.office(booking.office)
+        return office, next(s for s in repo.services(booking.office) if s.code == booking.service)
+
+    return await read(parts, both)
+
+
+def view(parts: Parts, booking: Booking, office: Office, service: Service, token: str) -> dict[str, Any]:
+    """The booking as its owner sees it (the JSON of `GET /api/bookings/{token}`)."""
+    zone = ZoneInfo(office.timezone)
+    return {
+        "code": booking.code,
+        "office": office.id,
+        "office_name": office.name,
+        "service": booking.service,
+        "service_name": service.name(booking.language),
+        "slot_at": booking.slot_at.astimezone(zone).isoformat(),
+        "duration_min": calendar.slot_length_s(service) // 60,
+        "state": booking.state.value,
+        "language": booking.language,
+        "name": booking.name,
+        "email": booking.email,
+        "phone": booking.phone,
+        "remind_via": booking.remind_via,
+        "checklist": list(service.checklist_in(booking.language)),
+        "erased": booking.erased_at is not None,
+        **links(parts, token),
+    }

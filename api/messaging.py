@@ -1,0 +1,108 @@
+"""Messages about bookings, sent after the change that causes them is committed.
+
+Confirmations and cancellations go to the citizen's e-mail address when they gave one (it carries the
+manage link, their only way back to the booking), and by SMS when they chose SMS; reminders go on the
+medium they chose. Sending runs in a thread, off the request: a slow or broken mail server or SMS
+gateway delays nobody and loses no booking; failures are logged by booking id, never by address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Literal
+
+from starlette.concurrency import run_in_threadpool
+
+from notify import compose
+from notify.compose import BookingNotice, Message
+from notify.mail import NotSent, SmtpConfig, send_email
+from notify.sms import SmsGateway, send_sms
+from scheduler import bookings
+from scheduler.model import Booking
+from settings import Settings
+from store.database import Database
+
+log = logging.getLogger("loket.messages")
+Kind = Literal["confirmation", "reminder", "cancellation"]
+
+
+class Messenger:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.smtp = SmtpConfig.from_settings(settings)
+        self.sms = SmsGateway.from_settings(settings)
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def booking_changed(self, booking: Booking, kind: Kind) -> None:
+        """Send the message of `kind` about `booking` in the background (called on the event loop)."""
+        if not self._wanted(booking, kind):
+            return
+        task = asyncio.get_running_loop().create_task(run_in_threadpool(self.send, booking, kind))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def drain(self) -> None:
+        """Wait for the messages being sent (at shutdown, and in tests)."""
+        while self._sending:
+            await asyncio.gather(*list(self._sending), return_exceptions=True)
+
+    def _wanted(self, booking: Booking, kind: Kind) -> bool:
+        return bool(self._email_to(booking, kind) or self._sms_to(booking, kind))
+
+    def _email_to(self, booking: Booking, kind: Kind) -> str | None:
+        if self.smtp is None or booking.email is None:
+            return None
+        return booking.email if kind != "reminder" or booking.remind_via == "email" else None
+
+    def _sms_to(self, booking: Booking, kind: Kind) -> str | None:
+        if self.sms is None or booking.phone is None or booking.remind_via != "sms":
+            return None
+        return booking.phone
+
+    def notice(self, booking: Booking) -> BookingNotice:
+        office = self.db.read(lambda repo: repo.office(booking.office))
+        service = next(s for s in self.db.read(lambda repo: repo.services(booking.office)) if s.code == booking.service)
+        base = f"{self.settings.public_url.rstrip('/')}/booking/{booking.manage_token}"
+        return BookingNotice(
+            office_name=office.name,
+            office_address=None,
+            service_name=service.name(booking.language),
+            code=booking.code,
+            slot_at=booking.slot_at,
+            timezone=office.timezone,
+            language=booking.language,
+            manage_url=base,
+            cancel_url=f"{base}/cancel",
+            checklist=service.checklist_in(booking.language),
+            citizen_name=booking.name,
+        )
+
+    def send(self, booking: Booking, kind: Kind) -> None:
+        """Compose and send (blocking). Each medium is tried on its own: one failing does not stop the other."""
+        if booking.manage_token is None:
+            return  # erased or purged: nobody to write to
+        message: Message = getattr(compose, kind)(self.notice(booking))
+        email, phone = self._email_to(booking, kind), self._sms_to(booking, kind)
+        if email is not None and self.smtp is not None:
+            try:
+                send_email(self.smtp, email, message)
+            except NotSent as failed:
+                log.warning("%s e-mail for booking %s not sent: %s", kind, booking.id, failed)
+        if phone is not None and self.sms is not None:
+            try:
+                send_sms(self.sms, phone, message.sms)
+            except NotSent as failed:
+                log.warning("%s SMS for booking %s not sent: %s", kind, booking.id, failed)
+
+    def send_reminders(self, office: str, now: datetime) -> int:
+        """Claim the office's due reminders (once across workers) and send them (blocking); answers how many."""
+        ahead = timedelta(hours=self.settings.reminder_hours)
+        if ahead <= timedelta(0) or (self.smtp is None and self.sms is None):
+            return 0
+        claimed, _ = self.db.write(office, now, lambda repo: bookings.claim_reminders(repo, office, now, ahead))
+        for booking in claimed:
+            self.send(booking, "reminder")
+        return len(claimed)
