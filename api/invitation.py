@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
-from i18n import gettext
+from i18n import gettext, messages
 from scheduler import calendar
 from scheduler.model import Booking, Office, Service
 
@@ -18,11 +18,11 @@ def invitation(booking: Booking, office: Office, service: Service, manage_url: s
     zone = ZoneInfo(office.timezone)
     start = booking.slot_at.astimezone(zone)
     language = booking.language
-    lines = [f"{gettext(language, 'Booking code')}: {booking.code}"]
+    lines = [f"{gettext(language, messages.BOOKING_CODE)}: {booking.code}"]
     checklist = service.checklist_in(language)
     if checklist:
-        lines += ["", f"{gettext(language, 'What to bring')}:", *(f"- {item}" for item in checklist)]
-    lines += ["", f"{gettext(language, 'See, move or cancel your appointment')}: {manage_url}"]
+        lines += ["", gettext(language, messages.WHAT_TO_BRING), *(f"- {item}" for item in checklist)]
+    lines += ["", gettext(language, messages.MANAGE_LINK), manage_url]
     event = Event()
     event.add("uid", f"{booking.code}@{office.id}.loket")
     event.add("dtstamp", now)
