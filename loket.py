@@ -236,7 +236,7 @@ def user_add(
     typer.echo(f"user {name} ({role.value}{', office ' + office if office else ''}) saved", err=True)
 
 
-booking_app = typer.Typer(help="Appointments (until the booking pages exist).", no_args_is_help=True)
+booking_app = typer.Typer(help="Appointments booked at the desk.", no_args_is_help=True)
 app.add_typer(booking_app, name="booking")
 
 
@@ -277,6 +277,28 @@ def booking_add(
     finally:
         db.engine.dispose()
     typer.echo(booking.code)
+
+
+@app.command()
+def purge(
+    days: Annotated[
+        int | None,
+        typer.Option(help="Erase what is older than this many days [default: LOKET_PURGE_AFTER_DAYS, 30]", min=0),
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Erase the personal data of past bookings: name, e-mail, phone and the manage link, for every
+    appointment more than DAYS ago. The server also does this by itself every day; anonymous counts stay."""
+    from api.housekeeping import purge_bookings
+
+    settings = _settings(database_url)
+    after = timedelta(days=settings.purge_after_days if days is None else days)
+    db = _database(settings)
+    try:
+        erased = purge_bookings(db, _now(), after)
+    finally:
+        db.engine.dispose()
+    typer.echo(f"erased the personal data of {erased} bookings older than {after.days} days")
 
 
 @app.command()

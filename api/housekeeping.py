@@ -1,8 +1,11 @@
 """Background upkeep while the server runs.
 
-Every hour: tickets left waiting or parked from an earlier day are cancelled (those citizens went
-home), and events past the retention period are dropped. Every 15 minutes: each office's staffing advice
-is computed from the same weekday's history and sent as a `staffing.advice` event when its lines changed.
+Every minute: bookings never checked in become no-shows `no_show_after_min` after their slot, and due
+reminders are claimed (once across workers) and sent. Every hour: tickets left waiting or parked from an
+earlier day are cancelled (those citizens went home), events past the retention period are dropped, and
+booking contacts past `purge_after_days` are erased (the daily purge; running it hourly only means it
+catches up sooner after a stop). Every 15 minutes: each office's staffing advice is computed from the same
+weekday's history and sent as a `staffing.advice` event when its lines changed.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from datetime import date, datetime, timedelta
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Parts
-from scheduler import advice, usecases
+from scheduler import advice, bookings, usecases
 from scheduler.numbering import office_day
 from store.database import Database, WireEvent
 from store.history import visits_on_same_weekday
 from store.repository import SqlRepository
 
 log = logging.getLogger("loket.housekeeping")
+TICK = timedelta(minutes=1)
 EVERY = timedelta(hours=1)
 ADVICE_EVERY = timedelta(minutes=15)
 
@@ -84,11 +88,38 @@ async def _end_earlier_days(parts: Parts) -> None:
         await parts.hub.published(office, events)
 
 
+def purge_bookings(db: Database, now: datetime, after: timedelta) -> int:
+    """Erase the contacts of bookings whose slot is more than `after` ago, in every office (blocking)."""
+    erased = 0
+    for office in db.office_ids():
+        count, _ = db.write(office, now, lambda repo, o=office: bookings.purge(repo, o, now, after))
+        erased += count
+    return erased
+
+
+def bookings_round(parts: Parts) -> None:
+    """No-shows and reminders for every office (blocking: run it in a thread)."""
+    grace = timedelta(minutes=parts.settings.no_show_after_min)
+    for office in parts.db.office_ids():
+        now = parts.clock()
+        parts.db.write(office, now, lambda repo, o=office, t=now: bookings.mark_no_shows(repo, o, t, grace))
+        sent = parts.messenger.send_reminders(office, now)
+        if sent:
+            log.info("sent %d reminders for office %s", sent, office)
+
+
 async def _hourly(parts: Parts) -> None:
     try:
         await _end_earlier_days(parts)
     except Exception:
         log.exception("ending earlier days failed; will try again")
+    try:
+        after = timedelta(days=parts.settings.purge_after_days)
+        erased = await run_in_threadpool(purge_bookings, parts.db, parts.clock(), after)
+        if erased:
+            log.info("erased the contacts of %d past bookings", erased)
+    except Exception:
+        log.exception("purging booking contacts failed; will try again")
     before = parts.clock() - timedelta(days=parts.settings.event_retention_days)
     try:
         dropped = await run_in_threadpool(parts.db.forget_events_before, before)
@@ -100,17 +131,22 @@ async def _hourly(parts: Parts) -> None:
 
 async def _upkeep(parts: Parts) -> None:
     sent = AdviceSent()
-    rounds_per_hour = round(EVERY / ADVICE_EVERY)
+    hourly, advising = round(EVERY / TICK), round(ADVICE_EVERY / TICK)
     tick = 0
     while True:
-        if tick % rounds_per_hour == 0:
+        if tick % hourly == 0:
             await _hourly(parts)
+        if tick % advising == 0:
+            try:
+                await send_staffing_advice(parts.db, parts.hub.published, parts.clock, sent)
+            except Exception:
+                log.exception("staffing advice failed; will try again")
         try:
-            await send_staffing_advice(parts.db, parts.hub.published, parts.clock, sent)
+            await run_in_threadpool(bookings_round, parts)
         except Exception:
-            log.exception("staffing advice failed; will try again")
+            log.exception("booking no-shows and reminders failed; will try again")
         tick += 1
-        await asyncio.sleep(ADVICE_EVERY.total_seconds())
+        await asyncio.sleep(TICK.total_seconds())
 
 
 @contextlib.asynccontextmanager

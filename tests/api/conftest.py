@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from api.deps import Parts
 from scheduler.model import Role
 from server import create_app
 from settings import Settings
@@ -32,6 +33,7 @@ class Api:
     http: httpx.AsyncClient
     seeded: Seeded
     clock: Clock
+    parts: Parts
 
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.seeded.tokens[role]}"}
@@ -51,14 +53,14 @@ class Api:
 
 
 @contextlib.asynccontextmanager
-async def serving(url: str, seeded: Seeded) -> AsyncIterator[Api]:
+async def serving(url: str, seeded: Seeded, **settings: object) -> AsyncIterator[Api]:
     """The app on this seeded database, in process, with its lifespan and an adjustable clock."""
     clock = Clock()
-    app = create_app(Settings(database_url=url, public_url="https://loket.example"), clock=clock)
+    app = create_app(Settings(database_url=url, public_url="https://loket.example", **settings), clock=clock)  # type: ignore[arg-type]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
-            yield Api(http, seeded, clock)
+            yield Api(http, seeded, clock, app.state.parts)
 
 
 @pytest.fixture

@@ -11,10 +11,8 @@ import pytest
 
 from scheduler.model import Role
 from scheduler.scenario import parse_scenario
-from server import create_app
-from settings import Settings
 from store.admin import apply_scenario
-from tests.api.conftest import Api, Clock
+from tests.api.conftest import Api, serving
 from tests.support import OFFICE, Seeded
 
 C, M = Role.CLERK, Role.MANAGER
@@ -24,12 +22,8 @@ CHOOSING = {**OFFICE, "clerks_choose_services": True}
 @pytest.fixture
 async def office(database_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
     """The test town with clerks choosing their services and the default recall rules (1 recall, 60 s)."""
-    seeded = seeder(database_url, CHOOSING)
-    clock = Clock()
-    app = create_app(Settings(database_url=database_url, public_url="https://loket.example"), clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://x") as http:
-        yield Api(http, seeded, clock)
+    async with serving(database_url, seeder(database_url, CHOOSING)) as api:
+        yield api
 
 
 async def post(api: Api, path: str, role: Role = C, body: dict[str, Any] | None = None) -> httpx.Response:
