@@ -250,12 +250,15 @@ def mark_no_shows(repo: Repository, office_id: str, now: datetime, after: timede
 
 
 def claim_reminders(repo: Repository, office_id: str, now: datetime, ahead: timedelta) -> list[Booking]:
-    """The bookings whose reminder is due (slot within `ahead`, reminder wanted, not yet sent), marked as sent.
+    """The bookings whose reminder is due (slot within `ahead`, reminder wanted, not yet sent, booked before the
+    reminder's time), marked as sent.
 
     Run inside the office's write transaction, so that two server workers never both claim one booking."""
     claimed = []
     for booking in repo.bookings_between(office_id, now, now + ahead, BookingState.BOOKED):
-        wanted = booking.reminded_at is None and booking.remind_via != "none" and booking.erased_at is None
+        # Booked within the reminder's reach: the confirmation is fresh enough.
+        late = booking.created_at is not None and booking.created_at >= booking.slot_at - ahead
+        wanted = booking.reminded_at is None and booking.remind_via != "none" and booking.erased_at is None and not late
         if wanted and repo.replace_booking(replace(booking, reminded_at=now), BookingState.BOOKED):
             claimed.append(replace(booking, reminded_at=now))
     return claimed

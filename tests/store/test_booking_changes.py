@@ -22,13 +22,21 @@ LATER = SLOT + timedelta(minutes=15)
 ANN = Contact(name="Ann Peeters", email="ann@example.org", phone="+32470123456", remind_via="email")
 
 
-def book(db: Database, at: datetime = SLOT, contact: Contact = ANN, service: str = "B", cap: int = 0) -> str:
+def book(
+    db: Database,
+    at: datetime = SLOT,
+    contact: Contact = ANN,
+    service: str = "B",
+    cap: int = 0,
+    booked_at: datetime = NOW,
+) -> str:
     token = bookings.new_manage_token()
+    code = bookings.new_code()
     db.write(
         "town",
-        NOW,
+        booked_at,
         lambda repo: bookings.book(
-            repo, "town", service, at, "nl", NOW, code=bookings.new_code(), contact=contact, manage_token=token, cap=cap
+            repo, "town", service, at, "nl", booked_at, code=code, contact=contact, manage_token=token, cap=cap
         ),
     )
     return token
@@ -125,8 +133,10 @@ def test_the_purge_erases_contacts_only_past_their_date(db: Database) -> None:
 
 
 def test_a_reminder_is_claimed_once_and_only_for_those_who_want_one(db: Database) -> None:
-    wants = book(db)
-    book(db, at=LATER, contact=Contact(email="bob@example.org"))  # remind_via none
+    booked_at = NOW - timedelta(days=2)
+    wants = book(db, at=SLOT, booked_at=booked_at)
+    book(db, at=LATER, contact=Contact(email="bob@example.org"), booked_at=booked_at)  # remind_via none
+    book(db, at=SLOT + timedelta(minutes=10), service="A")  # booked this morning: the confirmation will do
 
     def claim(repo):  # type: ignore[no-untyped-def]
         return bookings.claim_reminders(repo, "town", NOW, timedelta(hours=24))
