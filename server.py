@@ -24,6 +24,7 @@ from settings import Settings
 from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
+from web import booking as booking_pages
 from web import display, status
 from web.templates import make_environment
 
@@ -83,7 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, auth, offices, tickets, bookings, counters, live, status, display, printers):
+    for module in (health, auth, offices, tickets, bookings, counters, live, status, display, printers, booking_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     return app

@@ -111,3 +111,38 @@ SMS_CONFIRMED = N_("Appointment %(code)s confirmed: %(service)s, %(when)s, %(off
 SMS_REMINDER = N_("Reminder: %(service)s, %(when)s, %(office)s. Code %(code)s. Cannot come? Cancel: %(link)s")
 # Translators: an SMS; keep it short and plain, see the confirmation SMS.
 SMS_CANCELLED = N_("Your appointment %(code)s (%(service)s, %(when)s, %(office)s) was cancelled.")
+
+# The booking pages (web/booking.py): what the citizen is told when something cannot be done.
+PAGE_NOT_FOUND = N_("Page not found")
+BOOK_CANNOT_BE_DONE = N_("This cannot be done")
+BOOK_SOMETHING_WRONG = N_("This could not be done. Please try again, or ask at the office.")
+BOOK_INVALID_NAME = N_("Your name is too long: use at most 200 characters.")
+BOOK_INVALID_EMAIL = N_("Enter an e-mail address like name@example.com.")
+BOOK_EMAIL_REQUIRED = N_("Enter your e-mail address to be reminded by e-mail.")
+BOOK_CONTACT_REQUIRED = N_("Enter an e-mail address or a mobile number, so that we can send you the confirmation.")
+BOOK_INVALID_PHONE = N_("Enter a phone number like 0470 12 34 56 or +32 470 12 34 56.")
+BOOK_PHONE_REQUIRED = N_("Enter your mobile number to be reminded by SMS.")
+BOOK_INVALID_REMIND_VIA = N_("Choose how you want to be reminded.")
+BOOK_TOO_MANY_BOOKINGS = N_(
+    "You already have as many appointments to come at this office as one person may. "
+    "Cancel one before you book another."
+)
+BOOK_TOO_MANY_REQUESTS = N_(
+    "Too many bookings and changes came from your connection in the last hour. Please try again later."
+)
+BOOK_SLOT_FULL = N_("Sorry, someone else has just booked that time. Please choose another time.")
+BOOK_SLOT_GONE = N_("That time can no longer be booked. Please choose another time.")
+BOOK_TIME_REQUIRED = N_("Choose a time.")
+BOOK_NO_SUCH_OFFICE = N_("There is no such office. Check the address of the page.")
+BOOK_NO_SUCH_SERVICE = N_("This office takes no appointments for this service online.")
+BOOK_DAY_NOT_BOOKABLE = N_("This day cannot be booked. Please choose another day.")
+BOOKING_NOT_FOUND = N_("No appointment has this link. Check that you copied the whole link from your confirmation.")
+BOOKING_IS_CANCELLED = N_("This appointment was cancelled: it can no longer be changed.")
+BOOKING_IS_PAST = N_("This appointment has passed: it can no longer be changed.")
+BOOKING_IS_CHECKED_IN = N_("You have checked in for this appointment: please ask at the counter.")
+BOOKING_CHANGED = N_("Your appointment changed meanwhile. Please look at it again.")
+# The state of a booked appointment, on its page.
+BOOKING_STATE_BOOKED = N_("Your appointment is booked.")
+BOOKING_STATE_CANCELLED = N_("This appointment was cancelled.")
+BOOKING_STATE_CHECKED_IN = N_("You checked in for this appointment.")
+BOOKING_STATE_PAST = N_("This appointment has passed.")
