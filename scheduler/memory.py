@@ -9,7 +9,17 @@ from itertools import chain
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
-from scheduler.model import Booking, BookingState, Counter, Office, QueueEntry, Service, Ticket, TicketState
+from scheduler.model import (
+    Booking,
+    BookingState,
+    Counter,
+    HappinessAnswer,
+    Office,
+    QueueEntry,
+    Service,
+    Ticket,
+    TicketState,
+)
 
 
 class MemoryRepository:
@@ -27,6 +37,7 @@ class MemoryRepository:
         self._service_times: dict[tuple[str, date, str], tuple[int, float]] = {}
         self.events: dict[str, list[tuple[int, Event]]] = {}
         self._bookings: dict[int, Booking] = {}
+        self.happiness: list[HappinessAnswer] = []
         self._booking_codes: dict[tuple[str, str], int] = {}
         # (office, service, slot_at) -> seat number -> booking id
         self._seats: dict[tuple[str, str, datetime], dict[int, int]] = {}
@@ -195,6 +206,9 @@ class MemoryRepository:
             return False
         self._bookings[booking.id] = booking
         return True
+
+    def add_happiness(self, answer: HappinessAnswer) -> None:
+        self.happiness.append(answer)
 
     def booking_by_manage_token(self, manage_token: str) -> Booking | None:
         return next((b for b in self._bookings.values() if b.manage_token == manage_token), None)

@@ -52,6 +52,17 @@ class Role(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Improvement:
+    """One of the things an office lets citizens choose as "would make me happier"."""
+
+    code: str
+    names: dict[str, str]
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.code
+
+
+@dataclass(frozen=True)
 class Office:
     id: str
     name: str
@@ -72,6 +83,15 @@ class Office:
     walk_in_share: float = 0.5
     #: Per local hour of the day (0-23), a share for walk-ins other than `walk_in_share`.
     walk_in_by_hour: dict[int, float] = field(default_factory=dict, compare=False)
+
+    #: "I'm running late" moves a waiting citizen back this many places (once).
+    late_places: int = 3
+    #: The happiness question's list of improvements (up to three are chosen).
+    improvements: tuple[Improvement, ...] = field(default=(), compare=False)
+    #: Ask the happiness question at the kiosk too (the status page always asks).
+    happiness_at_kiosk: bool = False
+    #: A walk-in who left an address is told when their turn is about this many minutes away.
+    notify_before_min: int = 10
 
     def walk_in_share_at(self, hour: int) -> float:
         return self.walk_in_by_hour.get(hour, self.walk_in_share)
@@ -141,6 +161,15 @@ class Ticket:
     idempotency_key: str | None = None
     #: Accepted "come back at HH:MM": away until then, not called before.
     return_at: datetime | None = None
+    #: The citizen said "I'm running late" (allowed once).
+    ran_late: bool = False
+    #: The happiness question was answered (the answer itself is stored apart, without the ticket).
+    surveyed: bool = False
+    #: Where a walk-in asked to be told their turn is near; erased when the visit ends.
+    notify_email: str | None = None
+    notify_phone: str | None = None
+    #: "Your turn in about N minutes" was sent.
+    notified_soon: bool = False
 
     @property
     def in_room_since(self) -> datetime:
@@ -189,6 +218,20 @@ class QueueEntry:
     @property
     def in_room_since(self) -> datetime:
         return wait_start(self.checked_in_at, self.slot_at, self.return_at)
+
+
+@dataclass(frozen=True)
+class HappinessAnswer:
+    """An anonymous answer to "Are you happy?": the service, the office-local day and hour, nothing else."""
+
+    office: str
+    service: str
+    day: date
+    hour: int
+    #: 1 (not at all) to 10 (very).
+    score: int
+    #: Up to three codes of the office's improvements.
+    improvements: tuple[str, ...] = ()
 
 
 class BookingState(enum.StrEnum):

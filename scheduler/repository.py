@@ -11,7 +11,17 @@ from datetime import date, datetime, time
 from typing import Protocol
 
 from scheduler.events import Event
-from scheduler.model import Booking, BookingState, Counter, Office, QueueEntry, Service, Ticket, TicketState
+from scheduler.model import (
+    Booking,
+    BookingState,
+    Counter,
+    HappinessAnswer,
+    Office,
+    QueueEntry,
+    Service,
+    Ticket,
+    TicketState,
+)
 
 
 class Repository(Protocol):
@@ -114,6 +124,10 @@ class Repository(Protocol):
 
     def take_seat(self, booking: Booking, capacity: int) -> int | None:
         """Give the stored `booking` the lowest free seat of its slot below `capacity`; None when all are taken."""
+        ...
+
+    def add_happiness(self, answer: HappinessAnswer) -> None:
+        """Store an anonymous answer to the happiness question."""
         ...
 
     def emit(self, event: Event) -> None:

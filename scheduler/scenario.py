@@ -57,6 +57,13 @@ class Scenario:
     walk_in_share: float = 0.5
     #: Per local hour (0-23), a walk-in share other than `walk_in_share`.
     walk_in_by_hour: dict[int, float] = field(default_factory=dict)
+    #: "I'm running late" moves a citizen back this many places, once.
+    late_places: int = 3
+    #: The happiness question's choices: (code, names per language).
+    improvements: tuple[tuple[str, dict[str, str]], ...] = ()
+    happiness_at_kiosk: bool = False
+    #: Walk-ins who left an address are told when their turn is about this many minutes away.
+    notify_before_min: int = 10
 
 
 def _time(value: Any, where: str) -> time:
@@ -134,7 +141,32 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         closed=_days(data),
         walk_in_share=_share(data),
         walk_in_by_hour=_shares_by_hour(data),
+        late_places=_count(data, "late_places", 3),
+        improvements=_improvements(data),
+        happiness_at_kiosk=_flag(data, "happiness_at_kiosk"),
+        notify_before_min=_count(data, "notify_before_min", 10),
     )
+
+
+def _improvements(data: dict[str, Any]) -> tuple[tuple[str, dict[str, str]], ...]:
+    """`[[improvement]]` with `code` and `names = { nl = "...", fr = "...", en = "..." }`."""
+    found = []
+    for i, raw in enumerate(data.get("improvement", [])):
+        where = f"improvement #{i + 1}"
+        if not isinstance(raw, dict):
+            raise Invalid(f"{where}: must be a table with code and names", code="invalid_office_file")
+        code = str(_require(raw, "code", where))
+        names = raw.get("names", {})
+        if not isinstance(names, dict) or not names or any(k not in LANGUAGES for k in names):
+            raise Invalid(
+                f"{where}: names must be a table of languages ({', '.join(LANGUAGES)}) to text",
+                code="invalid_office_file",
+            )
+        found.append((code, {str(k): str(v) for k, v in names.items()}))
+    codes = [code for code, _ in found]
+    if len(set(codes)) != len(codes):
+        raise Invalid("office file: an improvement code appears twice", code="invalid_office_file")
+    return tuple(found)
 
 
 def _checklist(raw: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:

@@ -549,24 +549,27 @@ def _newcomer_wait(
 def ticket_status(
     repo: Repository, token: str, now: datetime, policy: routing.Policy = routing.appointments_first
 ) -> dict[str, Any]:
-    """What the citizen holding a ticket may know about it."""
+    """What the citizen holding a ticket may know about it, and what they may do from the status page."""
     ticket = repo.ticket_by_token(token)
     if ticket is None:
         raise NotFound("no ticket has this status code", code="ticket_not_found")
     counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
-    ahead, wait = _position(repo, ticket, now, policy) if ticket.state is TicketState.WAITING else (0, 0)
+    where = position(repo, ticket, now, policy) if ticket.state is TicketState.WAITING else Position(0, 0)
     service = _service(repo, ticket.office, ticket.service)
     office = repo.office(ticket.office)
+    waiting = ticket.state is TicketState.WAITING
     return {
         **ticket_view(ticket, counter),
         "office": {"id": office.id, "name": office.name},
         "service_names": service.names,
-        "people_ahead": ahead,
-        "estimated_wait_s": wait,
-        "timed_return_offer": _offer(office, ticket, wait, now),
+        "people_ahead": where.people_ahead,
+        "estimated_wait_s": where.estimated_wait_s,
+        "estimated_wait_range_s": [where.low_s, where.high_s],
+        "timed_return_offer": where.return_offer.isoformat() if where.return_offer else None,
+        "can_leave": ticket.state in (TicketState.WAITING, TicketState.PARKED),
+        "can_run_late": waiting and office.late_places > 0 and not ticket.ran_late,
+        "late_places": office.late_places,
+        "notify_requested": bool(ticket.notify_email or ticket.notify_phone),
+        "ask_happiness": ticket.state is TicketState.DONE and not ticket.surveyed,
+        "improvements": [{"code": i.code, "names": i.names} for i in office.improvements],
     }
-
-
-def _offer(office: Office, ticket: Ticket, wait: int, now: datetime) -> str | None:
-    back = returning.offer(office, ticket, wait, now)
-    return back.isoformat() if back else None

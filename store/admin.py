@@ -51,6 +51,10 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
         office.hours = hours_row(scenario.hours)
         office.closed_days = sorted(d.isoformat() for d in scenario.closed)
         office.walk_in_share = scenario.walk_in_share
+        office.late_places = scenario.late_places
+        office.improvements = [{"code": code, "names": names} for code, names in scenario.improvements]
+        office.happiness_at_kiosk = scenario.happiness_at_kiosk
+        office.notify_before_min = scenario.notify_before_min
         office.walk_in_by_hour = {str(hour): share for hour, share in sorted(scenario.walk_in_by_hour.items())}
         session.add(office)
         session.flush()

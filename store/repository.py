@@ -16,6 +16,8 @@ from scheduler.model import (
     BookingState,
     Counter,
     CounterState,
+    HappinessAnswer,
+    Improvement,
     Office,
     QueueEntry,
     Service,
@@ -23,7 +25,16 @@ from scheduler.model import (
     TicketKind,
     TicketState,
 )
-from store.tables import BookingRow, BookingSeatRow, CounterRow, NumberRow, OfficeRow, ServiceRow, TicketRow
+from store.tables import (
+    BookingRow,
+    BookingSeatRow,
+    CounterRow,
+    HappinessRow,
+    NumberRow,
+    OfficeRow,
+    ServiceRow,
+    TicketRow,
+)
 
 
 def office_of(row: OfficeRow) -> Office:
@@ -39,6 +50,10 @@ def office_of(row: OfficeRow) -> Office:
         closed_days=frozenset(date.fromisoformat(d) for d in row.closed_days),
         walk_in_share=row.walk_in_share,
         walk_in_by_hour={int(hour): float(share) for hour, share in row.walk_in_by_hour.items()},
+        late_places=row.late_places,
+        improvements=tuple(Improvement(str(i["code"]), dict(i["names"])) for i in row.improvements),
+        happiness_at_kiosk=row.happiness_at_kiosk,
+        notify_before_min=row.notify_before_min,
     )
 
 
@@ -99,6 +114,11 @@ _TICKET_FIELDS = [
     "transferred_from",
     "idempotency_key",
     "return_at",
+    "ran_late",
+    "surveyed",
+    "notify_email",
+    "notify_phone",
+    "notified_soon",
 ]
 
 
@@ -428,6 +448,19 @@ class SqlRepository:
         )
         self.session.flush()
         return free
+
+    def add_happiness(self, answer: HappinessAnswer) -> None:
+        self.session.add(
+            HappinessRow(
+                office=answer.office,
+                service=answer.service,
+                day=answer.day,
+                hour=answer.hour,
+                score=answer.score,
+                improvements=list(answer.improvements),
+            )
+        )
+        self.session.flush()
 
     def emit(self, event: Event) -> None:
         self.pending.append(event)

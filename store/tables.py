@@ -33,6 +33,13 @@ class OfficeRow(SQLModel, table=True):
     closed_days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The share of counter capacity kept for walk-ins.
     walk_in_share: float = 0.5
+    # "I'm running late" moves a citizen back this many places, once.
+    late_places: int = 3
+    # The happiness question's improvements: [{"code": "wait", "names": {"nl": ..., ...}}, ...].
+    improvements: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    happiness_at_kiosk: bool = False
+    # Walk-ins who left an address are told when their turn is about this many minutes away.
+    notify_before_min: int = 10
     # Per local hour ("8": 0.8), a walk-in share other than walk_in_share.
     walk_in_by_hour: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The last event sequence number handed out; bumped inside every change, so it stays
@@ -101,6 +108,13 @@ class TicketRow(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200)
     # Accepted "come back at HH:MM": not called before.
     return_at: datetime | None = _utc(default=None)
+    ran_late: bool = False
+    # The happiness question was answered; the answer is stored apart without any link to the ticket.
+    surveyed: bool = False
+    # Where a walk-in asked to be told their turn is near; set to NULL when the visit ends.
+    notify_email: str | None = Field(default=None, max_length=254)
+    notify_phone: str | None = Field(default=None, max_length=32)
+    notified_soon: bool = False
 
 
 class BookingRow(SQLModel, table=True):
@@ -145,6 +159,20 @@ class BookingSeatRow(SQLModel, table=True):
     slot_at: datetime = _utc()
     seat_no: int
     booking_id: int = Field(foreign_key="booking.id", unique=True)
+
+
+class HappinessRow(SQLModel, table=True):
+    """An anonymous answer to the happiness question: no ticket, no time finer than the hour."""
+
+    __tablename__ = "happiness"
+    __table_args__ = (Index("ix_happiness_office_day", "office", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    service: str = Field(max_length=8)
+    day: date
+    hour: int
+    score: int
+    improvements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class NumberRow(SQLModel, table=True):

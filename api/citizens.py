@@ -1,0 +1,102 @@
+"""What the holder of a ticket's status token may do, as JSON: leave the queue, run late, ask to be told
+when their turn is near, and answer the happiness question. The status page posts to these; the
+token in the ticket's QR code is the only key, and nothing personal is answered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from api.appointments import phone_e164
+from api.changes import change, read
+from api.deps import PartsDep
+from api.schemas import Body
+from scheduler import citizen, usecases
+from scheduler.bookings import Contact, check_contact
+
+router = APIRouter(tags=["citizen"])
+
+_TOKEN_404 = {404: {"description": "`ticket_not_found`: no ticket has this status token"}}
+
+
+class TellMe(Body):
+    email: str | None = Field(None, max_length=254, description="Where to write when the turn is near")
+    phone: str | None = Field(None, max_length=32, description="Mobile number for an SMS (+32... or national)")
+
+
+class Happiness(Body):
+    score: int = Field(ge=1, le=10, description="Are you happy? 1 (not at all) to 10 (very)")
+    improvements: list[str] = Field(
+        default_factory=list, max_length=3, description="Up to 3 codes from the office's list (`improvements`)"
+    )
+
+
+async def _office_of(parts: PartsDep, token: str) -> str:
+    return str((await _status(parts, token))["office"]["id"])
+
+
+async def _status(parts: PartsDep, token: str) -> dict[str, Any]:
+    now = parts.clock()
+    return await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))
+
+
+@router.post(
+    "/api/status/{token}/leave",
+    responses={**_TOKEN_404, 409: {"description": "`ticket_not_waiting`: called, served or gone already"}},
+)
+async def leave(token: str, parts: PartsDep) -> dict[str, Any]:
+    """Leave the queue: the ticket is cancelled (also a parked one)."""
+    office, now = await _office_of(parts, token), parts.clock()
+    await change(parts, office, now, lambda repo: citizen.leave(repo, token, now))
+    return await _status(parts, token)
+
+
+@router.post(
+    "/api/status/{token}/late",
+    responses={
+        **_TOKEN_404,
+        409: {"description": "`already_ran_late` (once only), `ticket_not_waiting`, `running_late_not_offered`"},
+    },
+)
+async def run_late(token: str, parts: PartsDep) -> dict[str, Any]:
+    """ "I'm running late": go back the office's number of places (`late_places`), once."""
+    office, now = await _office_of(parts, token), parts.clock()
+    await change(parts, office, now, lambda repo: citizen.run_late(repo, token, now))
+    return await _status(parts, token)
+
+
+@router.post(
+    "/api/status/{token}/notify",
+    responses={
+        **_TOKEN_404,
+        409: {"description": "`ticket_not_waiting`"},
+        422: {"description": "`invalid_email`, `invalid_phone`, `contact_required`"},
+    },
+)
+async def tell_me(token: str, body: TellMe, parts: PartsDep) -> dict[str, Any]:
+    """Be told by e-mail or SMS when the turn is about `notify_before_min` minutes away and when called.
+    The address is erased when the visit ends."""
+    contact = check_contact(Contact(email=body.email, phone=phone_e164(body.phone, parts.settings.default_region)))
+    office, now = await _office_of(parts, token), parts.clock()
+    await change(parts, office, now, lambda repo: citizen.ask_to_be_told(repo, token, contact.email, contact.phone))
+    return await _status(parts, token)
+
+
+@router.post(
+    "/api/status/{token}/happiness",
+    status_code=201,
+    responses={
+        **_TOKEN_404,
+        409: {"description": "`visit_not_finished`, `already_answered`, `survey_closed`"},
+        422: {"description": "`invalid_score`, `too_many_improvements`, `unknown_improvement`"},
+    },
+)
+async def answer(token: str, body: Happiness, parts: PartsDep) -> dict[str, Any]:
+    """Answer "Are you happy?" after the visit, once. Stored without the ticket: service, day and hour only."""
+    office, now = await _office_of(parts, token), parts.clock()
+    answered = await change(
+        parts, office, now, lambda repo: citizen.answer_happiness(repo, token, body.score, body.improvements, now)
+    )
+    return {"score": answered.score, "improvements": list(answered.improvements), "thanks": True}

@@ -1,0 +1,117 @@
+"""What the holder of a ticket may do from the status page: leave the queue, say "I'm running late",
+leave an address to be told when their turn is near, and answer the happiness question.
+
+The ticket's status token is the only key; nothing here needs or reveals who the citizen is. The
+happiness answer is stored apart from the ticket with the service, the office-local day and hour only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler import usecases
+from scheduler.errors import Conflict, Invalid, NotFound
+from scheduler.events import ticket_event
+from scheduler.lifecycle import Action
+from scheduler.model import HappinessAnswer, Ticket, TicketState
+from scheduler.repository import Repository
+
+MAX_IMPROVEMENTS = 3
+SCORES = range(1, 11)
+#: Late enough after the visit that an answer no longer describes it.
+SURVEY_OPEN = timedelta(days=1)
+
+
+def _ticket(repo: Repository, token: str) -> Ticket:
+    ticket = repo.ticket_by_token(token)
+    if ticket is None:
+        raise NotFound("no ticket has this status code", code="ticket_not_found")
+    return ticket
+
+
+def _write(repo: Repository, changed: Ticket, expected: TicketState) -> None:
+    if not repo.replace_ticket(changed, expected):
+        raise Conflict("the ticket changed meanwhile; look at its status again", code="ticket_changed")
+
+
+def leave(repo: Repository, token: str, now: datetime) -> Ticket:
+    """The citizen leaves the queue (waiting or parked): the ticket is cancelled and any address erased."""
+    ticket = _ticket(repo, token)
+    if ticket.state not in (TicketState.WAITING, TicketState.PARKED):
+        raise Conflict(
+            f"ticket {ticket.number} is {ticket.state.value}: it can no longer leave the queue",
+            code="ticket_not_waiting",
+        )
+    assert ticket.id is not None
+    left = usecases.act_on_ticket(repo, ticket.id, Action.CANCEL, now)
+    forgotten = replace(left, notify_email=None, notify_phone=None)
+    _write(repo, forgotten, left.state)
+    return forgotten
+
+
+def run_late(repo: Repository, token: str, now: datetime) -> Ticket:
+    """ "I'm running late": the waiting citizen goes back `office.late_places` places among those waiting
+    for the same service (behind fewer, to the end), once. Their wait counts from their new place."""
+    ticket = _ticket(repo, token)
+    office = repo.office(ticket.office)
+    if ticket.state is not TicketState.WAITING:
+        raise Conflict(f"ticket {ticket.number} is {ticket.state.value}, not waiting", code="ticket_not_waiting")
+    if ticket.ran_late:
+        raise Conflict("you already moved back once", code="already_ran_late")
+    if office.late_places <= 0:
+        raise Conflict(f"office {office.id} does not move citizens back", code="running_late_not_offered")
+    behind = sorted(
+        other.in_room_since
+        for other in repo.tickets_in(ticket.office, {TicketState.WAITING}, {ticket.service})
+        if other.id != ticket.id and other.in_room_since >= ticket.in_room_since
+    )
+    places = behind[: office.late_places]
+    # Just after the last of those it lets go first; as if arriving now when fewer are behind.
+    start = places[-1] + timedelta(seconds=1) if len(places) == office.late_places else now
+    moved = replace(ticket, return_at=max(start, ticket.in_room_since), ran_late=True)
+    _write(repo, moved, TicketState.WAITING)
+    repo.emit(ticket_event("late", moved))
+    return moved
+
+
+def ask_to_be_told(repo: Repository, token: str, email: str | None, phone: str | None) -> Ticket:
+    """Keep where to tell this waiting citizen that their turn is near (until the visit ends)."""
+    ticket = _ticket(repo, token)
+    if ticket.state is not TicketState.WAITING:
+        raise Conflict(f"ticket {ticket.number} is {ticket.state.value}, not waiting", code="ticket_not_waiting")
+    if email is None and phone is None:
+        raise Invalid("give an e-mail address or a mobile number", code="contact_required")
+    told = replace(ticket, notify_email=email, notify_phone=phone, notified_soon=False)
+    _write(repo, told, TicketState.WAITING)
+    return told
+
+
+def answer_happiness(
+    repo: Repository, token: str, score: int, improvements: Sequence[str], now: datetime
+) -> HappinessAnswer:
+    """Store the answer to "Are you happy?" for a finished visit, once per ticket, without the ticket."""
+    ticket = _ticket(repo, token)
+    office = repo.office(ticket.office)
+    if ticket.state is not TicketState.DONE:
+        raise Conflict("the question comes after your visit", code="visit_not_finished")
+    if ticket.surveyed:
+        raise Conflict("this visit was already rated: thank you", code="already_answered")
+    if ticket.finished_at is not None and now - ticket.finished_at > SURVEY_OPEN:
+        raise Conflict("this visit is too long ago to rate", code="survey_closed")
+    if score not in SCORES:
+        raise Invalid("the score is a whole number from 1 to 10", code="invalid_score")
+    offered = {i.code for i in office.improvements}
+    chosen = tuple(dict.fromkeys(improvements))
+    if len(chosen) > MAX_IMPROVEMENTS:
+        raise Invalid(f"choose at most {MAX_IMPROVEMENTS} things", code="too_many_improvements")
+    unknown = [code for code in chosen if code not in offered]
+    if unknown:
+        raise Invalid(f"not in the office's list: {', '.join(unknown)}", code="unknown_improvement")
+    _write(repo, replace(ticket, surveyed=True), TicketState.DONE)
+    local = (ticket.finished_at or now).astimezone(ZoneInfo(office.timezone))
+    answer = HappinessAnswer(office.id, ticket.service, local.date(), local.hour, score, chosen)
+    repo.add_happiness(answer)
+    return answer
