@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
-from api import auth, bookings, counters, errors, health, housekeeping, live, offices, printers, tickets
+from api import auth, bookings, citizens, counters, errors, health, housekeeping, live, offices, printers, tickets
 from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts, TokenCache
 from api.hub import Hub
@@ -84,7 +84,20 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (health, auth, offices, tickets, bookings, counters, live, status, display, printers, booking_pages):
+    for module in (
+        health,
+        auth,
+        offices,
+        tickets,
+        bookings,
+        citizens,
+        counters,
+        live,
+        status,
+        display,
+        printers,
+        booking_pages,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     return app
