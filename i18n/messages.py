@@ -111,6 +111,11 @@ SMS_CONFIRMED = N_("Appointment %(code)s confirmed: %(service)s, %(when)s, %(off
 SMS_REMINDER = N_("Reminder: %(service)s, %(when)s, %(office)s. Code %(code)s. Cannot come? Cancel: %(link)s")
 # Translators: an SMS; keep it short and plain, see the confirmation SMS.
 SMS_CANCELLED = N_("Your appointment %(code)s (%(service)s, %(when)s, %(office)s) was cancelled.")
+# Walk-ins who asked at the status page to be told (e-mail subject and text, or SMS).
+TURN_SOON = N_("Ticket %(number)s: your turn comes in about %(minutes)d minutes at %(office)s. Follow it: %(link)s")
+TURN_NOW = N_("Ticket %(number)s: it is your turn now, at counter %(counter)s.")
+TURN_SOON_SUBJECT = N_("Your turn is near: ticket %(number)s")
+TURN_NOW_SUBJECT = N_("It is your turn: ticket %(number)s, counter %(counter)s")
 
 # The booking pages (web/booking.py): what the citizen is told when something cannot be done.
 PAGE_NOT_FOUND = N_("Page not found")
