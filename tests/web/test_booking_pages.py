@@ -3,6 +3,7 @@ page to see, move, cancel it or erase the data. Every step in Dutch, French and 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -495,3 +496,31 @@ async def test_no_page_loads_or_links_anything_outside_the_server(api: Api) -> N
     assert css.status_code == 200
     assert "url(" not in css.text
     assert "@import" not in css.text
+
+
+async def test_every_page_has_its_headings_in_order_and_a_label_for_every_field(api: Api) -> None:
+    token = await book(api, "11:00")
+    urls = [
+        "/book/town",
+        "/book/town/A",
+        f"/book/town/A/{DAY}",
+        f"{FORM}?time=11:20",
+        f"/booking/{token}",
+        f"/booking/{token}/cancel",
+        f"/booking/{token}/move/2026-03-03",
+        "/booking/unknown",
+    ]
+    responses = [await api.http.get(url) for url in urls]
+    responses.append(await submit(api, email="wrong", phone="1", remind_via="sms"))
+    for r in responses:
+        page = parse(r)
+        levels = [int(tag[1]) for tag, _ in page.elements if re.fullmatch(r"h[1-6]", tag)]
+        assert levels.count(1) == 1, r.url
+        assert levels[0] == 1, r.url
+        assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), (r.url, levels)
+        labelled = {label["for"] for label in page.all("label")}
+        fields = [a for tag, a in page.elements if tag == "input" and a.get("type") != "hidden"]
+        assert all(a["id"] in labelled for a in fields), r.url
+        radios = [a for a in fields if a.get("type") == "radio"]
+        assert not radios or page.all("fieldset"), r.url
+        assert len(page.all("legend")) == len(page.all("fieldset")), r.url
