@@ -12,6 +12,7 @@ from pydantic import Field
 from api.appointments import phone_e164
 from api.changes import change, read
 from api.deps import PartsDep
+from api.errors import ApiError
 from api.schemas import Body
 from scheduler import citizen, usecases
 from scheduler.bookings import Contact, check_contact
@@ -79,6 +80,13 @@ async def tell_me(token: str, body: TellMe, parts: PartsDep) -> dict[str, Any]:
     """Be told by e-mail or SMS when the turn is about `notify_before_min` minutes away and when called.
     The address is erased when the visit ends."""
     contact = check_contact(Contact(email=body.email, phone=phone_e164(body.phone, parts.settings.default_region)))
+    offered = parts.messenger.media()
+    if (contact.email and "email" not in offered) or (contact.phone and "sms" not in offered):
+        raise ApiError(
+            409,
+            "notification_not_offered",
+            f"this office tells citizens by {' and '.join(offered) or 'neither e-mail nor SMS'} only",
+        )
     office, now = await _office_of(parts, token), parts.clock()
     await change(parts, office, now, lambda repo: citizen.ask_to_be_told(repo, token, contact.email, contact.phone))
     return await _status(parts, token)

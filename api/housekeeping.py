@@ -1,11 +1,14 @@
 """Background upkeep while the server runs.
 
-Every minute: bookings never checked in become no-shows `no_show_after_min` after their slot, and due
-reminders are claimed (once across workers) and sent. Every hour: tickets left waiting or parked from an
-earlier day are cancelled (those citizens went home), events past the retention period are dropped, and
-booking contacts past `purge_after_days` are erased (the daily purge; running it hourly only means it
-catches up sooner after a stop). Every 15 minutes: each office's staffing advice is computed from the same
-weekday's history and sent as a `staffing.advice` event when its lines changed.
+Every 5 seconds (only where e-mail or SMS is configured): walk-ins who left an address at the status
+page are told when their turn is about `notify_before_min` minutes away and when they are called;
+addresses of ended visits are erased. Every minute: bookings never checked in become no-shows
+`no_show_after_min` after their slot, and due reminders are claimed (once across workers) and sent.
+Every hour: tickets left waiting or parked from an earlier day are cancelled (those citizens went home),
+events past the retention period are dropped, and booking contacts past `purge_after_days` are erased
+(the daily purge; running it hourly only means it catches up sooner after a stop). Every 15 minutes:
+each office's staffing advice is computed from the same weekday's history and sent as a
+`staffing.advice` event when its lines changed.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from store.repository import SqlRepository
 
 log = logging.getLogger("loket.housekeeping")
 TICK = timedelta(minutes=1)
+#: How often walk-ins who asked are checked for "your turn is near" and "it's your turn".
+TURN_EVERY = timedelta(seconds=5)
 EVERY = timedelta(hours=1)
 ADVICE_EVERY = timedelta(minutes=15)
 
@@ -149,12 +154,34 @@ async def _upkeep(parts: Parts) -> None:
         await asyncio.sleep(TICK.total_seconds())
 
 
+def turn_notices_round(parts: Parts) -> int:
+    """Tell the walk-ins who asked that their turn is near or has come, in every office (blocking)."""
+    told = 0
+    for office in parts.db.office_ids():
+        told += parts.messenger.send_turn_notices(office, parts.clock(), parts.policy)
+    return told
+
+
+async def _tell_turns(parts: Parts) -> None:
+    while True:
+        try:
+            await run_in_threadpool(turn_notices_round, parts)
+        except Exception:
+            log.exception("turn notices failed; will try again")
+        await asyncio.sleep(TURN_EVERY.total_seconds())
+
+
 @contextlib.asynccontextmanager
 async def running(parts: Parts) -> AsyncIterator[None]:
-    task = asyncio.create_task(_upkeep(parts), name="loket-housekeeping")
+    tasks = [
+        asyncio.create_task(_upkeep(parts), name="loket-housekeeping"),
+        asyncio.create_task(_tell_turns(parts), name="loket-turn-notices"),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

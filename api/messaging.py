@@ -15,11 +15,13 @@ from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 
+from i18n import gettext, messages
 from notify import compose
 from notify.compose import BookingNotice, Message
 from notify.mail import NotSent, SmtpConfig, send_email
 from notify.sms import SmsGateway, send_sms
-from scheduler import bookings
+from scheduler import bookings, citizen, routing
+from scheduler.citizen import TurnNotice
 from scheduler.model import Booking
 from settings import Settings
 from store.database import Database
@@ -35,6 +37,10 @@ class Messenger:
         self.smtp = SmtpConfig.from_settings(settings)
         self.sms = SmsGateway.from_settings(settings)
         self._sending: set[asyncio.Task[None]] = set()
+
+    def media(self) -> list[str]:
+        """The media this server can send on: "email", "sms"."""
+        return [name for name, on in (("email", self.smtp), ("sms", self.sms)) if on is not None]
 
     def booking_changed(self, booking: Booking, kind: Kind) -> None:
         """Send the message of `kind` about `booking` in the background (called on the event loop)."""
@@ -106,3 +112,37 @@ class Messenger:
         for booking in claimed:
             self.send(booking, "reminder")
         return len(claimed)
+
+    def send_turn_notices(self, office: str, now: datetime, policy: routing.Policy) -> int:
+        """Claim the office's due "your turn is near" and "it's your turn" notices and send them (blocking)."""
+        if self.smtp is None and self.sms is None:
+            return 0
+        claimed, _ = self.db.write(office, now, lambda repo: citizen.claim_turn_notices(repo, office, now, policy))
+        if not claimed:
+            return 0
+        name = self.db.read(lambda repo: repo.office(office)).name
+        for notice in claimed:
+            self._tell(notice, name)
+        return len(claimed)
+
+    def _tell(self, notice: TurnNotice, office_name: str) -> None:
+        values = {
+            "number": notice.number,
+            "minutes": notice.minutes,
+            "office": office_name,
+            "counter": notice.counter,
+            "link": f"{self.settings.public_url.rstrip('/')}/t/{notice.token}",
+        }
+        soon = notice.kind == "soon"
+        text = gettext(notice.language, messages.TURN_SOON if soon else messages.TURN_NOW) % values
+        subject = gettext(notice.language, messages.TURN_SOON_SUBJECT if soon else messages.TURN_NOW_SUBJECT) % values
+        if notice.email is not None and self.smtp is not None:
+            try:
+                send_email(self.smtp, notice.email, Message(subject=subject, text=text, html=None, sms=text))
+            except NotSent as failed:
+                log.warning("turn e-mail for ticket %s not sent: %s", notice.number, failed)
+        if notice.phone is not None and self.sms is not None:
+            try:
+                send_sms(self.sms, notice.phone, text)
+            except NotSent as failed:
+                log.warning("turn SMS for ticket %s not sent: %s", notice.number, failed)

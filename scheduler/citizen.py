@@ -8,11 +8,11 @@ happiness answer is stored apart from the ticket with the service, the office-lo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler import usecases
+from scheduler import routing, usecases
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.events import ticket_event
 from scheduler.lifecycle import Action
@@ -115,3 +115,54 @@ def answer_happiness(
     answer = HappinessAnswer(office.id, ticket.service, local.date(), local.hour, score, chosen)
     repo.add_happiness(answer)
     return answer
+
+
+#: The states of a visit still going on: a notify address is kept only while its ticket is in one.
+ACTIVE = frozenset({TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED})
+
+
+@dataclass(frozen=True)
+class TurnNotice:
+    """A message to send to a walk-in who asked to be told: "soon" (about `minutes` away) or "now"."""
+
+    kind: str
+    number: str
+    language: str
+    token: str
+    email: str | None
+    phone: str | None
+    minutes: int = 0
+    counter: str = ""
+
+
+def claim_turn_notices(
+    repo: Repository, office_id: str, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> list[TurnNotice]:
+    """The notices due in this office, marked as given, and the addresses of ended visits erased.
+
+    Run inside the office's write transaction, so that two server workers never both send one. A called
+    citizen is told once, and their address is erased with it: nothing is kept after the visit."""
+    office = repo.office(office_id)
+    notices = []
+    for ticket in repo.tickets_in(office_id, {TicketState.WAITING, TicketState.CALLED}):
+        if not (ticket.notify_email or ticket.notify_phone):
+            continue
+        if ticket.state is TicketState.CALLED:
+            counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
+            _write(repo, replace(ticket, notify_email=None, notify_phone=None), TicketState.CALLED)
+            notices.append(_notice("now", ticket, counter=counter.name if counter else ""))
+            continue
+        if ticket.notified_soon:
+            continue
+        wait = usecases.position(repo, ticket, now, policy).estimated_wait_s
+        if wait <= office.notify_before_min * 60:
+            _write(repo, replace(ticket, notified_soon=True), TicketState.WAITING)
+            notices.append(_notice("soon", ticket, minutes=max(1, round(wait / 60))))
+    repo.forget_notify_contacts(office_id, ACTIVE)
+    return notices
+
+
+def _notice(kind: str, ticket: Ticket, *, minutes: int = 0, counter: str = "") -> TurnNotice:
+    return TurnNotice(
+        kind, ticket.number, ticket.language, ticket.token, ticket.notify_email, ticket.notify_phone, minutes, counter
+    )

@@ -207,6 +207,17 @@ class MemoryRepository:
         self._bookings[booking.id] = booking
         return True
 
+    def forget_notify_contacts(self, office_id: str, active: Collection[TicketState]) -> int:
+        gone = [
+            t
+            for t in self._tickets.values()
+            if t.office == office_id and t.state not in active and (t.notify_email or t.notify_phone)
+        ]
+        for ticket in gone:
+            assert ticket.id is not None
+            self._tickets[ticket.id] = replace(ticket, notify_email=None, notify_phone=None)
+        return len(gone)
+
     def add_happiness(self, answer: HappinessAnswer) -> None:
         self.happiness.append(answer)
 

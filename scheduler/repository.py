@@ -126,6 +126,11 @@ class Repository(Protocol):
         """Give the stored `booking` the lowest free seat of its slot below `capacity`; None when all are taken."""
         ...
 
+    def forget_notify_contacts(self, office_id: str, active: Collection[TicketState]) -> int:
+        """Erase the notify address of the office's tickets in any state but `active` (their visit ended);
+        answers how many were erased."""
+        ...
+
     def add_happiness(self, answer: HappinessAnswer) -> None:
         """Store an anonymous answer to the happiness question."""
         ...

@@ -449,6 +449,20 @@ class SqlRepository:
         self.session.flush()
         return free
 
+    def forget_notify_contacts(self, office_id: str, active: Collection[TicketState]) -> int:
+        result = self.session.execute(
+            update(TicketRow)
+            .where(
+                col(TicketRow.office) == office_id,
+                col(TicketRow.state).not_in([s.value for s in active]),
+                or_(col(TicketRow.notify_email).is_not(None), col(TicketRow.notify_phone).is_not(None)),
+            )
+            .values(notify_email=None, notify_phone=None)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.expire_all()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def add_happiness(self, answer: HappinessAnswer) -> None:
         self.session.add(
             HappinessRow(

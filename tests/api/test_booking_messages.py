@@ -4,78 +4,20 @@ the purge leaves no personal data past its date."""
 
 from __future__ import annotations
 
-import email
-import json
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from email.message import EmailMessage
-from email.policy import default
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from starlette.concurrency import run_in_threadpool
 
 from api import housekeeping
-from tests.api.conftest import Api, serving
-from tests.support import Seeded, free_port
+from tests.api.conftest import Api, Gateway, Inbox, serving
+from tests.support import Seeded
 
 SLOT = "2026-03-02T11:00:00+01:00"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.mails.append(email.message_from_bytes(bytes(envelope.content or b""), policy=default))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-@dataclass
-class Gateway:
-    url: str
-    texts: list[dict[str, Any]] = field(default_factory=list)
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append({**body, "auth": self.headers.get("Authorization")})
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Gateway(f"http://127.0.0.1:{server.server_address[1]}/send", received)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -85,18 +85,6 @@ async def test_running_late_with_fewer_behind_goes_to_the_end(api: Api) -> None:
     assert await order(api) == ["C002", "C001"]
 
 
-async def test_asking_to_be_told_keeps_the_address_out_of_the_status(api: Api) -> None:
-    token = token_of(await api.issue("C"))
-    r = await post(api, token, "notify", {"phone": "0470 12 34 56"})
-    assert r.status_code == 200, r.text
-    assert r.json()["notify_requested"] is True
-    assert "+32470123456" not in r.text
-    bad = await post(api, token, "notify", {"phone": "123"})
-    assert (bad.status_code, bad.json()["error"]) == (422, "invalid_phone")
-    empty = await post(api, token, "notify", {})
-    assert (empty.status_code, empty.json()["error"]) == (422, "contact_required")
-
-
 async def test_the_happiness_question_comes_after_the_visit_and_is_answered_once(api: Api) -> None:
     waiting = token_of(await api.issue("C"))
     early = await post(api, waiting, "happiness", {"score": 8})
