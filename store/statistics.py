@@ -1,0 +1,379 @@
+"""Anonymous statistics of one office over a range of its days: what the open data and the manager dashboard show.
+
+The rows are read with SQL, only the columns that count (never a number, token, booking code, name or address);
+the aggregates are computed here in Python, so that percentiles come out the same on SQLite and PostgreSQL.
+Nothing finer than an office-local hour leaves this module.
+
+A citizen is one visit: a ticket that continues a transfer is the same citizen and is followed to the end of the
+visit (served, no-show, left) instead of being counted again. A visit belongs to the office-local day of its
+ticket and to the hour its wait started (`scheduler.model.wait_start`: check-in, the booked slot when the citizen
+came early, or the time they were told to come back); its wait runs from there to the call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from scheduler.errors import NotFound
+from scheduler.model import TicketKind, TicketState, wait_start
+from store.database import Database
+from store.tables import BookingRow, CounterRow, EventRow, HappinessRow, OfficeRow, ServiceRow, TicketRow
+
+#: A citizen called within this many seconds of the start of their wait was "served within 5 minutes".
+WITHIN_S = 300
+
+_TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
+_BOOKINGS = BookingRow.__table__  # type: ignore[attr-defined]
+_HAPPINESS = HappinessRow.__table__  # type: ignore[attr-defined]
+_COUNTERS = CounterRow.__table__  # type: ignore[attr-defined]
+_SERVICES = ServiceRow.__table__  # type: ignore[attr-defined]
+_EVENTS = EventRow.__table__  # type: ignore[attr-defined]
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Outcome:
+    SERVED = "served"
+    NO_SHOW = "no_show"
+    LEFT = "left"
+    #: Still waiting, at a counter or parked (today), or never ended.
+    OPEN = "open"
+
+
+_OUTCOMES = {
+    TicketState.DONE.value: Outcome.SERVED,
+    TicketState.NO_SHOW.value: Outcome.NO_SHOW,
+    TicketState.CANCELLED.value: Outcome.LEFT,
+}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One citizen's visit, as the statistics see it: no ticket, no time finer than the hour."""
+
+    service: str
+    day: date
+    #: The office-local hour the wait started.
+    hour: int
+    kind: str
+    outcome: str
+    #: Seconds from the start of the wait to the (last) call; None when never called.
+    wait_s: int | None
+    #: Seconds at the counter, when served.
+    service_s: int | None
+    #: The name of the counter that served the citizen, when served.
+    counter: str | None
+
+
+def percentile(values: list[int], p: float) -> int | None:
+    """The nearest-rank percentile: the smallest value with at least `p` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+@dataclass
+class Tally:
+    """The numbers of a group of visits (a day, or a day, service and hour)."""
+
+    citizens: int = 0
+    walkins: int = 0
+    appointments: int = 0
+    served: int = 0
+    no_shows: int = 0
+    left: int = 0
+    waits: list[int] = field(default_factory=list)
+    service_times: list[int] = field(default_factory=list)
+
+    def add(self, visit: Visit) -> None:
+        self.citizens += 1
+        if visit.kind == TicketKind.APPOINTMENT.value:
+            self.appointments += 1
+        else:
+            self.walkins += 1
+        self.served += visit.outcome == Outcome.SERVED
+        self.no_shows += visit.outcome == Outcome.NO_SHOW
+        self.left += visit.outcome == Outcome.LEFT
+        if visit.wait_s is not None:
+            self.waits.append(visit.wait_s)
+        if visit.service_s is not None:
+            self.service_times.append(visit.service_s)
+
+    @property
+    def still_open(self) -> int:
+        return self.citizens - self.served - self.no_shows - self.left
+
+    @property
+    def called(self) -> int:
+        """How many waits were measured: the base of every wait figure."""
+        return len(self.waits)
+
+    @property
+    def wait_mean_s(self) -> float | None:
+        return sum(self.waits) / len(self.waits) if self.waits else None
+
+    @property
+    def wait_p50_s(self) -> int | None:
+        return percentile(self.waits, 0.5)
+
+    @property
+    def wait_p90_s(self) -> int | None:
+        return percentile(self.waits, 0.9)
+
+    @property
+    def within_5min_share(self) -> float | None:
+        """Of the citizens called, the share called within 5 minutes of the start of their wait."""
+        return sum(1 for w in self.waits if w <= WITHIN_S) / len(self.waits) if self.waits else None
+
+    @property
+    def service_mean_s(self) -> float | None:
+        return sum(self.service_times) / len(self.service_times) if self.service_times else None
+
+
+@dataclass
+class Happiness:
+    """The answers to the happiness question of a group: how many, their scores, the improvements chosen."""
+
+    answers: int = 0
+    score_total: int = 0
+    improvements: Counter[str] = field(default_factory=Counter)
+
+    def add(self, score: int, improvements: Iterable[str]) -> None:
+        self.answers += 1
+        self.score_total += score
+        self.improvements.update(improvements)
+
+    @property
+    def mean_score(self) -> float | None:
+        return self.score_total / self.answers if self.answers else None
+
+
+@dataclass
+class Bookings:
+    """The appointments booked for a day whose slot has passed: checked in, or never came."""
+
+    due: int = 0
+    no_shows: int = 0
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return self.no_shows / self.due if self.due else None
+
+
+def tally(visits: Iterable[Visit], key: Callable[[Visit], K]) -> dict[K, Tally]:
+    """The visits grouped by `key`, in key order."""
+    groups: dict[K, Tally] = {}
+    for visit in visits:
+        groups.setdefault(key(visit), Tally()).add(visit)
+    return dict(sorted(groups.items()))  # type: ignore[type-var]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One anonymous answer to the happiness question, as stored."""
+
+    service: str
+    day: date
+    hour: int
+    score: int
+    improvements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OfficeStatistics:
+    """Everything counted for one office over `start`..`end` (office-local days, both included)."""
+
+    office: str
+    name: str
+    timezone: str
+    start: date
+    end: date
+    #: (code, names) of the office's services, in their order.
+    services: list[tuple[str, dict[str, str]]]
+    #: (code, names) of the office's happiness improvements, in their order.
+    improvements: list[tuple[str, dict[str, str]]]
+    visits: list[Visit]
+    answers: list[Answer]
+    bookings: dict[date, Bookings]
+    #: The office-local hours of each weekday (0 = Monday) the office is open for bookings.
+    opening_hours: dict[int, list[int]]
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    def daily(self) -> dict[date, Tally]:
+        return tally(self.visits, lambda v: v.day)
+
+    def hourly(self) -> dict[tuple[date, str, int], Tally]:
+        return tally(self.visits, lambda v: (v.day, v.service, v.hour))
+
+    def happiness(self, key: Callable[[Answer], K]) -> dict[K, Happiness]:
+        groups: dict[K, Happiness] = {}
+        for answer in self.answers:
+            groups.setdefault(key(answer), Happiness()).add(answer.score, answer.improvements)
+        return groups
+
+    def served_by_counter(self) -> dict[tuple[date, str], int]:
+        """Citizens served per day and counter (counter names, not people)."""
+        counts = Counter((v.day, v.counter) for v in self.visits if v.outcome == Outcome.SERVED and v.counter)
+        return {(day, str(name)): n for (day, name), n in sorted(counts.items())}
+
+    def hours_of(self, day: date) -> list[int]:
+        """The hours of `day` a table per hour covers: the opening hours, and every hour something happened."""
+        busy = {v.hour for v in self.visits if v.day == day} | {a.hour for a in self.answers if a.day == day}
+        return sorted(set(self.opening_hours.get(day.weekday(), [])) | busy)
+
+    def active_days(self) -> list[date]:
+        """The days with at least one citizen or answer."""
+        return sorted({v.day for v in self.visits} | {a.day for a in self.answers})
+
+
+def _opening_hours(hours: dict[str, list[list[str]]]) -> dict[int, list[int]]:
+    """Per weekday, the local hours h whose [h:00, h+1:00) overlaps an opening period."""
+    out: dict[int, list[int]] = {}
+    for weekday, name in enumerate(_WEEKDAYS):
+        covered: set[int] = set()
+        for opens, closes in hours.get(name, []):
+            start, end = time.fromisoformat(opens), time.fromisoformat(closes)
+            last = end.hour if (end.minute, end.second) != (0, 0) else end.hour - 1
+            covered.update(range(start.hour, last + 1))
+        if covered:
+            out[weekday] = sorted(covered)
+    return out
+
+
+def _visits(rows: list[Any], zone: ZoneInfo, counters: dict[int, str]) -> list[Visit]:
+    """The visits of the ticket rows: each chain of transfers is one citizen, counted at its first ticket."""
+    by_id = {row.id: row for row in rows}
+    continued = {row.transferred_from: row for row in rows if row.transferred_from is not None}
+    visits = []
+    for first in rows:
+        if first.transferred_from is not None and first.transferred_from in by_id:
+            continue  # counted with the ticket it continues
+        last, seen = first, {first.id}
+        while last.id in continued and continued[last.id].id not in seen:
+            last = continued[last.id]
+            seen.add(last.id)
+        began = wait_start(first.checked_in_at, first.slot_at, first.return_at)
+        wait = None if first.called_at is None else max(0, round((first.called_at - began).total_seconds()))
+        outcome = _OUTCOMES.get(last.state, Outcome.OPEN)
+        service_s = None
+        if outcome == Outcome.SERVED:
+            service_s = last.service_s
+            started = last.started_at or last.called_at
+            if service_s is None and started is not None and last.finished_at is not None:
+                service_s = max(0, round((last.finished_at - started).total_seconds()))
+        visits.append(
+            Visit(
+                service=first.service,
+                day=first.day,
+                hour=began.astimezone(zone).hour,
+                kind=first.kind,
+                outcome=outcome,
+                wait_s=wait,
+                service_s=service_s,
+                counter=counters.get(last.counter_id) if outcome == Outcome.SERVED else None,
+            )
+        )
+    return visits
+
+
+def office_statistics(db: Database, office_id: str, start: date, end: date) -> OfficeStatistics:
+    """Read and count the office's citizens, bookings and happiness answers of `start`..`end` (local days).
+
+    Raises NotFound for an unknown office. Four small queries on the read-only engine."""
+    if end < start:
+        raise ValueError("the range ends before it starts")
+    t, b, h = _TICKETS.c, _BOOKINGS.c, _HAPPINESS.c
+    with db.reader.connect() as conn:
+        office = conn.execute(
+            select(OfficeRow.__table__).where(OfficeRow.__table__.c.id == office_id)  # type: ignore[attr-defined]
+        ).first()
+        if office is None:
+            raise NotFound(f"no office {office_id!r}", code="office_not_found")
+        zone = ZoneInfo(office.timezone)
+        services = conn.execute(
+            select(_SERVICES.c.code, _SERVICES.c.names)
+            .where(_SERVICES.c.office == office_id)
+            .order_by(_SERVICES.c.position, _SERVICES.c.code)
+        ).all()
+        counters = {
+            row.id: row.name
+            for row in conn.execute(select(_COUNTERS.c.id, _COUNTERS.c.name).where(_COUNTERS.c.office == office_id))
+        }
+        tickets = conn.execute(
+            select(
+                t.id,
+                t.service,
+                t.day,
+                t.kind,
+                t.state,
+                t.checked_in_at,
+                t.slot_at,
+                t.return_at,
+                t.called_at,
+                t.started_at,
+                t.finished_at,
+                t.service_s,
+                t.counter_id,
+                t.transferred_from,
+            )
+            .where(t.office == office_id, t.day >= start, t.day <= end)
+            .order_by(t.id)
+        ).all()
+        # A slot's local day is within a day of its UTC one.
+        since = datetime.combine(start - timedelta(days=1), time(), zone)
+        until = datetime.combine(end + timedelta(days=2), time(), zone)
+        booked = conn.execute(
+            select(b.slot_at, b.state).where(b.office == office_id, b.slot_at >= since, b.slot_at < until)
+        ).all()
+        answered = conn.execute(
+            select(h.service, h.day, h.hour, h.score, h.improvements)
+            .where(h.office == office_id, h.day >= start, h.day <= end)
+            .order_by(h.day, h.hour)
+        ).all()
+    bookings: dict[date, Bookings] = {}
+    for row in booked:
+        day = row.slot_at.astimezone(zone).date()
+        if not start <= day <= end or row.state not in ("checked_in", "no_show"):
+            continue
+        entry = bookings.setdefault(day, Bookings())
+        entry.due += 1
+        entry.no_shows += row.state == "no_show"
+    return OfficeStatistics(
+        office=office.id,
+        name=office.name,
+        timezone=office.timezone,
+        start=start,
+        end=end,
+        services=[(row.code, dict(row.names)) for row in services],
+        improvements=[(str(i["code"]), dict(i.get("names", {}))) for i in office.improvements or []],
+        visits=_visits(list(tickets), zone, counters),
+        answers=[Answer(a.service, a.day, a.hour, a.score, tuple(a.improvements or ())) for a in answered],
+        bookings=dict(sorted(bookings.items())),
+        opening_hours=_opening_hours(office.hours or {}),
+    )
+
+
+def latest_event(db: Database, office_id: str, type_: str, since: datetime) -> dict[str, Any] | None:
+    """The data of the office's newest event of `type_` stored at or after `since` (e.g. today's staffing advice)."""
+    e = _EVENTS.c
+    with db.reader.connect() as conn:
+        row = conn.execute(
+            select(e.data)
+            .where(e.office == office_id, e.type == type_, e.created_at >= since)
+            .order_by(e.seq.desc())
+            .limit(1)
+        ).first()
+    return dict(row.data) if row is not None else None
