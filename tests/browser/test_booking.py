@@ -19,6 +19,34 @@ from tests.support import OFFICE, Seeded, Server, running_server
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 FREE_TIME = "input[name=time]:not([disabled])"
+PHONE = {"width": 360, "height": 740}
+
+# WCAG contrast of every element's own text against the first opaque background behind it.
+LOW_CONTRAST = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.getClientRects().length === 0) continue;
+    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return low;
+}
+"""
 
 
 @pytest.fixture
@@ -56,6 +84,12 @@ async def choose_time(page: Page) -> str:
     return value
 
 
+async def check_page(page: Page) -> None:
+    """Readable on a phone: no sideways scrolling, all text at a contrast of at least 4.5:1."""
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+    assert await page.evaluate(LOW_CONTRAST) == [], page.url
+
+
 async def slot_state(page: Page, base: str, day: date, at: str) -> str | None:
     """Whether the time `at` of `day` is free ("free"), full ("full") or not offered (None)."""
     await page.goto(f"{base}/book/town/B/{day.isoformat()}?lang=en")
@@ -73,13 +107,14 @@ async def slot_state(page: Page, base: str, day: date, at: str) -> str | None:
 async def test_a_citizen_books_downloads_the_ics_moves_and_cancels_in_a_real_browser(
     browser: Browser, server: Server
 ) -> None:
-    context = await browser.new_context(accept_downloads=True, locale="en-GB")
+    context = await browser.new_context(accept_downloads=True, locale="en-GB", viewport=PHONE)
     page = await context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
     # 1. The service, by keyboard from the skip link, with a visible focus ring.
     await page.goto(f"{server.url}/book/town?lang=en")
+    await check_page(page)
     await page.keyboard.press("Tab")
     outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
@@ -88,9 +123,16 @@ async def test_a_citizen_books_downloads_the_ics_moves_and_cancels_in_a_real_bro
     await page.wait_for_url(re.compile(r"/book/town/B\?"))
 
     # 2. The first day with free times; 3. its first free time; 4. the form.
+    await check_page(page)
     booked_day = await choose_day(page)
+    await check_page(page)
     booked_at = await choose_time(page)
     await page.get_by_role("button", name="Continue").click()
+    await page.wait_for_url(re.compile(r"/details\?"))
+    await page.get_by_role("button", name="Book this appointment").click()  # nothing filled in
+    await page.wait_for_selector(".error-summary")
+    await check_page(page)
+    assert await page.get_by_label("E-mail address").get_attribute("aria-describedby") == "contact-hint email-error"
     await page.get_by_label("Your name (optional)").fill("Zoë Peeters")
     await page.get_by_label("E-mail address").fill("zoe@example.org")
     await page.get_by_label("E-mail address").press("Enter")  # the keyboard submits the form
@@ -103,6 +145,7 @@ async def test_a_citizen_books_downloads_the_ics_moves_and_cancels_in_a_real_bro
     assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", code)
     assert await page.locator(".qr svg path").count() == 1
     assert booked_at in (await page.locator("dl.summary").first.text_content() or "")
+    await check_page(page)
 
     # The .ics file: the appointment at the booked local time, in Brussels time.
     async with page.expect_download() as downloading:
