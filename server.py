@@ -12,12 +12,26 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
-from api import auth, bookings, citizens, counters, errors, health, housekeeping, live, offices, printers, tickets
+from api import (
+    auth,
+    bookings,
+    citizens,
+    counters,
+    errors,
+    health,
+    housekeeping,
+    live,
+    metrics,
+    offices,
+    printers,
+    tickets,
+)
 from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts, TokenCache
 from api.hub import Hub
 from api.limits import BodyLimit
 from api.messaging import Messenger
+from api.metrics import Metrics, RequestMetrics
 from api.ratelimit import RateLimit
 from scheduler import routing
 from settings import Settings
@@ -84,8 +98,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.templates = make_environment()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.state.metrics = Metrics(parts)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     for module in (
         health,
+        metrics,
         auth,
         offices,
         tickets,

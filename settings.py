@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     token_cache_s: float = Field(5.0, description="Seconds a token lookup is remembered (a revocation takes this long)")
     policy: str = Field("loket", description="Who a counter calls next: fifo, appointments-first, loket")
     db_pool_size: int = 10
+    metrics_token: str | None = Field(None, description="If set, GET /metrics takes this token (or an admin token)")
 
     # Online booking (issue 7).
     booking_weeks: int = Field(6, description="How many weeks ahead citizens can book")
