@@ -24,6 +24,7 @@ from api import (
     metrics,
     offices,
     printers,
+    status_events,
     tickets,
 )
 from api.bus import Bus, MemoryBus, PostgresBus
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         tickets,
         bookings,
         citizens,
+        status_events,
         counters,
         live,
         status,

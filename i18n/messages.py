@@ -151,3 +151,21 @@ BOOKING_STATE_BOOKED = N_("Your appointment is booked.")
 BOOKING_STATE_CANCELLED = N_("This appointment was cancelled.")
 BOOKING_STATE_CHECKED_IN = N_("You checked in for this appointment.")
 BOOKING_STATE_PAST = N_("This appointment has passed.")
+
+# The ticket's status page (web/status.py, web/static/status.js): the wait, and why something cannot be done.
+# Translators: the estimated wait and, in brackets, the range it will most likely fall in; all in minutes,
+# e.g. "about 12 minutes (8–17)". %(minutes)d is at least 2.
+STATUS_WAIT_RANGE = N_("about %(minutes)d minutes (%(low)d–%(high)d)")
+STATUS_NOT_WAITING = N_("Your ticket is no longer waiting, so this can no longer be done.")
+STATUS_CHANGED = N_("Your ticket changed meanwhile. Please look at it again.")
+STATUS_ALREADY_LATE = N_("You already moved back once: that can be done only once.")
+STATUS_LATE_NOT_OFFERED = N_("This office does not move tickets back in the queue.")
+# Translators: the offer to leave the waiting room and come back at a given time.
+STATUS_RETURN_NOT_OFFERED = N_("Coming back later is not (or no longer) offered for this ticket.")
+STATUS_CONTACT_REQUIRED = N_("Enter an e-mail address or a mobile number.")
+STATUS_AFTER_THE_VISIT = N_("This question comes after your visit.")
+STATUS_ALREADY_ANSWERED = N_("You already answered this question. Thank you!")
+STATUS_SURVEY_CLOSED = N_("Your visit was too long ago to answer this question.")
+STATUS_CHOOSE_A_SCORE = N_("Choose a score from 1 to 10.")
+STATUS_AT_MOST_THREE = N_("Choose at most 3 things.")
+STATUS_UNKNOWN_IMPROVEMENT = N_("Choose only from the list.")
