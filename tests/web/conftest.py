@@ -16,10 +16,11 @@ CHECKLIST = {
     "en": ["Your old identity card", "A passport photo"],
 }
 
-#: The test office (bookable Monday to Friday 08:00-18:00), its identity cards with what to bring, and a
-#: service that is not bookable.
+#: The test office (bookable Monday to Friday 08:00-18:00, closed on Wednesday 11 March 2026), its identity
+#: cards with what to bring, and a service that is not bookable.
 BOOKING_OFFICE: dict[str, Any] = {
     **OFFICE,
+    "closed": ["2026-03-11"],
     "service": [
         {**OFFICE["service"][0], "checklist": CHECKLIST},  # type: ignore[index]
         *OFFICE["service"][1:],  # type: ignore[index]

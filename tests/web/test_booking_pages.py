@@ -162,13 +162,14 @@ async def test_only_bookable_services_are_offered_each_with_what_to_bring_in_the
     assert "Ce bureau ne prend pas de rendez-vous en ligne pour ce service." in parse(r).text
 
 
-async def test_weekends_and_easter_monday_are_not_available_and_the_weekdays_are(api: Api) -> None:
+async def test_weekends_holidays_and_closing_days_are_not_available_and_the_weekdays_are(api: Api) -> None:
     page = await get(api, "/book/town/A?lang=en")
     text = page.text
     assert "Monday, 2 March 2026" in text
     assert "Saturday, 7 March 2026 Not available: closed" in text
     assert "Sunday, 8 March 2026 Not available: closed" in text
     assert "Monday, 6 April 2026 Not available: public holiday" in text  # Easter Monday
+    assert "Wednesday, 11 March 2026 Not available: closed" in text  # the office's own closing day
     # Six weeks from today: up to Sunday 12 April, and no further.
     assert "Sunday, 12 April 2026" in text
     assert "13 April 2026" not in text
@@ -176,7 +177,7 @@ async def test_weekends_and_easter_monday_are_not_available_and_the_weekdays_are
     assert f"/book/town/A/{DAY}?lang=en" in links
     assert "/book/town/A/2026-04-06?lang=en" not in links
     assert "/book/town/A/2026-03-07?lang=en" not in links
-    assert len(links) == 29  # 6 weeks of weekdays, less Easter Monday
+    assert len(links) == 28  # 6 weeks of weekdays, less Easter Monday and the closing day
     # Easter Monday typed by hand: no free times.
     easter = await get(api, "/book/town/A/2026-04-06?lang=en")
     assert "No times are free on Monday, 6 April 2026" in easter.text
