@@ -1,14 +1,15 @@
-"""Clerks log in with a password and get a token for their terminal."""
+"""Clerks log in with a password and get a token for their terminal; wrong passwords are rate limited."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PartsDep
 from api.errors import ApiError
+from api.login_limit import LoginLimit
 from api.schemas import Login, Token
 from scheduler.errors import Conflict
 from store import admin
@@ -16,11 +17,37 @@ from store import admin
 router = APIRouter(tags=["access"])
 
 
-@router.post("/api/login", response_model=Token)
-async def login(body: Login, parts: PartsDep) -> dict[str, Any]:
+def login_limit(request: Request) -> LoginLimit:
+    """The app's failed-login counts (one per app, made on the first login)."""
+    state = request.app.state
+    limit: LoginLimit | None = getattr(state, "login_limit", None)
+    if limit is None:
+        limit = state.login_limit = LoginLimit()
+    return limit
+
+
+@router.post(
+    "/api/login",
+    response_model=Token,
+    responses={
+        401: {"description": "`bad_credentials`: unknown user or wrong password"},
+        429: {
+            "description": "`too_many_failed_logins`: 5 wrong passwords for this username, or 20 from this "
+            "address, in 15 minutes (see Retry-After); the right password is refused too until then"
+        },
+    },
+)
+async def login(body: Login, request: Request, parts: PartsDep) -> dict[str, Any]:
     """Exchange a username and password for a token (valid 12 hours)."""
+    limit = login_limit(request)
+    address = request.client.host if request.client else "unknown"
+    attempt = limit.begin(body.username, address, parts.clock().timestamp())
     try:
         token, who = await run_in_threadpool(admin.login, parts.db, body.username, body.password, parts.clock())
     except Conflict as exc:
         raise ApiError(401, exc.code, exc.detail) from None
+    except BaseException:
+        limit.forget(attempt)
+        raise
+    limit.succeeded(attempt)
     return {"token": token, "role": who.role.value, "office": who.office, "username": who.username}

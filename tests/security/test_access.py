@@ -1,0 +1,321 @@
+"""Who may do what, endpoint by endpoint: every route of the app has a row here, and each row is tried as
+nobody, a kiosk, a display, a clerk of another office, a clerk, a manager and an admin.
+
+A caller a row lets through gets one of the row's answers (a 409 or 422 there is a rule of the office speaking
+after access was granted); any other caller gets 401 without a token and 403 with one. Each request is made
+afresh for each caller (a new ticket, a new booking, the caller's own counter), so one caller's success does
+not change the next caller's answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
+from starlette.routing import Mount, Route
+
+from server import create_app
+from settings import Settings
+from tests.security.conftest import BOOKING_DAY, PASSWORD, USERNAME, WHO, World
+
+ANYONE = frozenset(WHO)
+READ = frozenset({"kiosk", "display", "clerk", "manager", "admin"})
+ISSUE = frozenset({"kiosk", "manager", "admin"})
+SERVE = frozenset({"clerk", "manager", "admin"})
+#: Booking needs no token; a token, when sent, must be able to manage the office (a desk booking).
+BOOK = frozenset({"none", "manager", "admin"})
+#: Each caller let through acts at a counter of its own, so nobody finds a counter the last one left busy.
+COUNTER_OF = {"clerk": "1", "manager": "2", "admin": "3"}
+SERVICE_AT = {"1": "A", "2": "A", "3": "C"}
+
+Request = dict[str, Any]
+Make = Callable[[World, str], Awaitable[Request]]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    who: frozenset[str]
+    ok: frozenset[int]
+    make: Make
+    token_in: str = "header"  # or "query": pages a browser opens (the display board)
+    why: str = field(default="", compare=False)
+
+
+def fixed(url: str, **extra: Any) -> Make:
+    async def make(_world: World, _who: str) -> Request:
+        return {"url": url, **extra}
+
+    return make
+
+
+def with_ticket(path: str, **extra: Any) -> Make:
+    """`{token}` and `{id}` of a fresh waiting ticket of town."""
+
+    async def make(world: World, _who: str) -> Request:
+        ticket = await world.ticket()
+        return {"url": path.format(token=ticket["token"], id=ticket["id"]), **extra}
+
+    return make
+
+
+def with_booking(path: str, *, move: str | None = None, **extra: Any) -> Make:
+    """`{token}` of a fresh booking; `move="json"|"form"`: a free slot to move it to, in that shape."""
+
+    async def make(world: World, _who: str) -> Request:
+        booking = await world.booking()
+        request: Request = {"url": path.format(token=booking["token"], day=BOOKING_DAY), **extra}
+        if move == "json":
+            request["json"] = {"slot_at": await world.slot()}
+        elif move == "form":
+            request["data"] = {"time": (await world.slot())[11:16]}
+        return request
+
+    return make
+
+
+def at_counter(action: str, *, ticket: bool = False, body: Any = None, opened: bool = True) -> Make:
+    """The caller's own counter of town (open unless `opened=False`); `ticket`: one waiting for it."""
+
+    async def make(world: World, who: str) -> Request:
+        name = COUNTER_OF.get(who, "1")
+        ident = await world.opened(name) if opened else world.counter(name)
+        request: Request = {"url": f"/api/counters/{ident}/{action}"}
+        if ticket:
+            issued = await world.ticket(SERVICE_AT[name])
+            if action == "call-number":
+                request["json"] = {"number": issued["number"]}
+        if body is not None:
+            request["json"] = body
+        return request
+
+    return make
+
+
+async def _book_form(world: World, _who: str) -> Request:
+    slot = await world.slot()
+    form = {"name": "Test", "email": f"citizen-{slot[11:13]}{slot[14:16]}@example.org", "remind_via": "none"}
+    return {"url": f"/book/town/A/{BOOKING_DAY}/details", "data": {**form, "time": slot[11:16]}}
+
+
+async def _issue(_world: World, _who: str) -> Request:
+    return {"url": "/api/offices/town/tickets", "json": {"service": "A", "language": "fr"}}
+
+
+async def _book(world: World, _who: str) -> Request:
+    slot = await world.slot()
+    return {
+        "url": "/api/offices/town/bookings",
+        "json": {"service": "A", "slot_at": slot, "language": "nl", "name": "Test"},
+    }
+
+
+OK, CREATED, SEE_OTHER = frozenset({200}), frozenset({201}), frozenset({303})
+
+ROWS = [
+    # The app's own documents and the operations endpoints.
+    Row("GET", "/openapi.json", ANYONE, OK, fixed("/openapi.json")),
+    Row("GET", "/docs", ANYONE, OK, fixed("/docs")),
+    Row("GET", "/docs/oauth2-redirect", ANYONE, OK, fixed("/docs/oauth2-redirect")),
+    Row("GET", "/redoc", ANYONE, OK, fixed("/redoc")),
+    Row("GET", "/healthz", ANYONE, OK, fixed("/healthz")),
+    Row("GET", "/metrics", ANYONE, OK, fixed("/metrics"), why="open while LOKET_METRICS_TOKEN is unset"),
+    Row("MOUNT", "/static", ANYONE, OK, fixed("/static/display.css")),
+    Row("POST", "/api/login", ANYONE, OK, fixed("/api/login", json={"username": USERNAME, "password": PASSWORD})),
+    # Staff: the queue, tickets, counters, printers.
+    Row("GET", "/api/offices/{office}/queue", READ, OK, fixed("/api/offices/town/queue")),
+    Row("POST", "/api/offices/{office}/tickets", ISSUE, CREATED, _issue),
+    Row("POST", "/api/tickets/{ticket_id}/{action}", SERVE, OK, with_ticket("/api/tickets/{id}/cancel")),
+    Row(
+        "POST",
+        "/api/offices/{office}/printer-status",
+        ISSUE,
+        OK,
+        fixed("/api/offices/town/printer-status", json={"kiosk": "hall-1", "state": "ok"}),
+    ),
+    Row(
+        "POST",
+        "/api/offices/{office}/happiness",
+        ISSUE,
+        frozenset({409}),
+        fixed("/api/offices/town/happiness", json={"service": "A", "score": 8}),
+        why="happiness_not_asked_here: the test office does not ask at the kiosk",
+    ),
+    Row("POST", "/api/counters/{counter_id}/call-next", SERVE, OK, at_counter("call-next", ticket=True)),
+    Row("POST", "/api/counters/{counter_id}/call-number", SERVE, OK, at_counter("call-number", ticket=True)),
+    Row(
+        "PUT",
+        "/api/counters/{counter_id}/services",
+        SERVE,
+        frozenset({409}),
+        at_counter("services", body={"services": ["A"]}),
+        why="services_not_choosable: the test office does not let clerks choose",
+    ),
+    Row("GET", "/api/counters/{counter_id}/today", SERVE, OK, at_counter("today")),
+    Row("POST", "/api/counters/{counter_id}/{action}", SERVE, OK, at_counter("open", opened=False)),
+    Row("GET", "/display/{office}", READ, OK, fixed("/display/town"), token_in="query"),
+    # Citizens: booking with no token, then the booking's manage token is the key.
+    Row(
+        "GET", "/api/offices/{office}/slots", ANYONE, OK, fixed(f"/api/offices/town/slots?service=A&day={BOOKING_DAY}")
+    ),
+    Row("POST", "/api/offices/{office}/bookings", BOOK, CREATED, _book),
+    Row("GET", "/api/bookings/{token}", ANYONE, OK, with_booking("/api/bookings/{token}")),
+    Row("POST", "/api/bookings/{token}/move", ANYONE, OK, with_booking("/api/bookings/{token}/move", move="json")),
+    Row("POST", "/api/bookings/{token}/cancel", ANYONE, OK, with_booking("/api/bookings/{token}/cancel")),
+    Row("DELETE", "/api/bookings/{token}", ANYONE, OK, with_booking("/api/bookings/{token}")),
+    Row(
+        "GET",
+        "/api/bookings/{token}/appointment.ics",
+        ANYONE,
+        OK,
+        with_booking("/api/bookings/{token}/appointment.ics"),
+    ),
+    Row("GET", "/booking/{token}/appointment.ics", ANYONE, OK, with_booking("/booking/{token}/appointment.ics")),
+    Row("GET", "/book/{office}", ANYONE, OK, fixed("/book/town")),
+    Row("GET", "/book/{office}/{service}", ANYONE, OK, fixed("/book/town/A")),
+    Row("GET", "/book/{office}/{service}/{day}", ANYONE, OK, fixed(f"/book/town/A/{BOOKING_DAY}")),
+    Row(
+        "GET",
+        "/book/{office}/{service}/{day}/details",
+        ANYONE,
+        OK,
+        fixed(f"/book/town/A/{BOOKING_DAY}/details?time=10:00"),
+    ),
+    Row("POST", "/book/{office}/{service}/{day}/details", ANYONE, SEE_OTHER, _book_form),
+    Row("GET", "/booking/{token}", ANYONE, OK, with_booking("/booking/{token}")),
+    Row("GET", "/booking/{token}/move", ANYONE, OK, with_booking("/booking/{token}/move")),
+    Row("GET", "/booking/{token}/move/{day}", ANYONE, OK, with_booking("/booking/{token}/move/{day}")),
+    Row(
+        "POST",
+        "/booking/{token}/move/{day}",
+        ANYONE,
+        SEE_OTHER,
+        with_booking("/booking/{token}/move/{day}", move="form"),
+    ),
+    Row("GET", "/booking/{token}/cancel", ANYONE, OK, with_booking("/booking/{token}/cancel")),
+    Row("POST", "/booking/{token}/cancel", ANYONE, SEE_OTHER, with_booking("/booking/{token}/cancel")),
+    Row("GET", "/booking/{token}/erase", ANYONE, OK, with_booking("/booking/{token}/erase")),
+    Row("POST", "/booking/{token}/erase", ANYONE, SEE_OTHER, with_booking("/booking/{token}/erase")),
+    # Citizens: the ticket's status token is the key.
+    Row("GET", "/api/status/{token}", ANYONE, OK, with_ticket("/api/status/{token}")),
+    Row(
+        "POST",
+        "/api/status/{token}/timed-return",
+        ANYONE,
+        frozenset({409}),
+        with_ticket("/api/status/{token}/timed-return"),
+        why="no offer: the test office does not offer timed returns",
+    ),
+    Row("POST", "/api/status/{token}/leave", ANYONE, OK, with_ticket("/api/status/{token}/leave")),
+    Row("POST", "/api/status/{token}/late", ANYONE, OK, with_ticket("/api/status/{token}/late")),
+    Row(
+        "POST",
+        "/api/status/{token}/notify",
+        ANYONE,
+        frozenset({409}),
+        with_ticket("/api/status/{token}/notify", json={"email": "a@example.org"}),
+        why="notification_not_offered: no SMTP server in these tests",
+    ),
+    Row(
+        "POST",
+        "/api/status/{token}/happiness",
+        ANYONE,
+        frozenset({409}),
+        with_ticket("/api/status/{token}/happiness", json={"score": 9}),
+        why="visit_not_finished: the ticket still waits",
+    ),
+    Row(
+        "GET",
+        "/api/status/{token}/events",
+        ANYONE,
+        frozenset({404}),
+        fixed("/api/status/no-such-token/events"),
+        why="an endless stream otherwise; 404, not 401: no token is asked",
+    ),
+    Row("GET", "/t/{token}", ANYONE, OK, with_ticket("/t/{token}")),
+    Row("GET", "/t/{token}/leave", ANYONE, OK, with_ticket("/t/{token}/leave")),
+    Row("POST", "/t/{token}/leave", ANYONE, SEE_OTHER, with_ticket("/t/{token}/leave")),
+    Row("POST", "/t/{token}/late", ANYONE, SEE_OTHER, with_ticket("/t/{token}/late")),
+    Row("POST", "/t/{token}/timed-return", ANYONE, frozenset({409}), with_ticket("/t/{token}/timed-return")),
+    Row(
+        "POST",
+        "/t/{token}/notify",
+        ANYONE,
+        frozenset({303, 409}),
+        with_ticket("/t/{token}/notify", data={"email": "a@example.org"}),
+        why="303 although no SMTP server is set (the JSON API answers 409 notification_not_offered)",
+    ),
+    Row(
+        "POST",
+        "/t/{token}/happiness",
+        ANYONE,
+        frozenset({409}),
+        with_ticket("/t/{token}/happiness", data={"score": "9"}),
+    ),
+    # Open data: anonymous tallies for anyone.
+    Row("GET", "/open-data/{office}", ANYONE, OK, fixed("/open-data/town")),
+    Row("GET", "/open-data/{office}/daily.csv", ANYONE, OK, fixed("/open-data/town/daily.csv")),
+    Row("GET", "/open-data/{office}/daily.json", ANYONE, OK, fixed("/open-data/town/daily.json")),
+    Row("GET", "/open-data/{office}/hourly.csv", ANYONE, OK, fixed("/open-data/town/hourly.csv")),
+    Row("GET", "/open-data/{office}/hourly.json", ANYONE, OK, fixed("/open-data/town/hourly.json")),
+]
+#: Websockets are tried against a real server in test_websocket_access.py's cases below.
+WEBSOCKETS = {("WS", "/ws/offices/{office}")}
+
+
+def endpoints(template_path: str) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves; "MOUNT" and "WS" for mounts and websockets."""
+    app = create_app(Settings(database_url=f"sqlite:///{template_path}"))
+    app.state.parts.db.engine.dispose()
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.route
+        if isinstance(route, APIWebSocketRoute):
+            found.add(("WS", context.path))
+        elif isinstance(route, Mount):
+            found.add(("MOUNT", context.path))
+        elif isinstance(route, APIRoute | Route):
+            found.update((m, context.path) for m in (context.methods or ()) if m != "HEAD")
+    return found
+
+
+def test_every_endpoint_has_a_row_and_every_row_an_endpoint(template: Any) -> None:
+    served = endpoints(str(template.path))
+    rows = {(row.method, row.path) for row in ROWS} | WEBSOCKETS
+    missing = sorted(served - rows)
+    assert not missing, "add a row for " + ", ".join(f"{m} {p}" for m, p in missing) + " to tests/security"
+    stale = sorted(rows - served)
+    assert not stale, "no such endpoint any more: " + ", ".join(f"{m} {p}" for m, p in stale)
+    assert len({(row.method, row.path) for row in ROWS}) == len(ROWS), "one row per endpoint"
+
+
+async def _try(world: World, row: Row, who: str) -> int:
+    request = await row.make(world, who)
+    url, headers = request.pop("url"), {}
+    if row.token_in == "query":
+        if who != "none":
+            url += ("&" if "?" in url else "?") + f"token={world.tokens[who]}"
+    else:
+        headers = world.auth(who)
+    method = "GET" if row.method == "MOUNT" else row.method
+    response = await world.http.request(method, url, headers=headers, **request)
+    return int(response.status_code)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{row.method} {row.path}" for row in ROWS])
+async def test_only_the_right_callers_get_through(world: World, row: Row) -> None:
+    answers = {who: await _try(world, row, who) for who in WHO}
+    expected = {
+        who: ("one of " + "/".join(map(str, sorted(row.ok)))) if who in row.who else (401 if who == "none" else 403)
+        for who in WHO
+    }
+    wrong = {
+        who: f"got {status}, wanted {expected[who]}"
+        for who, status in answers.items()
+        if (status not in row.ok if who in row.who else status != expected[who])
+    }
+    assert not wrong, f"{row.method} {row.path}: {wrong}"
