@@ -11,10 +11,11 @@ from pydantic import Field
 
 from api.appointments import phone_e164
 from api.changes import change, read
-from api.deps import PartsDep
+from api.deps import PartsDep, PrincipalDep, require
 from api.errors import ApiError
 from api.schemas import Body
 from scheduler import citizen, usecases
+from scheduler.access import Permission
 from scheduler.bookings import Contact, check_contact
 
 router = APIRouter(tags=["citizen"])
@@ -106,5 +107,33 @@ async def answer(token: str, body: Happiness, parts: PartsDep) -> dict[str, Any]
     office, now = await _office_of(parts, token), parts.clock()
     answered = await change(
         parts, office, now, lambda repo: citizen.answer_happiness(repo, token, body.score, body.improvements, now)
+    )
+    return {"score": answered.score, "improvements": list(answered.improvements), "thanks": True}
+
+
+class KioskHappiness(Happiness):
+    service: str = Field(min_length=1, max_length=8, description="The service the citizen came for")
+
+
+@router.post(
+    "/api/offices/{office}/happiness",
+    status_code=201,
+    responses={
+        409: {"description": "`happiness_not_asked_here`: the office does not ask at the kiosk"},
+        422: {"description": "`invalid_score`, `too_many_improvements`, `unknown_improvement`"},
+    },
+)
+async def answer_at_kiosk(
+    office: str, body: KioskHappiness, parts: PartsDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The happiness question answered at the kiosk on the way out (offices with `happiness_at_kiosk`):
+    stored with the service, day and hour only, like the status page's."""
+    require(principal, Permission.ISSUE, office)
+    now = parts.clock()
+    answered = await change(
+        parts,
+        office,
+        now,
+        lambda repo: citizen.answer_at_kiosk(repo, office, body.service, body.score, body.improvements, now),
     )
     return {"score": answered.score, "improvements": list(answered.improvements), "thanks": True}

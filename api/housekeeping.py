@@ -134,11 +134,18 @@ async def _hourly(parts: Parts) -> None:
         log.exception("dropping old events failed; will try again")
 
 
-async def _upkeep(parts: Parts) -> None:
+async def _paused(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait `seconds` or until asked to stop; True when stopping."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
+
+
+async def _upkeep(parts: Parts, stop: asyncio.Event) -> None:
     sent = AdviceSent()
     hourly, advising = round(EVERY / TICK), round(ADVICE_EVERY / TICK)
     tick = 0
-    while True:
+    while not stop.is_set():
         if tick % hourly == 0:
             await _hourly(parts)
         if tick % advising == 0:
@@ -151,7 +158,8 @@ async def _upkeep(parts: Parts) -> None:
         except Exception:
             log.exception("booking no-shows and reminders failed; will try again")
         tick += 1
-        await asyncio.sleep(TICK.total_seconds())
+        if await _paused(stop, TICK.total_seconds()):
+            return
 
 
 def turn_notices_round(parts: Parts) -> int:
@@ -162,26 +170,38 @@ def turn_notices_round(parts: Parts) -> int:
     return told
 
 
-async def _tell_turns(parts: Parts) -> None:
-    while True:
+async def _tell_turns(parts: Parts, stop: asyncio.Event) -> None:
+    if not parts.messenger.media():
+        return  # no address can be left without a medium to use it
+    while not stop.is_set():
         try:
             await run_in_threadpool(turn_notices_round, parts)
         except Exception:
             log.exception("turn notices failed; will try again")
-        await asyncio.sleep(TURN_EVERY.total_seconds())
+        if await _paused(stop, TURN_EVERY.total_seconds()):
+            return
+
+
+#: At shutdown, how long a round in progress may take to finish before it is cut off.
+FINISH_S = 10.0
 
 
 @contextlib.asynccontextmanager
 async def running(parts: Parts) -> AsyncIterator[None]:
+    stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(_upkeep(parts), name="loket-housekeeping"),
-        asyncio.create_task(_tell_turns(parts), name="loket-turn-notices"),
+        asyncio.create_task(_upkeep(parts, stop), name="loket-housekeeping"),
+        asyncio.create_task(_tell_turns(parts, stop), name="loket-turn-notices"),
     ]
     try:
         yield
     finally:
-        for task in tasks:
+        # Let a round in a worker thread finish: cancelling the task would leave the thread holding a
+        # database connection while the engine is disposed.
+        stop.set()
+        _, late = await asyncio.wait(tasks, timeout=FINISH_S)
+        for task in late:
             task.cancel()
-        for task in tasks:
+        for task in late:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -16,7 +16,7 @@ from scheduler import routing, usecases
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.events import ticket_event
 from scheduler.lifecycle import Action
-from scheduler.model import HappinessAnswer, Ticket, TicketState
+from scheduler.model import HappinessAnswer, Office, Ticket, TicketState
 from scheduler.repository import Repository
 
 MAX_IMPROVEMENTS = 3
@@ -101,6 +101,27 @@ def answer_happiness(
         raise Conflict("this visit was already rated: thank you", code="already_answered")
     if ticket.finished_at is not None and now - ticket.finished_at > SURVEY_OPEN:
         raise Conflict("this visit is too long ago to rate", code="survey_closed")
+    answer = _answer(office, ticket.service, score, improvements, ticket.finished_at or now)
+    _write(repo, replace(ticket, surveyed=True), TicketState.DONE)
+    repo.add_happiness(answer)
+    return answer
+
+
+def answer_at_kiosk(
+    repo: Repository, office_id: str, service: str, score: int, improvements: Sequence[str], now: datetime
+) -> HappinessAnswer:
+    """An answer given at the kiosk on the way out, where the office asks there too (`happiness_at_kiosk`)."""
+    office = repo.office(office_id)
+    if not office.happiness_at_kiosk:
+        raise Conflict(f"office {office_id} does not ask at the kiosk", code="happiness_not_asked_here")
+    if service not in {s.code for s in repo.services(office_id)}:
+        raise NotFound(f"office {office_id} has no service {service!r}", code="service_not_found")
+    answer = _answer(office, service, score, improvements, now)
+    repo.add_happiness(answer)
+    return answer
+
+
+def _answer(office: Office, service: str, score: int, improvements: Sequence[str], at: datetime) -> HappinessAnswer:
     if score not in SCORES:
         raise Invalid("the score is a whole number from 1 to 10", code="invalid_score")
     offered = {i.code for i in office.improvements}
@@ -110,11 +131,8 @@ def answer_happiness(
     unknown = [code for code in chosen if code not in offered]
     if unknown:
         raise Invalid(f"not in the office's list: {', '.join(unknown)}", code="unknown_improvement")
-    _write(repo, replace(ticket, surveyed=True), TicketState.DONE)
-    local = (ticket.finished_at or now).astimezone(ZoneInfo(office.timezone))
-    answer = HappinessAnswer(office.id, ticket.service, local.date(), local.hour, score, chosen)
-    repo.add_happiness(answer)
-    return answer
+    local = at.astimezone(ZoneInfo(office.timezone))
+    return HappinessAnswer(office.id, service, local.date(), local.hour, score, chosen)
 
 
 #: The states of a visit still going on: a notify address is kept only while its ticket is in one.

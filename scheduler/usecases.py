@@ -508,6 +508,8 @@ def queue_snapshot(
             "name": office.name,
             "timezone": office.timezone,
             "clerks_choose_services": office.clerks_choose_services,
+            "happiness_at_kiosk": office.happiness_at_kiosk,
+            "improvements": [{"code": i.code, "names": i.names} for i in office.improvements],
         },
         "seq": repo.current_seq(office_id),
         "services": [

@@ -124,3 +124,22 @@ async def test_the_stored_answer_holds_the_service_day_and_hour_only(api: Api) -
         rows = conn.execute(sqlalchemy.text("SELECT * FROM happiness")).mappings().all()
     [row] = rows
     assert (row["service"], str(row["day"]), row["hour"], row["score"]) == ("C", "2026-03-02", 9, 6)
+
+
+async def test_the_kiosk_asks_only_where_the_office_wants_it(sqlite_url: str, seeder: Callable[..., Seeded]) -> None:
+    asking = {**OFFICE, "improvement": IMPROVEMENTS, "happiness_at_kiosk": True}
+    body = {"service": "A", "score": 9, "improvements": ["chairs"]}
+    async with serving(sqlite_url, seeder(sqlite_url, asking)) as api:
+        snapshot = (await api.http.get("/api/offices/town/queue", headers=api.auth(Role.KIOSK))).json()
+        assert snapshot["office"]["happiness_at_kiosk"] is True
+        assert [i["code"] for i in snapshot["office"]["improvements"]][-1] == "chairs"
+        r = await api.http.post("/api/offices/town/happiness", json=body, headers=api.auth(Role.KIOSK))
+        assert (r.status_code, r.json()["score"]) == (201, 9)
+        display = await api.http.post("/api/offices/town/happiness", json=body, headers=api.auth(Role.DISPLAY))
+        assert display.status_code == 403
+
+
+async def test_an_office_that_does_not_ask_at_the_kiosk_refuses_answers_there(api: Api) -> None:
+    body = {"service": "A", "score": 9}
+    r = await api.http.post("/api/offices/town/happiness", json=body, headers=api.auth(Role.KIOSK))
+    assert (r.status_code, r.json()["error"]) == (409, "happiness_not_asked_here")
