@@ -214,6 +214,49 @@ def token_create(
         _fail(exc.detail)
 
 
+@token_app.command("list")
+def token_list(database_url: DatabaseOpt = None) -> None:
+    """List the tokens (id, role, office, label, dates; never the secrets, which are not kept)."""
+    from store.admin import tokens
+
+    db = _database(_settings(database_url))
+    typer.echo("id\trole\toffice\tlabel\tcreated\texpires\trevoked")
+    for row in tokens(db):
+        dates = (
+            d.isoformat(timespec="seconds") if d else "-" for d in (row.created_at, row.expires_at, row.revoked_at)
+        )
+        typer.echo("\t".join([str(row.id), row.role, row.office or "*", row.label or "-", *dates]))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the token itself from stdin (never a command line)")
+    ] = False,
+    token_id: Annotated[int | None, typer.Option("--id", help="The token's id (see loket token list)")] = None,
+    label: Annotated[str | None, typer.Option(help="Every live token with this label")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Revoke a token: servers refuse it within LOKET_TOKEN_CACHE_S seconds."""
+    from store.admin import revoke_token, revoke_tokens
+
+    if sum((stdin, token_id is not None, label is not None)) != 1:
+        _fail("say which token: --stdin (the token on standard input), --id ID or --label LABEL")
+    db = _database(_settings(database_url))
+    if stdin:
+        secret = sys.stdin.readline().strip()
+        if not secret:
+            _fail("no token on standard input")
+        if not revoke_token(db, secret, _now()):
+            _fail("no such live token (unknown, or revoked already)")
+        typer.echo("revoked 1 token", err=True)
+        return
+    count = revoke_tokens(db, _now(), token_id=token_id, label=label)
+    if count == 0:
+        _fail(f"no live token with {'id ' + str(token_id) if token_id is not None else 'label ' + repr(label)}")
+    typer.echo(f"revoked {count} token{'s' if count > 1 else ''}", err=True)
+
+
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="The login name")],

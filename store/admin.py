@@ -170,3 +170,23 @@ def revoke_token(db: Database, secret: str, now: datetime) -> bool:
         row.revoked_at = now
         session.add(row)
         return True
+
+
+def tokens(db: Database) -> list[TokenRow]:
+    """Every token, oldest first (digests only: the secrets were never kept)."""
+    with Session(db.reader) as session:
+        return list(session.exec(select(TokenRow).order_by(TokenRow.id)).all())  # type: ignore[arg-type]
+
+
+def revoke_tokens(db: Database, now: datetime, *, token_id: int | None = None, label: str | None = None) -> int:
+    """Revoke the token with this id, or every live token with this label; how many were revoked."""
+    if (token_id is None) == (label is None):
+        raise Invalid("revoke by id or by label", code="revoke_what")
+    with Session(db.engine) as session, session.begin():
+        query = select(TokenRow).where(TokenRow.revoked_at == None)  # noqa: E711 - SQL IS NULL
+        query = query.where(TokenRow.id == token_id) if token_id is not None else query.where(TokenRow.label == label)
+        rows = list(session.exec(query).all())
+        for row in rows:
+            row.revoked_at = now
+            session.add(row)
+        return len(rows)

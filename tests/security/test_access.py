@@ -9,8 +9,14 @@ not change the next caller's answer.
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +25,12 @@ from starlette.routing import Mount, Route
 
 from server import create_app
 from settings import Settings
-from tests.security.conftest import BOOKING_DAY, PASSWORD, USERNAME, WHO, World
+from store import admin
+from store.database import Database
+from store.engine import make_engine
+from tests.api.conftest import serving
+from tests.security.conftest import BOOKING_DAY, PASSWORD, USERNAME, WHO, World, copy_of
+from tests.support import ROOT, Seeded
 
 ANYONE = frozenset(WHO)
 READ = frozenset({"kiosk", "display", "clerk", "manager", "admin"})
@@ -30,6 +41,9 @@ BOOK = frozenset({"none", "manager", "admin"})
 #: Each caller let through acts at a counter of its own, so nobody finds a counter the last one left busy.
 COUNTER_OF = {"clerk": "1", "manager": "2", "admin": "3"}
 SERVICE_AT = {"1": "A", "2": "A", "3": "C"}
+
+#: Seconds a token lookup is remembered in the revocation test (LOKET_TOKEN_CACHE_S).
+CACHE_S = 1.0
 
 Request = dict[str, Any]
 Make = Callable[[World, str], Awaitable[Request]]
@@ -319,3 +333,58 @@ async def test_only_the_right_callers_get_through(world: World, row: Row) -> Non
         if (status not in row.ok if who in row.who else status != expected[who])
     }
     assert not wrong, f"{row.method} {row.path}: {wrong}"
+
+
+async def test_a_revoked_token_stops_working_within_the_token_cache_time(template: Any, tmp_path: Path) -> None:
+    url = copy_of(template, tmp_path)
+    db = Database(make_engine(url, pool_size=5))
+    token = template.tokens["display"]
+    try:
+        async with serving(url, Seeded(db, {}, template.counters), token_cache_s=CACHE_S) as api:
+            queue = "/api/offices/town/queue"
+            assert (await api.http.get(queue, headers={"Authorization": f"Bearer {token}"})).status_code == 200
+            assert admin.revoke_token(db, token, datetime.now(UTC))
+            revoked = time.monotonic()
+            while (await api.http.get(queue, headers={"Authorization": f"Bearer {token}"})).status_code == 200:
+                assert time.monotonic() - revoked < CACHE_S + 0.5, "still accepted after the cache time"
+                await asyncio.sleep(0.05)
+            refused = await api.http.get(queue, headers={"Authorization": f"Bearer {token}"})
+            assert (refused.status_code, refused.json()["error"]) == (401, "invalid_token")
+    finally:
+        db.engine.dispose()
+
+
+def _loket(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loket", *args, "--database-url", url],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_loket_token_revoke_takes_the_token_on_stdin_an_id_or_a_label(template: Any, tmp_path: Path) -> None:
+    url = copy_of(template, tmp_path)
+    tokens = template.tokens
+    listed = _loket("token", "list", url=url)
+    assert listed.returncode == 0, listed.stderr
+    assert not [name for name, token in tokens.items() if token in listed.stdout], "token list shows a secret"
+    display_id = next(line.split("\t")[0] for line in listed.stdout.splitlines() if "\tdisplay\ttown\t" in line)
+
+    by_stdin = _loket("token", "revoke", "--stdin", url=url, stdin=tokens["kiosk"] + "\n")
+    by_id = _loket("token", "revoke", "--id", display_id, url=url)
+    by_label = _loket("token", "revoke", "--label", "annex clerk", url=url)
+    again = _loket("token", "revoke", "--stdin", url=url, stdin=tokens["kiosk"] + "\n")
+    assert [r.returncode for r in (by_stdin, by_id, by_label, again)] == [0, 0, 0, 2], again.stderr
+    assert "no such live token" in again.stderr
+
+    db = Database(make_engine(url))
+    try:
+        now = datetime.now(UTC)
+        alive = {name for name, token in tokens.items() if admin.principal_for(db, token, now) is not None}
+    finally:
+        db.engine.dispose()
+    assert alive == {"clerk", "manager", "admin", "other-display"}
