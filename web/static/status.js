@@ -150,6 +150,7 @@
   function offline(yes) {
     const note = $("offline");
     if (note) note.hidden = !yes;
+    document.documentElement.dataset.live = yes ? "off" : "on";
   }
 
   function finished(status) {
