@@ -128,11 +128,8 @@ class Page:
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         env: Environment = self.request.app.state.templates
-        query = dict(self.request.query_params)
-        switch = [
-            (code, LANGUAGE_NAMES[code], f"{self.request.url.path}?{urlencode({**query, 'lang': code})}")
-            for code in LANGUAGES
-        ]
+        query, here = dict(self.request.query_params), quote(self.request.url.path)
+        switch = [(code, LANGUAGE_NAMES[code], f"{here}?{urlencode({**query, 'lang': code})}") for code in LANGUAGES]
         html = env.get_template(template).render(language=self.language, switch=switch, url=self.url, **context)
         return HTMLResponse(html, status_code=status, headers=PRIVATE)
 
