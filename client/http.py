@@ -92,6 +92,11 @@ class LoketClient:
         """The holder of a ticket accepts to come back later (its `timed_return_offer`); answers the status."""
         return await self._json("POST", f"/api/status/{_segment(token)}/timed-return")
 
+    async def answer_happiness(self, office: str, service: str, score: int, improvements: list[str]) -> Json:
+        """The happiness question answered at the kiosk (offices that ask there): anonymous."""
+        body = {"service": service, "score": score, "improvements": improvements}
+        return await self._json("POST", f"/api/offices/{_segment(office)}/happiness", json=body)
+
     async def printer_status(self, office: str, kiosk: str, state: str, detail: str = "") -> Json:
         """A kiosk reports its printer's state (`ok`, `paper_low`, `paper_out`, `cover_open`, `unreachable`,
         `error`): staff hear it as a `printer.status` event."""

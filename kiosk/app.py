@@ -24,13 +24,15 @@ from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
 from i18n import gettext
-from kiosk import screens
+from kiosk import rating, screens
 from kiosk.issuing import Request, issue
 from kiosk.office import OfficeView, office_view
 from kiosk.printing import PrinterState, PrinterStatus, TicketPrint, print_ticket
 
 #: How often the waits are refreshed even when nothing happens (they change with time alone).
 REFRESH_S = 30.0
+#: After "thank you", back to the start.
+THANKS_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,13 @@ class KioskApp(App[None]):
         self.language = message.language
         self._show_screen(screens.ServicesScreen(self.language, self.office, self.online))
 
+    def on_rating_wanted(self, message: screens.RatingWanted) -> None:
+        if self.office is not None:
+            self._show_screen(rating.RatingScreen(self.language, self.office))
+
+    def on_happiness_given(self, message: rating.HappinessGiven) -> None:
+        self._send_happiness(message)
+
     def on_appointment_wanted(self, message: screens.AppointmentWanted) -> None:
         self._show_screen(screens.AppointmentScreen(self.language))
 
@@ -271,6 +280,23 @@ class KioskApp(App[None]):
             with contextlib.suppress(Unreachable, LoketError):
                 await self.client.printer_status(self.config.office, self.config.name, report, state.detail)
                 self.reported = report
+
+    @work(exclusive=True, group="rating")
+    async def _send_happiness(self, answer: rating.HappinessGiven) -> None:
+        shown = self.screen
+        try:
+            await self.client.answer_happiness(self.config.office, answer.service, answer.score, answer.improvements)
+        except Unreachable:
+            if isinstance(shown, rating.RatingScreen):
+                shown.notice(gettext(self.language, "We cannot reach the office's server right now."))
+            return
+        except LoketError as refusal:
+            if isinstance(shown, rating.RatingScreen):
+                shown.notice(refusal.detail)
+            return
+        if isinstance(shown, rating.RatingScreen):
+            shown.thanked()
+        self._arm_idle(THANKS_S)
 
     @work(exclusive=True, group="return")
     async def _accept_return(self, token: str) -> None:

@@ -21,11 +21,23 @@ class ServiceInfo:
 
 
 @dataclass(frozen=True)
+class Improvement:
+    code: str
+    names: dict[str, str]
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.code
+
+
+@dataclass(frozen=True)
 class OfficeView:
     id: str
     name: str
     timezone: str
     services: tuple[ServiceInfo, ...]
+    #: The office asks "Are you happy?" at the kiosk too, with these choices.
+    happiness_at_kiosk: bool = False
+    improvements: tuple[Improvement, ...] = ()
 
     def service(self, code: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.code == code), None)
@@ -49,5 +61,9 @@ def office_view(snapshot: dict[str, Any]) -> OfficeView:
                 served=s["code"] in staffed,
             )
             for s in snapshot.get("services", [])
+        ),
+        happiness_at_kiosk=bool(office.get("happiness_at_kiosk", False)),
+        improvements=tuple(
+            Improvement(str(i["code"]), dict(i.get("names") or {})) for i in office.get("improvements", [])
         ),
     )

@@ -54,6 +54,10 @@ class AppointmentWanted(Message):
     """The citizen pressed "I have an appointment"."""
 
 
+class RatingWanted(Message):
+    """The citizen pressed "Are you happy?" (offices that ask at the kiosk)."""
+
+
 class StartOver(Message):
     """Back to the language choice (a touch on the ticket, a timeout, or "back")."""
 
@@ -98,6 +102,7 @@ class ServicesScreen(Screen[None]):
         yield VerticalScroll(id="services")
         with Horizontal(id="actions"):
             yield Button(gettext(lang, "I have an appointment"), id="appointment", classes="big", variant="primary")
+            yield Button(gettext(lang, "Are you happy?"), id="rate", classes="big")
             yield Button(gettext(lang, "Back"), id="back")
         yield Static("", id="notice")
 
@@ -109,6 +114,7 @@ class ServicesScreen(Screen[None]):
         self.office, self.online = office, online
         lang = self.language
         self.notice("" if online else gettext(lang, "The office's server cannot be reached. Please ask at the desk."))
+        self.query_one("#rate", Button).display = bool(office and office.happiness_at_kiosk)
         box = self.query_one("#services", VerticalScroll)
         buttons = {b.id: b for b in box.query(Button)}
         wanted = [f"service-{s.code}" for s in office.services] if office else []
@@ -152,6 +158,8 @@ class ServicesScreen(Screen[None]):
             self.post_message(ServiceChosen(ident.removeprefix("service-")))
         elif ident == "appointment":
             self.post_message(AppointmentWanted())
+        elif ident == "rate":
+            self.post_message(RatingWanted())
         elif ident == "back":
             self.post_message(StartOver())
 
