@@ -4,7 +4,7 @@ process over a copy of that database (seeded once per session: copying a file is
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from store.admin import add_user, apply_scenario, create_token
 from store.database import Database
 from store.engine import make_engine
 from tests.api.conftest import Api, serving
-from tests.support import OFFICE, Seeded, seed
+from tests.support import OFFICE, Seeded, Server, running_server, seed
 
 ANNEX: dict[str, object] = {**OFFICE, "name": "annex", "title": "Annex"}
 #: Who calls, from nobody to everybody: "other-clerk" is a clerk of the annex.
@@ -118,3 +118,10 @@ async def world(template: Template, tmp_path: Path) -> AsyncIterator[World]:
             yield World(api, template.tokens)
     finally:
         db.engine.dispose()
+
+
+@pytest.fixture
+def real_server(template: Template, tmp_path: Path) -> Iterator[Server]:
+    """`loket serve` on a copy of the template database, its log in tmp_path/server.log."""
+    with running_server(copy_of(template, tmp_path), log=tmp_path / "server.log") as server:
+        yield server

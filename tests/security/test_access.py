@@ -10,6 +10,7 @@ not change the next caller's answer.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -22,6 +23,8 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from starlette.routing import Mount, Route
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from server import create_app
 from settings import Settings
@@ -30,7 +33,7 @@ from store.database import Database
 from store.engine import make_engine
 from tests.api.conftest import serving
 from tests.security.conftest import BOOKING_DAY, PASSWORD, USERNAME, WHO, World, copy_of
-from tests.support import ROOT, Seeded
+from tests.support import ROOT, Seeded, Server
 
 ANYONE = frozenset(WHO)
 READ = frozenset({"kiosk", "display", "clerk", "manager", "admin"})
@@ -277,7 +280,7 @@ ROWS = [
     Row("GET", "/open-data/{office}/hourly.csv", ANYONE, OK, fixed("/open-data/town/hourly.csv")),
     Row("GET", "/open-data/{office}/hourly.json", ANYONE, OK, fixed("/open-data/town/hourly.json")),
 ]
-#: Websockets are tried against a real server in test_websocket_access.py's cases below.
+#: Websockets are tried against a real server: test_only_the_office_staff_and_its_screens_follow_its_websocket.
 WEBSOCKETS = {("WS", "/ws/offices/{office}")}
 
 
@@ -388,3 +391,41 @@ def test_loket_token_revoke_takes_the_token_on_stdin_an_id_or_a_label(template: 
     finally:
         db.engine.dispose()
     assert alive == {"clerk", "manager", "admin", "other-display"}
+
+
+async def _first_answer(server: Server, office: str, token: str | None, *, in_query: bool) -> tuple[str, int | None]:
+    """The type of the websocket's first message, and its close code if the server then closed it."""
+    url, headers = f"{server.ws}/ws/offices/{office}", {}
+    if token is not None and in_query:
+        url += f"?token={token}"
+    elif token is not None:
+        headers = {"Authorization": f"Bearer {token}"}
+    async with connect(url, additional_headers=headers, open_timeout=15) as ws:
+        first = json.loads(await asyncio.wait_for(ws.recv(), 15))
+        try:
+            await asyncio.wait_for(ws.recv(), 0.5 if first["type"] == "snapshot" else 15)
+        except ConnectionClosed as closed:
+            return first["type"], closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            pass
+        return first["type"], None
+
+
+@pytest.mark.e2e
+async def test_only_the_office_staff_and_its_screens_follow_its_websocket(real_server: Server, template: Any) -> None:
+    tokens = template.tokens
+    cases = [
+        ("display", "town", tokens["display"], True, ("snapshot", None)),
+        ("kiosk", "town", tokens["kiosk"], False, ("snapshot", None)),
+        ("clerk", "town", tokens["clerk"], True, ("snapshot", None)),
+        ("manager", "town", tokens["manager"], False, ("snapshot", None)),
+        ("admin", "annex", tokens["admin"], True, ("snapshot", None)),
+        ("annex display", "annex", tokens["other-display"], True, ("snapshot", None)),
+        ("annex clerk at town", "town", tokens["other-clerk"], False, ("error", 4403)),
+        ("annex display at town", "town", tokens["other-display"], True, ("error", 4403)),
+        ("no token", "town", None, True, ("error", 4401)),
+        ("unknown token", "town", "not-a-token", True, ("error", 4401)),
+        ("unknown office", "nowhere", tokens["admin"], False, ("error", 4404)),
+    ]
+    answers = {name: await _first_answer(real_server, office, token, in_query=q) for name, office, token, q, _ in cases}
+    assert answers == {name: expected for name, *_, expected in cases}
