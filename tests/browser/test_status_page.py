@@ -108,6 +108,7 @@ async def test_the_page_follows_the_ticket_live_takes_the_happiness_answer_and_s
     await waiting.goto(office.server.url + "/t/" + other["status_url"].rsplit("/", 1)[1])
     await waiting.wait_for_selector("html[data-live=on]")
     assert not await waiting.is_visible("#offline")
-    await asyncio.to_thread(office.server.stop)
+    stopping = await asyncio.to_thread(office.server.stop)
+    assert stopping < 5, "an open event stream held the server up"
     await waiting.wait_for_selector("#offline", state="visible", timeout=5000)
     assert "Pas de connexion" in (await waiting.text_content("#offline") or "")

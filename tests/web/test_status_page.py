@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy
 from fastapi import FastAPI
 
+from api import status_events
 from scheduler.model import Role
 from server import create_app
 from settings import Settings
@@ -433,6 +434,34 @@ async def test_a_burst_of_events_is_sent_as_few_statuses(office: Office) -> None
                 seen.append(await events.status(0.8))
         assert seen[-1]["people_ahead"] == 0
         assert len(seen) < 6
+
+
+async def test_a_quiet_stream_gets_keep_alive_comments(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_events, "KEEPALIVE_S", 0.2)
+    token = await office.ticket("A")
+    async with Events(office.app, f"/api/status/{token}/events") as events:
+        await events.status()
+        assert events.buffer == ""
+        assert await events.chunk(2) == ": keep-alive\n\n"
+
+
+async def test_a_stream_the_hub_gave_up_on_listens_again(sqlite_url: str, seeder: Callable[..., Seeded]) -> None:
+    seeded = seeder(sqlite_url, STATUS_OFFICE)
+    app = create_app(Settings(database_url=sqlite_url, ws_queue_size=1), clock=Clock())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
+            office = Office(http, seeded, Clock(), app.state.parts)
+            token = await office.ticket("C")
+            async with Events(app, f"/api/status/{token}/events") as events:
+                await events.status()
+                for _ in range(5):  # more than a queue of one holds while the stream waits to recompute
+                    await office.ticket("B")
+                await office.open("3")
+                await office.call("3")
+                called = await events.until("called")
+                assert called["counter"]["name"] == "3"
+                assert office.parts.hub.listeners("town") == 1
 
 
 async def test_the_events_of_an_unknown_code_are_a_json_404(office: Office) -> None:
