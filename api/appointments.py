@@ -61,12 +61,14 @@ async def book(
     contact: Contact,
     client: str | None,
 ) -> Booked:
-    """`client`: whose hourly budget this spends; None for staff."""
+    """`client`: whose hourly budget this spends (once the input is readable); None for staff."""
+    contact = bookings.check_contact(
+        Contact(
+            contact.name, contact.email, phone_e164(contact.phone, parts.settings.default_region), contact.remind_via
+        )
+    )
     if client is not None:
         parts.booking_limit.spend(client)
-    contact = Contact(
-        contact.name, contact.email, phone_e164(contact.phone, parts.settings.default_region), contact.remind_via
-    )
     now = parts.clock()
     code, token = bookings.new_code(), bookings.new_manage_token()
     days = holidays_around(slot_at.date())

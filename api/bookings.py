@@ -131,5 +131,10 @@ async def calendar_file(token: str, parts: PartsDep) -> Response:
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="appointment-{booking.code}.ics"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="appointment-{booking.code}.ics"',
+            # The address carries the manage token: keep it out of caches and referrers.
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
     )
