@@ -1,12 +1,18 @@
-"""Every refusal as a 4xx with `{"error": code, "detail": text}`; a 500 only for real bugs."""
+"""Every refusal as a 4xx with `{"error": code, "detail": text}`; a 503 when the database is unreachable; a 500
+only for real bugs."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 
-from fastapi import FastAPI, Request
+import psycopg
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound
@@ -34,6 +40,14 @@ _HTTP_CODES = {
 }
 
 
+#: Seconds a client is asked to wait before retrying while the database is unreachable.
+RETRY_AFTER_S = 5
+#: Websocket close code for "try again later" (RFC 6455 registry): clients reconnect with `?since=`.
+CLOSE_TRY_AGAIN = 1013
+# SQLite reports locks and I/O trouble as OperationalError, but also "no such table" (a bug, not an outage).
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "disk is full")
+
+
 class ApiError(Exception):
     """A refusal decided at the edge (authentication, permissions), not by a rule of the office."""
 
@@ -48,6 +62,22 @@ def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
 
 def status_of(exc: DomainError) -> int:
     return next((status for cls, status in _STATUS if isinstance(exc, cls)), 400)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or is busy (down, restarting, connection cut, pool exhausted, locked):
+    worth retrying in a few seconds, unlike an error in our own SQL."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(cause, psycopg.OperationalError):
+        return True  # connection failures, admin shutdown, lock and serialisation timeouts: all transient
+    if isinstance(cause, sqlite3.OperationalError):
+        message = str(cause).lower()
+        return any(word in message for word in _SQLITE_UNAVAILABLE)
+    return False
 
 
 def _describe(errors: list[dict[str, object]]) -> str:
@@ -89,3 +119,24 @@ def install(app: FastAPI) -> None:
     async def bug(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse(error_body("internal_error", "something went wrong on our side"), status_code=500)
+
+    async def database_error(conn: Request | WebSocket, exc: Exception) -> JSONResponse | None:
+        if not database_unavailable(exc):
+            if isinstance(conn, WebSocket):
+                raise exc
+            return await bug(conn, exc)
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("database unavailable (%s): %s", type(exc).__name__, first_line[:200])
+        if isinstance(conn, WebSocket):
+            # The client reconnects (with ?since=) and gets what it missed once the database is back.
+            with contextlib.suppress(Exception):
+                await conn.close(code=CLOSE_TRY_AGAIN, reason="database_unavailable")
+            return None
+        return JSONResponse(
+            error_body("database_unavailable", f"the database is unavailable; try again in {RETRY_AFTER_S} s"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    for error in (DBAPIError, PoolTimeout, psycopg.OperationalError, sqlite3.OperationalError):
+        app.add_exception_handler(error, database_error)  # type: ignore[arg-type]
