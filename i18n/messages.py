@@ -163,6 +163,7 @@ STATUS_LATE_NOT_OFFERED = N_("This office does not move tickets back in the queu
 # Translators: the offer to leave the waiting room and come back at a given time.
 STATUS_RETURN_NOT_OFFERED = N_("Coming back later is not (or no longer) offered for this ticket.")
 STATUS_CONTACT_REQUIRED = N_("Enter an e-mail address or a mobile number.")
+STATUS_NOT_OFFERED = N_("Messages cannot be sent that way from this office.")
 STATUS_AFTER_THE_VISIT = N_("This question comes after your visit.")
 STATUS_ALREADY_ANSWERED = N_("You already answered this question. Thank you!")
 STATUS_SURVEY_CLOSED = N_("Your visit was too long ago to answer this question.")

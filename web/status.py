@@ -59,6 +59,7 @@ _REFUSALS = {
     "invalid_email": messages.BOOK_INVALID_EMAIL,
     "invalid_phone": messages.BOOK_INVALID_PHONE,
     "contact_required": messages.STATUS_CONTACT_REQUIRED,
+    "notification_not_offered": messages.STATUS_NOT_OFFERED,
     "visit_not_finished": messages.STATUS_AFTER_THE_VISIT,
     "already_answered": messages.STATUS_ALREADY_ANSWERED,
     "survey_closed": messages.STATUS_SURVEY_CLOSED,
@@ -82,8 +83,9 @@ def wait_text(language: str, seconds: int, low: int, high: int) -> str:
     return gettext(language, messages.STATUS_WAIT_RANGE) % {"minutes": minutes, "low": bottom, "high": top}
 
 
-def shown(status: dict[str, Any]) -> dict[str, bool]:
-    """Which parts of the page apply now; web/static/status.js decides the same from each live status."""
+def shown(status: dict[str, Any], media: list[str]) -> dict[str, bool]:
+    """Which parts of the page apply now; web/static/status.js decides the same from each live status.
+    `media`: what this server can send messages on ("email", "sms")."""
     waiting = status["state"] == "waiting"
     return {
         "waiting": waiting,
@@ -91,7 +93,7 @@ def shown(status: dict[str, Any]) -> dict[str, bool]:
         "late": bool(status["can_run_late"]),
         "offer": waiting and bool(status["timed_return_offer"]),
         "returning": waiting and bool(status["return_at"]),
-        "notify": waiting and not status["notify_requested"],
+        "notify": waiting and not status["notify_requested"] and bool(media),
         "notified": waiting and bool(status["notify_requested"]),
         "happiness": bool(status["ask_happiness"]),
     }
@@ -142,9 +144,11 @@ def _page(
     extra: dict[str, Any] = {}
     if found is not None:
         status, office = found
+        media = request.app.state.parts.messenger.media()
         extra = {
             "status": status,
-            "shown": shown(status),
+            "media": media,
+            "shown": shown(status, media),
             "saying": saying(status, language),
             "service": status["service_names"].get(language) or status["service"],
             "ahead": ngettext(language, *messages.PEOPLE_AHEAD, status["people_ahead"]) % {"n": status["people_ahead"]},
@@ -158,6 +162,7 @@ def _page(
                     "events": f"/api/status/{quote(token, safe='')}/events",
                     "locale": LOCALES[language],
                     "timezone": office.timezone,
+                    "media": media,
                     "status": status,
                     "labels": _labels(language),
                 },
@@ -184,7 +189,7 @@ def _language(lang: str | None, status: dict[str, Any]) -> str:
     return resolve_language(lang) if lang else str(status["language"])
 
 
-async def _not_found(request: Request, token: str, lang: str | None) -> HTMLResponse:
+def _not_found(request: Request, token: str, lang: str | None) -> HTMLResponse:
     language = choose_language(lang, request.headers.get("accept-language"))
     return _page(request, token, language, None, code=404)
 
@@ -197,7 +202,7 @@ async def status_page(
     try:
         found = await _find(parts, token)
     except DomainError:
-        return await _not_found(request, token, lang)
+        return _not_found(request, token, lang)
     return _page(request, token, _language(lang, found[0]), found, done=done if done in DONE else None)
 
 
@@ -207,7 +212,7 @@ async def leave_page(token: str, request: Request, parts: PartsDep, lang: str | 
     try:
         found = await _find(parts, token)
     except DomainError:
-        return await _not_found(request, token, lang)
+        return _not_found(request, token, lang)
     return _page(request, token, _language(lang, found[0]), found, template="status_leave.html")
 
 
@@ -224,7 +229,7 @@ async def _act(
     try:
         status, _office = await _find(parts, token)
     except DomainError:
-        return await _not_found(request, token, lang)
+        return _not_found(request, token, lang)
     language, now = _language(lang, status), parts.clock()
     try:
         await change(parts, status["office"]["id"], now, lambda repo: action(repo, now, status))
@@ -265,6 +270,9 @@ async def tell_me(token: str, request: Request, parts: PartsDep, lang: str | Non
 
     def ask(repo: SqlRepository, _now: datetime, _status: dict[str, Any]) -> object:
         contact = check_contact(Contact(email=email, phone=phone_e164(phone, parts.settings.default_region)))
+        offered = parts.messenger.media()
+        if (contact.email and "email" not in offered) or (contact.phone and "sms" not in offered):
+            raise ApiError(409, "notification_not_offered", f"messages go by {' and '.join(offered) or 'nothing'} only")
         return citizen.ask_to_be_told(repo, token, contact.email, contact.phone)
 
     return await _act(request, parts, token, lang, "notify", ask, email=email, phone=phone)

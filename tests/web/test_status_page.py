@@ -22,7 +22,7 @@ from api import status_events
 from scheduler.model import Role
 from server import create_app
 from settings import Settings
-from tests.api.conftest import Api, Clock
+from tests.api.conftest import Api, Clock, Gateway, Inbox, gateway, inbox  # noqa: F401 - fixtures
 from tests.support import OFFICE, Seeded
 
 IMPROVEMENTS = [
@@ -116,9 +116,22 @@ class Office(Api):
 
 
 @pytest.fixture
-async def office(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Office]:
+async def office(
+    sqlite_url: str,
+    seeder: Callable[..., Seeded],
+    inbox: tuple[Inbox, int],  # noqa: F811 - the fixture imported above
+    gateway: Gateway,  # noqa: F811
+) -> AsyncIterator[Office]:
+    """The app in process on the status office, able to send e-mails and SMS (to a real SMTP server and gateway)."""
     seeded, clock = seeder(sqlite_url, STATUS_OFFICE), Clock()
-    app = create_app(Settings(database_url=sqlite_url, public_url="https://loket.example"), clock=clock)
+    settings = Settings(
+        database_url=sqlite_url,
+        public_url="https://loket.example",
+        smtp_host="127.0.0.1",
+        smtp_port=inbox[1],
+        sms_url=gateway.url,
+    )
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
@@ -271,6 +284,24 @@ async def test_asking_to_be_told_shows_it_is_set_without_showing_the_address(off
 
 
 # The happiness question.
+
+
+async def test_without_a_way_to_send_messages_the_page_does_not_offer_them(
+    sqlite_url: str, seeder: Callable[..., Seeded]
+) -> None:
+    seeded = seeder(sqlite_url, STATUS_OFFICE)
+    app = create_app(Settings(database_url=sqlite_url), clock=Clock())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
+            office = Office(http, seeded, Clock(), app.state.parts)
+            token = await office.ticket("A")
+            page = await office.page(token)
+            assert not visible(page, "section", "notify")
+            assert page.all("input", name="email") == []
+            refused = parse(await office.form(token, "notify", status=409, email="zoe@example.org"))
+            assert "Messages cannot be sent that way from this office." in refused.text_of("problem")
+            assert (await office.status(token))["notify_requested"] is False
 
 
 async def test_the_happiness_question_comes_only_after_the_visit(office: Office) -> None:

@@ -61,7 +61,7 @@
       late: status.can_run_late,
       offer: waiting && Boolean(status.timed_return_offer),
       returning: waiting && Boolean(status.return_at),
-      notify: waiting && !status.notify_requested,
+      notify: waiting && !status.notify_requested && config.media.length > 0,
       notified: waiting && status.notify_requested,
       happiness: status.ask_happiness,
     };
