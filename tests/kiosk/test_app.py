@@ -289,11 +289,16 @@ async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_t
             server = await asyncio.to_thread(start_server, sqlite_url, port=port)
             # The citizen presses "try again" (again, should the first try still meet a dying connection).
             for _ in range(3):
+                await pilot.pause()  # the screen laid out: a click lands on the button, not on a screen in motion
                 asked = app.screen
                 await pilot.click("#retry")
                 await until(
                     pilot,
-                    lambda asked=asked: app.screen is not asked,  # the ticket, or "unreachable" said again
+                    # The ticket, or "unreachable" said again (not a screen passed on the way).
+                    lambda asked=asked: (
+                        app.screen is not asked
+                        and isinstance(app.screen, screens.TicketScreen | screens.UnreachableScreen)
+                    ),
                     "the answer to the retry",
                 )
                 if isinstance(app.screen, screens.TicketScreen):
