@@ -110,8 +110,9 @@ class Kiosks:
         return [a for a in self.attempts if a.acknowledged]
 
     @property
-    def in_flight_when_cut(self) -> list[Attempt]:
-        """Requests whose connection broke mid-way (sent, maybe applied): not those refused outright."""
+    def broken_mid_request(self) -> list[Attempt]:
+        """Requests whose connection broke mid-way (sent, maybe applied), not those refused outright: the ones
+        in flight at a kill, and any sent on a kept-alive connection the dead server had not closed cleanly."""
         return [a for a in self.attempts if a.status is None and a.failure != "ConnectError"]
 
     @property

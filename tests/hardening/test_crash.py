@@ -115,7 +115,7 @@ async def test_a_server_killed_mid_rush_loses_no_acknowledged_ticket_and_numbers
     print(
         f"\n[hardening] crash {seeded.db.engine.dialect.name}: {len(kiosks.attempts)} requests, "
         f"{len(acknowledged)} acknowledged before the kill, {len(acknowledged)} found after restart, "
-        f"{len(kiosks.in_flight_when_cut)} in flight at the kill, "
+        f"{len(kiosks.broken_mid_request)} broken mid-request, "
         f"{len(unanswered)} unanswered in all ({replayed} had been stored, retry answered 200; "
         f"{len(unanswered) - replayed} stored on retry, 201), duplicates 0, "
         f"{len(acknowledged)} retries answered with the original; test {took:.1f} s"

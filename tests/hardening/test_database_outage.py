@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from api.errors import database_unavailable
 from client import OfficeFeed
 from scheduler.model import Role
 from server import create_app
@@ -214,6 +218,31 @@ async def test_a_postgresql_outage_answers_503_with_retry_after_and_service_and_
         f"resuming display connected {resuming.feed.connections}x, new one {fresh.feed.connections}x; "
         f"tracebacks in the server log {written.count('Traceback')}; test {time.monotonic() - began:.1f} s"
     )
+
+
+def _wrapped(cls: type[DBAPIError], orig: Exception, *, invalidated: bool = False) -> DBAPIError:
+    return cls("SELECT 1", {}, orig, connection_invalidated=invalidated)
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (_wrapped(OperationalError, psycopg.OperationalError("connection refused")), True),
+        (_wrapped(OperationalError, psycopg.errors.AdminShutdown("terminating connection")), True),
+        (_wrapped(DBAPIError, psycopg.InterfaceError("the connection is closed"), invalidated=True), True),
+        (PoolTimeout("QueuePool limit of size 10 overflow 20 reached"), True),
+        (psycopg.OperationalError("consuming input failed"), True),
+        (_wrapped(OperationalError, sqlite3.OperationalError("database is locked")), True),
+        (_wrapped(OperationalError, sqlite3.OperationalError("unable to open database file")), True),
+        (_wrapped(OperationalError, sqlite3.OperationalError("no such table: ticket")), False),
+        (_wrapped(IntegrityError, psycopg.errors.UniqueViolation("duplicate key")), False),
+        (_wrapped(ProgrammingError, psycopg.errors.UndefinedColumn("column does not exist")), False),
+        (ValueError("a bug"), False),
+    ],
+    ids=repr,
+)
+def test_only_an_unreachable_or_busy_database_counts_as_unavailable(error: Exception, unavailable: bool) -> None:
+    assert database_unavailable(error) is unavailable
 
 
 # -- SQLite ----------------------------------------------------------------------------------------------------
