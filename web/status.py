@@ -206,7 +206,7 @@ async def status_page(
     return _page(request, token, _language(lang, found[0]), found, done=done if done in DONE else None)
 
 
-@router.get("/t/{token}/leave", response_class=HTMLResponse)
+@router.get("/t/{token}/leave", response_class=HTMLResponse, include_in_schema=False)
 async def leave_page(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
     """Are you sure? (The page's "Leave the queue" leads here; the answer POSTs.)"""
     try:
@@ -245,17 +245,17 @@ async def _form(request: Request) -> dict[str, list[str]]:
     return parse_qs((await request.body()).decode("utf-8", errors="replace"))
 
 
-@router.post("/t/{token}/leave")
+@router.post("/t/{token}/leave", include_in_schema=False)
 async def leave(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
     return await _act(request, parts, token, lang, "left", lambda repo, now, _s: citizen.leave(repo, token, now))
 
 
-@router.post("/t/{token}/late")
+@router.post("/t/{token}/late", include_in_schema=False)
 async def run_late(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
     return await _act(request, parts, token, lang, "late", lambda repo, now, _s: citizen.run_late(repo, token, now))
 
 
-@router.post("/t/{token}/timed-return")
+@router.post("/t/{token}/timed-return", include_in_schema=False)
 async def come_back_later(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
     def accept(repo: SqlRepository, now: datetime, status: dict[str, Any]) -> object:
         return returning.accept(repo, token, status["estimated_wait_s"], now)
@@ -263,7 +263,7 @@ async def come_back_later(token: str, request: Request, parts: PartsDep, lang: s
     return await _act(request, parts, token, lang, "return", accept)
 
 
-@router.post("/t/{token}/notify")
+@router.post("/t/{token}/notify", include_in_schema=False)
 async def tell_me(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
     form = await _form(request)
     email, phone = (form.get(name, [""])[0].strip()[:254] for name in ("email", "phone"))
@@ -278,7 +278,7 @@ async def tell_me(token: str, request: Request, parts: PartsDep, lang: str | Non
     return await _act(request, parts, token, lang, "notify", ask, email=email, phone=phone)
 
 
-@router.post("/t/{token}/happiness")
+@router.post("/t/{token}/happiness", include_in_schema=False)
 async def answer(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
     form = await _form(request)
     score_text, chosen = form.get("score", [""])[0], form.get("improvement", [])

@@ -122,7 +122,7 @@
     });
   }
 
-  function alert() {
+  function signal() {
     if (navigator.vibrate) {
       try { navigator.vibrate([400, 150, 400, 150, 400]); } catch (e) { /* not allowed yet */ }
     }
@@ -163,7 +163,7 @@
     source.addEventListener("status", (event) => {
       offline(false);
       const status = JSON.parse(event.data);
-      if (called(last, status)) alert();
+      if (called(last, status)) signal();
       last = status;
       draw(status);
       if (finished(status)) source.close();  // nothing more will happen to this ticket
