@@ -39,6 +39,7 @@ ANYONE = frozenset(WHO)
 READ = frozenset({"kiosk", "display", "clerk", "manager", "admin"})
 ISSUE = frozenset({"kiosk", "manager", "admin"})
 SERVE = frozenset({"clerk", "manager", "admin"})
+MANAGE = frozenset({"manager", "admin"})
 #: Booking needs no token; a token, when sent, must be able to manage the office (a desk booking).
 BOOK = frozenset({"none", "manager", "admin"})
 #: Each caller let through acts at a counter of its own, so nobody finds a counter the last one left busy.
@@ -175,6 +176,7 @@ ROWS = [
     Row("GET", "/api/counters/{counter_id}/today", SERVE, OK, at_counter("today")),
     Row("POST", "/api/counters/{counter_id}/{action}", SERVE, OK, at_counter("open", opened=False)),
     Row("GET", "/display/{office}", READ, OK, fixed("/display/town"), token_in="query"),
+    Row("GET", "/manage/{office}", MANAGE, OK, fixed("/manage/town"), token_in="query"),
     # Citizens: booking with no token, then the booking's manage token is the key.
     Row(
         "GET", "/api/offices/{office}/slots", ANYONE, OK, fixed(f"/api/offices/town/slots?service=A&day={BOOKING_DAY}")
