@@ -40,7 +40,7 @@ from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
 from web import booking as booking_pages
-from web import display, status
+from web import dashboard, display, opendata, status
 from web.templates import make_environment
 
 
@@ -116,6 +116,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         display,
         printers,
         booking_pages,
+        opendata,
+        dashboard,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")

@@ -175,7 +175,7 @@ def tally(visits: Iterable[Visit], key: Callable[[Visit], K]) -> dict[K, Tally]:
     groups: dict[K, Tally] = {}
     for visit in visits:
         groups.setdefault(key(visit), Tally()).add(visit)
-    return dict(sorted(groups.items()))  # type: ignore[type-var]
+    return dict(sorted(groups.items()))
 
 
 @dataclass(frozen=True)
