@@ -21,8 +21,6 @@ from scheduler.repository import Repository
 
 MAX_IMPROVEMENTS = 3
 SCORES = range(1, 11)
-#: Late enough after the visit that an answer no longer describes it.
-SURVEY_OPEN = timedelta(days=1)
 
 
 def _ticket(repo: Repository, token: str) -> Ticket:
@@ -99,7 +97,7 @@ def answer_happiness(
         raise Conflict("the question comes after your visit", code="visit_not_finished")
     if ticket.surveyed:
         raise Conflict("this visit was already rated: thank you", code="already_answered")
-    if ticket.finished_at is not None and now - ticket.finished_at > SURVEY_OPEN:
+    if ticket.finished_at is not None and now - ticket.finished_at > usecases.SURVEY_OPEN:
         raise Conflict("this visit is too long ago to rate", code="survey_closed")
     answer = _answer(office, ticket.service, score, improvements, ticket.finished_at or now)
     _write(repo, replace(ticket, surveyed=True), TicketState.DONE)

@@ -548,6 +548,10 @@ def _newcomer_wait(
     return estimate.queue_length_wait(office_floor, service.code, ahead, now, service.duration_s)
 
 
+#: How long after the visit the happiness question is asked: later, an answer no longer describes it.
+SURVEY_OPEN = timedelta(days=1)
+
+
 def ticket_status(
     repo: Repository, token: str, now: datetime, policy: routing.Policy = routing.appointments_first
 ) -> dict[str, Any]:
@@ -572,6 +576,8 @@ def ticket_status(
         "can_run_late": waiting and office.late_places > 0 and not ticket.ran_late,
         "late_places": office.late_places,
         "notify_requested": bool(ticket.notify_email or ticket.notify_phone),
-        "ask_happiness": ticket.state is TicketState.DONE and not ticket.surveyed,
+        "ask_happiness": ticket.state is TicketState.DONE
+        and not ticket.surveyed
+        and (ticket.finished_at is None or now - ticket.finished_at <= SURVEY_OPEN),
         "improvements": [{"code": i.code, "names": i.names} for i in office.improvements],
     }

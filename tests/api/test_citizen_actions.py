@@ -143,3 +143,11 @@ async def test_an_office_that_does_not_ask_at_the_kiosk_refuses_answers_there(ap
     body = {"service": "A", "score": 9}
     r = await api.http.post("/api/offices/town/happiness", json=body, headers=api.auth(Role.KIOSK))
     assert (r.status_code, r.json()["error"]) == (409, "happiness_not_asked_here")
+
+
+async def test_the_question_is_no_longer_asked_a_day_after_the_visit(api: Api) -> None:
+    token = await served(api)
+    api.clock.advance(days=1, minutes=1)
+    assert (await api.http.get(f"/api/status/{token}")).json()["ask_happiness"] is False
+    r = await post(api, token, "happiness", {"score": 9})
+    assert (r.status_code, r.json()["error"]) == (409, "survey_closed")
