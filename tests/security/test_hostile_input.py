@@ -291,3 +291,14 @@ async def test_junk_on_one_websocket_leaves_the_others_receiving(
         assert (await _next_event(bystander))["type"] == "ticket.issued"
         if isinstance(junk, str) and len(junk) < HUGE:
             assert (await _next_event(sender))["type"] == "ticket.issued", "ignored junk must not break the sender"
+
+
+async def test_a_binary_frame_is_refused_as_unsupported_data(fuzzed_server: Server, template: Template) -> None:
+    display = {"Authorization": f"Bearer {template.tokens['display']}"}
+    async with connect(f"{fuzzed_server.ws}/ws/offices/town", additional_headers=display, open_timeout=15) as ws:
+        assert (await _next_event(ws))["type"] == "snapshot"
+        await ws.send(b"\x00\x01")
+        closed = await _closed(ws)
+    assert closed is not None
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == 1003, (closed.rcvd.code, closed.rcvd.reason)
