@@ -172,7 +172,7 @@ def hourly_columns(_stats: OfficeStatistics) -> list[Column]:
         Column(
             "hour",
             "integer",
-            "The office-local hour (0 to 23) the wait started; the answers' hour for happiness",
+            "The office-local hour (0 to 23) the wait started; for happiness, the hour the visit ended",
             lambda c: c.hour,
         ),
         Column("service", "string", "The service's code (see the services below)", lambda c: c.service),
