@@ -17,6 +17,7 @@ from tests.api.conftest import Api, serving
 from tests.api.test_citizen_actions import IMPROVEMENTS, post, served, token_of
 from tests.support import OFFICE, Seeded
 from tests.web.test_booking_pages import parse
+from web import charts
 
 
 @pytest.fixture
@@ -151,3 +152,10 @@ async def test_a_happiness_answer_shows_up_on_the_dashboard_the_same_day(api: Ap
     improvements = text.split("Most chosen improvements")[-1]
     assert "Clearer signs 2" in improvements
     assert "Shorter wait 1" in improvements
+
+
+def test_chart_labels_and_titles_are_escaped() -> None:
+    svg = charts.hbars("c", "Served <b>", "A & B", ["<script>alert(1)</script>"], [3])
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert '<title id="c-title">Served &lt;b&gt;</title><desc id="c-desc">A &amp; B</desc>' in svg
