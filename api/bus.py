@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import psycopg
 
+from store.engine import CONNECT_TIMEOUT_S
+
 log = logging.getLogger("loket.bus")
 
 Listener = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
@@ -72,7 +74,9 @@ class PostgresBus:
         backoff = 0.2
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+                ) as conn:
                     cursor = await conn.execute(f"SELECT {_SCHEMA_CHANNEL}", (CHANNEL,))
                     channel = str((await cursor.fetchone() or [CHANNEL])[0])
                     await conn.execute(f"LISTEN {channel}")
@@ -105,7 +109,9 @@ class PostgresBus:
             for attempt in (1, 2):
                 try:
                     if self._sender is None or self._sender.closed:
-                        self._sender = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+                        self._sender = await psycopg.AsyncConnection.connect(
+                            self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+                        )
                     await self._sender.execute(f"SELECT pg_notify({_SCHEMA_CHANNEL}, %s)", (CHANNEL, payload))
                     return
                 except psycopg.OperationalError as exc:

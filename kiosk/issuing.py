@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from client.errors import Unreachable
+from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 
 
@@ -26,15 +26,20 @@ class Request:
 async def issue(client: LoketClient, request: Request, *, attempts: int = 3, delay_s: float = 1.0) -> dict[str, Any]:
     """The ticket the server confirmed. Retries a request whose answer was lost (`Unreachable`) with the
     same key: the server then answers with the ticket it issued the first time, never a second one.
-    Raises `Unreachable` after `attempts` tries, and `LoketError` at once for a refusal."""
+    A 503 (the server is up but its database is not) counts as unreachable: the ticket may even have been
+    stored, so only the same key may ask again. Raises `Unreachable` after `attempts` tries, and
+    `LoketError` at once for a refusal."""
     for attempt in range(attempts):
         try:
             return await client.issue_ticket(
                 request.office, request.service, request.language, request.key, appointment=request.appointment
             )
-        except Unreachable:
-            if attempt == attempts - 1:
+        except (Unreachable, LoketError) as failed:
+            unavailable = isinstance(failed, Unreachable) or failed.status == 503
+            if not unavailable:
                 raise
+            if attempt == attempts - 1:
+                raise Unreachable(str(failed)) from failed
             await asyncio.sleep(delay_s * (attempt + 1))
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
