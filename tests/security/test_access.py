@@ -431,3 +431,20 @@ async def test_only_the_office_staff_and_its_screens_follow_its_websocket(real_s
     ]
     answers = {name: await _first_answer(real_server, office, token, in_query=q) for name, office, token, q, _ in cases}
     assert answers == {name: expected for name, *_, expected in cases}
+
+
+async def test_metrics_with_a_metrics_token_take_it_or_an_admin_token(template: Any, tmp_path: Path) -> None:
+    url = copy_of(template, tmp_path)
+    db = Database(make_engine(url, pool_size=5))
+    secret = "scrape-secret-for-the-test"
+    callers = {"none": None, "display": template.tokens["display"], "manager": template.tokens["manager"]}
+    callers |= {"admin": template.tokens["admin"], "metrics token": secret, "wrong": "not-it"}
+    try:
+        async with serving(url, Seeded(db, {}, template.counters), metrics_token=secret) as api:
+            answers = {
+                who: (await api.http.get("/metrics", headers={"Authorization": f"Bearer {t}"} if t else {})).status_code
+                for who, t in callers.items()
+            }
+    finally:
+        db.engine.dispose()
+    assert answers == {"none": 401, "display": 403, "manager": 403, "admin": 200, "metrics token": 200, "wrong": 401}
