@@ -112,7 +112,7 @@ def copy_of(template: Template, directory: Path) -> str:
 async def world(template: Template, tmp_path: Path) -> AsyncIterator[World]:
     url = copy_of(template, tmp_path)
     db = Database(make_engine(url, pool_size=5))
-    seeded = Seeded(db, {Role(k): v for k, v in template.tokens.items() if k in set(Role)}, template.counters)
+    seeded = Seeded(db, {role: template.tokens[role.value] for role in Role}, template.counters)
     try:
         async with serving(url, seeded, booking_rate_per_hour=0) as api:
             yield World(api, template.tokens)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
+from api.errors import ApiError
+from api.login_limit import LoginLimit
 from tests.security.conftest import PASSWORD, USERNAME, World
 
 
@@ -51,3 +54,15 @@ async def test_a_burst_of_parallel_guesses_gets_no_more_than_five_tries(world: W
     answers = await asyncio.gather(*(_login(world, f"guess-{n}") for n in range(12)))
     statuses = sorted(r.status_code for r in answers)
     assert statuses == [401] * 5 + [429] * 7
+
+
+def test_attempts_that_fail_for_another_reason_than_the_password_do_not_count() -> None:
+    limit = LoginLimit(per_username=2, per_address=10, window_s=60)
+    for at in range(5):
+        limit.forget(limit.begin("marie", "10.0.0.1", float(at)))  # e.g. the database was down
+    limit.begin("marie", "10.0.0.1", 10.0)
+    limit.begin("Marie ", "10.0.0.2", 11.0)  # the same username, however typed, from elsewhere
+    with pytest.raises(ApiError) as refused:
+        limit.begin("marie", "10.0.0.3", 12.0)
+    assert (refused.value.status, refused.value.headers) == (429, {"Retry-After": "58"})
+    limit.begin("marie", "10.0.0.3", 70.0)  # the first failure is older than the window
