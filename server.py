@@ -98,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.state.parts = parts
     app.state.templates = make_environment()
     errors.install(app)
+    errors.document(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.metrics = Metrics(parts)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)

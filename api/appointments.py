@@ -19,6 +19,7 @@ from api.deps import Parts
 from api.errors import ApiError
 from scheduler import bookings, calendar
 from scheduler.bookings import Contact
+from scheduler.errors import Invalid
 from scheduler.model import Booking, Office, Service
 from store import public_holidays
 
@@ -47,6 +48,19 @@ def holidays_around(day: date) -> frozenset[date]:
     return public_holidays.belgian(day - timedelta(days=1), day + timedelta(days=1))
 
 
+def within_horizon(parts: Parts, slot_at: datetime, now: datetime) -> None:
+    """Slots are booked from now to `booking_weeks` ahead: anything else is refused before the calendar
+    (which would have to look up the holidays of year 1 or 9999 to say so)."""
+    if slot_at <= now:
+        raise Invalid(f"the slot {slot_at.isoformat()} is in the past", code="slot_in_past")
+    weeks = parts.settings.booking_weeks
+    if slot_at > now + timedelta(weeks=weeks):
+        raise Invalid(
+            f"appointments can be booked up to {weeks} weeks ahead, not on {slot_at.date().isoformat()}",
+            code="beyond_booking_horizon",
+        )
+
+
 def links(parts: Parts, token: str) -> dict[str, str]:
     base = f"{parts.settings.public_url.rstrip('/')}/booking/{token}"
     return {"manage_url": base, "cancel_url": f"{base}/cancel", "ics_url": f"{base}/appointment.ics"}
@@ -70,6 +84,7 @@ async def book(
     if client is not None:
         parts.booking_limit.spend(client)
     now = parts.clock()
+    within_horizon(parts, slot_at, now)
     code, token = bookings.new_code(), bookings.new_manage_token()
     days = holidays_around(slot_at.date())
     booking = await change(
@@ -111,6 +126,7 @@ async def move(parts: Parts, token: str, slot_at: datetime, client: str) -> Book
     parts.booking_limit.spend(client)
     booking = await find(parts, token)
     now = parts.clock()
+    within_horizon(parts, slot_at, now)
     days = holidays_around(slot_at.date())
     moved = await change(parts, booking.office, now, lambda repo: bookings.move(repo, token, slot_at, now, days))
     if moved.slot_at != booking.slot_at:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -140,3 +142,49 @@ def install(app: FastAPI) -> None:
 
     for error in (DBAPIError, PoolTimeout, psycopg.OperationalError, sqlite3.OperationalError):
         app.add_exception_handler(error, database_error)  # type: ignore[arg-type]
+
+
+#: What every refusal looks like, as documented in /openapi.json (FastAPI would document its own 422 shape).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "description": "A stable machine code, e.g. slot_full"},
+        "detail": {"type": "string", "description": "What went wrong, in words"},
+        "problems": {
+            "type": "array",
+            "description": "For invalid_request: each problem and where",
+            "items": {
+                "type": "object",
+                "properties": {"where": {"type": "string"}, "problem": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def document(app: FastAPI) -> None:
+    """Make /openapi.json describe the refusals as they are: every 4xx/5xx answer is an `Error`."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status[:1] in "45" and set(response.get("content", {})) <= {"application/json"}:
+                        response["content"] = error
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -95,8 +95,14 @@ async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: in
     async def listen() -> None:
         nonlocal heard
         while True:
-            await websocket.receive_text()
-            heard = time.monotonic()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            if message.get("text") is None:
+                # The protocol is JSON text; a binary frame ends this connection only, plainly.
+                await websocket.close(code=1003, reason="text frames only")
+                return
+            heard = time.monotonic()  # any text counts as a pong
 
     async def send() -> None:
         nonlocal last

@@ -10,15 +10,23 @@ from typing import Any
 from uvicorn.config import LOGGING_CONFIG
 
 _SECRET = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
+# The ticket's status token and the booking's manage token are path segments: each is the key to a citizen's
+# ticket or appointment.
+_PATH_SECRET = re.compile(r"(/t/|/api/status/|/booking/|/api/bookings/)[^/?\s\"]+")
+
+
+def redact(text: str) -> str:
+    return _PATH_SECRET.sub(r"\1***", _SECRET.sub("***", text))
 
 
 class RedactTokens(logging.Filter):
-    """Websocket clients may carry their token in `?token=`; it must not land in access logs."""
+    """Tokens in `?token=` (websocket clients, displays) and in the paths of citizens' pages must not land in
+    the logs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_SECRET.sub("***", a) if isinstance(a, str) else a for a in record.args)
-        record.msg = _SECRET.sub("***", str(record.msg))
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = redact(str(record.msg))
         return True
 
 
