@@ -840,14 +840,15 @@ MARKERS = ("<!-- policies:start -->", "<!-- policies:end -->")
 
 
 def keep_other_sections(path: Path, text: str) -> str:
-    """Keep the policy comparison that bench/policies.py writes into the same file."""
+    """Keep everything other benchmarks and tests wrote into the same file: the policy comparison of
+    bench/policies.py (between its markers) and every section after it (hardening, hostile input...)."""
     if not path.exists():
         return text
     old = path.read_text()
-    start, end = old.find(MARKERS[0]), old.find(MARKERS[1])
-    if start < 0 or end < start:
+    start = old.find(MARKERS[0])
+    if start < 0:
         return text
-    return text.rstrip("\n") + "\n\n" + old[start : end + len(MARKERS[1])] + "\n"
+    return text.rstrip("\n") + "\n\n" + old[start:].rstrip("\n") + "\n"
 
 
 def main() -> int:
