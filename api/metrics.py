@@ -60,6 +60,11 @@ class OfficeCollector(Collector):
     def __init__(self, parts: Parts) -> None:
         self.parts = parts
 
+    def describe(self) -> list[Metric]:
+        # Without this the registry would collect once at registration, reading a database that may not be
+        # migrated yet (create_app runs before the lifespan migrates).
+        return []
+
     def collect(self) -> Iterator[Metric]:
         labels = ["office", "service"]
         waiting = GaugeMetricFamily(

@@ -4,10 +4,13 @@ websocket clients, with nothing about a citizen in it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from scheduler.model import Role
+from server import create_app
+from settings import Settings
 from tests.api.conftest import Api, serving
 from tests.support import Seeded
 
@@ -72,3 +75,8 @@ async def test_a_metrics_token_closes_the_endpoint_to_others(sqlite_url: str, se
         assert (manager.status_code, manager.json()["error"]) == (403, "forbidden")
         assert (await api.http.get("/metrics", headers={"Authorization": "Bearer scrape-me"})).status_code == 200
         assert (await api.http.get("/metrics", headers=api.auth(Role.ADMIN))).status_code == 200
+
+
+def test_the_app_is_made_before_its_database_exists(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}"))
+    assert app.state.metrics is not None
