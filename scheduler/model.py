@@ -170,6 +170,13 @@ class Ticket:
     notify_phone: str | None = None
     #: "Your turn in about N minutes" was sent.
     notified_soon: bool = False
+    #: The first call of this ticket: unlike `called_at`, a recall or a call back after parking keeps it.
+    first_called_at: datetime | None = None
+    #: The wait the citizen was told when the ticket was issued (seconds), and its range; None: not kept.
+    #: A ticket continuing a transfer carries the visit's on.
+    announced_wait_s: int | None = None
+    announced_low_s: int | None = None
+    announced_high_s: int | None = None
 
     @property
     def in_room_since(self) -> datetime:

@@ -40,6 +40,9 @@ FORECAST_LIMIT = 150
 class Issued:
     ticket: Ticket
     replayed: bool = False
+    #: The estimate computed in the write that issued the ticket (and kept on it as `announced_*`), when
+    #: the caller gave the policy to tell it with; None for a replay.
+    position: Position | None = None
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,14 @@ def issue_ticket(
     token: str,
     idempotency_key: str | None = None,
     appointment: Appointment | None = None,
+    policy: routing.Policy | None = None,
 ) -> Issued:
     """A walk-in takes a ticket, or a booked citizen checks in. A repeated key returns the first ticket.
 
-    Kept short on purpose, since it holds the office: the wait estimate is `position`, read afterwards.
+    Given the `policy` the kiosk tells the wait with, the estimate (`position`) is computed in this same
+    write, kept on the ticket (`announced_wait_s`, `announced_low_s`, `announced_high_s`: what the citizen
+    was told, to compare with the real wait later) and returned in `Issued.position`. Without it nothing is
+    announced: the wait estimate is `position`, read afterwards.
     """
     office = repo.office(office_id)
     if language not in LANGUAGES:
@@ -165,8 +172,16 @@ def issue_ticket(
             idempotency_key=idempotency_key,
         )
     )
+    told = None
+    if policy is not None:
+        told = position(repo, ticket, now, policy)
+        announced = replace(
+            ticket, announced_wait_s=told.estimated_wait_s, announced_low_s=told.low_s, announced_high_s=told.high_s
+        )
+        if repo.replace_ticket(announced, TicketState.WAITING):
+            ticket = announced
     repo.emit(ticket_event("issued", ticket))
-    return Issued(ticket)
+    return Issued(ticket, position=told)
 
 
 def position(

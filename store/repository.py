@@ -119,6 +119,10 @@ _TICKET_FIELDS = [
     "notify_email",
     "notify_phone",
     "notified_soon",
+    "first_called_at",
+    "announced_wait_s",
+    "announced_low_s",
+    "announced_high_s",
 ]
 
 

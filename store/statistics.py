@@ -7,7 +7,12 @@ Nothing finer than an office-local hour leaves this module.
 A citizen is one visit: a ticket that continues a transfer is the same citizen and is followed to the end of the
 visit (served, no-show, left) instead of being counted again. A visit belongs to the office-local day of its
 ticket and to the hour its wait started (`scheduler.model.wait_start`: check-in, the booked slot when the citizen
-came early, or the time they were told to come back); its wait runs from there to the call.
+came early, or the time they were told to come back); its wait runs from there to the first call (`first_called_at`),
+or to the last one (`called_at`) for a ticket whose first call was not recorded.
+
+The estimate's accuracy compares the wait the citizen was told when the ticket was issued (`announced_wait_s` and
+its range) with how long they really waited from that moment to their first call; visits without a kept estimate
+are left out of it.
 """
 
 from __future__ import annotations
@@ -66,12 +71,16 @@ class Visit:
     hour: int
     kind: str
     outcome: str
-    #: Seconds from the start of the wait to the (last) call; None when never called.
+    #: Seconds from the start of the wait to the first call; None when never called.
     wait_s: int | None
     #: Seconds at the counter, when served.
     service_s: int | None
     #: The name of the counter that served the citizen, when served.
     counter: str | None
+    #: How far the wait told at issue was from the real one (seconds from issue to the first call), and whether
+    #: the real one fell inside the range told; None when no estimate was kept or the citizen was never called.
+    estimate_error_s: int | None = None
+    in_estimate_range: bool | None = None
 
 
 def percentile(values: list[int], p: float) -> int | None:
@@ -94,6 +103,10 @@ class Tally:
     left: int = 0
     waits: list[int] = field(default_factory=list)
     service_times: list[int] = field(default_factory=list)
+    #: Per visit with a kept estimate and a call: the absolute error of the estimate, in seconds.
+    estimate_errors: list[int] = field(default_factory=list)
+    #: Of those, how many waited within the range told.
+    in_estimate_range: int = 0
 
     def add(self, visit: Visit) -> None:
         self.citizens += 1
@@ -108,6 +121,9 @@ class Tally:
             self.waits.append(visit.wait_s)
         if visit.service_s is not None:
             self.service_times.append(visit.service_s)
+        if visit.estimate_error_s is not None:
+            self.estimate_errors.append(visit.estimate_error_s)
+            self.in_estimate_range += bool(visit.in_estimate_range)
 
     @property
     def still_open(self) -> int:
@@ -138,6 +154,21 @@ class Tally:
     @property
     def service_mean_s(self) -> float | None:
         return sum(self.service_times) / len(self.service_times) if self.service_times else None
+
+    @property
+    def estimated(self) -> int:
+        """How many estimates could be checked: the base of the accuracy figures."""
+        return len(self.estimate_errors)
+
+    @property
+    def estimate_mae_s(self) -> float | None:
+        """The mean absolute error of the waits told at issue, in seconds."""
+        return sum(self.estimate_errors) / len(self.estimate_errors) if self.estimate_errors else None
+
+    @property
+    def estimate_in_range_share(self) -> float | None:
+        """The share of the checked estimates whose real wait fell inside the range told."""
+        return self.in_estimate_range / len(self.estimate_errors) if self.estimate_errors else None
 
 
 @dataclass
@@ -218,6 +249,10 @@ class OfficeStatistics:
     def hourly(self) -> dict[tuple[date, str, int], Tally]:
         return tally(self.visits, lambda v: (v.day, v.service, v.hour))
 
+    def by_service(self) -> dict[tuple[date, str], Tally]:
+        """Per day and service (e.g. the estimate's accuracy)."""
+        return tally(self.visits, lambda v: (v.day, v.service))
+
     def happiness(self, key: Callable[[Answer], K]) -> dict[K, Happiness]:
         groups: dict[K, Happiness] = {}
         for answer in self.answers:
@@ -266,7 +301,15 @@ def _visits(rows: list[Any], zone: ZoneInfo, counters: dict[int, str]) -> list[V
             last = continued[last.id]
             seen.add(last.id)
         began = wait_start(first.checked_in_at, first.slot_at, first.return_at)
-        wait = None if first.called_at is None else max(0, round((first.called_at - began).total_seconds()))
+        first_call = first.first_called_at or first.called_at
+        wait = None if first_call is None else max(0, round((first_call - began).total_seconds()))
+        error, in_range = None, None
+        if first_call is not None and first.announced_wait_s is not None:
+            real = max(0, round((first_call - first.checked_in_at).total_seconds()))
+            error = abs(real - first.announced_wait_s)
+            low = first.announced_low_s if first.announced_low_s is not None else first.announced_wait_s
+            high = first.announced_high_s if first.announced_high_s is not None else first.announced_wait_s
+            in_range = low <= real <= high
         outcome = _OUTCOMES.get(last.state, Outcome.OPEN)
         service_s = None
         if outcome == Outcome.SERVED:
@@ -284,6 +327,8 @@ def _visits(rows: list[Any], zone: ZoneInfo, counters: dict[int, str]) -> list[V
                 wait_s=wait,
                 service_s=service_s,
                 counter=counters.get(last.counter_id) if outcome == Outcome.SERVED else None,
+                estimate_error_s=error,
+                in_estimate_range=in_range,
             )
         )
     return visits
@@ -323,6 +368,10 @@ def office_statistics(db: Database, office_id: str, start: date, end: date) -> O
                 t.slot_at,
                 t.return_at,
                 t.called_at,
+                t.first_called_at,
+                t.announced_wait_s,
+                t.announced_low_s,
+                t.announced_high_s,
                 t.started_at,
                 t.finished_at,
                 t.service_s,

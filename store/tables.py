@@ -115,6 +115,12 @@ class TicketRow(SQLModel, table=True):
     notify_email: str | None = Field(default=None, max_length=254)
     notify_phone: str | None = Field(default=None, max_length=32)
     notified_soon: bool = False
+    # The first call; called_at is the last one (recalls and calls back after parking move it).
+    first_called_at: datetime | None = _utc(default=None)
+    # The wait the citizen was told when the ticket was issued, and its range (seconds); NULL: not kept.
+    announced_wait_s: int | None = None
+    announced_low_s: int | None = None
+    announced_high_s: int | None = None
 
 
 class BookingRow(SQLModel, table=True):

@@ -170,6 +170,23 @@ def history_view(stats: OfficeStatistics, today: date) -> dict[str, Any]:
         if d in stats.bookings
     ]  # fmt: skip
 
+    mae = [daily.get(d, Tally()).estimate_mae_s for d in days]
+    estimates_svg = charts.bars(
+        "chart-estimates",
+        "Estimate accuracy, mean error per day",
+        "Per day, the mean absolute difference in minutes between the wait a citizen was told at the kiosk and the "
+        "real wait from then to the first call.",
+        labels,
+        [None if e is None else e / 60 for e in mae],
+        fmt=lambda v: f"{v:.0f} min" if v >= 10 or v == 0 else f"{v:.1f} min",
+    )
+    estimate_rows = [
+        {"day": _day_label(d), "service": names.get(s, s), "checked": t.estimated,
+         "mae": _minutes(t.estimate_mae_s), "in_range": _share(t.estimate_in_range_share)}
+        for (d, s), t in stats.by_service().items()
+        if t.estimated
+    ]  # fmt: skip
+
     per_counter = stats.served_by_counter()
     counter_totals: Counter[str] = Counter()
     for (_day, counter), n in per_counter.items():
@@ -222,6 +239,8 @@ def history_view(stats: OfficeStatistics, today: date) -> dict[str, Any]:
         "wait_rows": wait_rows,
         "within_svg": within_svg,
         "within_rows": within_rows,
+        "estimates_svg": estimates_svg,
+        "estimate_rows": estimate_rows,
         "no_show_svg": no_show_svg,
         "no_show_rows": no_show_rows,
         "counters_svg": counters_svg,

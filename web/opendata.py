@@ -74,7 +74,8 @@ _WAITS = [
         "wait_mean_s",
         "number",
         "Mean wait in seconds, from the start of the wait (check-in; the booked slot for an appointment who came "
-        "early; the time given to a walk-in told to come back) to the call, over the citizens called",
+        "early; the time given to a walk-in told to come back) to the first call (the last call where the first was "
+        "not recorded), over the citizens called",
         lambda c: _round(c.tally.wait_mean_s, 1),
         lambda c: c.tally.called,
     ),
@@ -105,6 +106,24 @@ _WAITS = [
         "Mean time at the counter in seconds, over the citizens served",
         lambda c: _round(c.tally.service_mean_s, 1),
         lambda c: len(c.tally.service_times),
+    ),
+]
+
+_ESTIMATES = [
+    Column(
+        "estimate_mae_s",
+        "number",
+        "Mean absolute error in seconds of the wait told at the kiosk when the ticket was issued, against the real "
+        "wait from that moment to the first call, over the citizens called whose estimate was kept",
+        lambda c: _round(c.tally.estimate_mae_s, 1),
+        lambda c: c.tally.estimated,
+    ),
+    Column(
+        "estimate_in_range_share",
+        "number",
+        "Share (0 to 1) of those citizens whose real wait fell inside the range told with the estimate",
+        lambda c: _round(c.tally.estimate_in_range_share, 3),
+        lambda c: c.tally.estimated,
     ),
 ]
 
@@ -142,6 +161,7 @@ def daily_columns(stats: OfficeStatistics) -> list[Column]:
         Column("date", "date", "The office-local day (YYYY-MM-DD)", lambda c: c.day.isoformat()),
         *_CITIZENS,
         *_WAITS,
+        *_ESTIMATES,
         _count(
             "bookings_due",
             "Appointments booked for the day whose citizen checked in or never came (cancelled ones left out)",
@@ -178,6 +198,7 @@ def hourly_columns(_stats: OfficeStatistics) -> list[Column]:
         Column("service", "string", "The service's code (see the services below)", lambda c: c.service),
         *_CITIZENS,
         *_WAITS,
+        *_ESTIMATES,
         *_HAPPINESS,
     ]
 

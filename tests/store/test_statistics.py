@@ -165,3 +165,61 @@ def test_an_unknown_office_is_not_found(seeded: Seeded) -> None:
 )
 def test_percentiles_are_nearest_rank(values: list[int], p: float, expected: int | None) -> None:
     assert percentile(values, p) == expected
+
+
+WEDNESDAY = MONDAY + timedelta(days=2)
+
+
+def write_estimates(seeded: Seeded) -> None:
+    """Wednesday (Brussels 09:00-10:00): waits told at issue, and the first calls that followed."""
+    w = WEDNESDAY
+    with Session(seeded.db.engine) as session:
+        rows = [
+            # Told 5 min (2-8); first called after 6 min, recalled at 08:20: waited 6 min, the estimate 1 min off.
+            ticket(seeded, 21, day=w, checked_in_at=at(8, 0, w), announced_wait_s=300, announced_low_s=120,
+                   announced_high_s=480, first_called_at=at(8, 6, w), called_at=at(8, 20, w)),
+            # Told 10 min (5-15); called after 20: 10 min off, outside the range.
+            ticket(seeded, 22, day=w, checked_in_at=at(8, 10, w), announced_wait_s=600, announced_low_s=300,
+                   announced_high_s=900, first_called_at=at(8, 30, w), called_at=at(8, 30, w)),
+            # Told 2 min (0-6:40); called after 1: 1 min off.
+            ticket(seeded, 23, day=w, checked_in_at=at(8, 20, w), announced_wait_s=120, announced_low_s=0,
+                   announced_high_s=400, first_called_at=at(8, 21, w), called_at=at(8, 21, w)),
+            # An appointment 10 min early, told 15 min (10-20) at check-in and called 15 min after it: spot on.
+            # Its wait counts from the slot (5 min); the estimate from when it was told.
+            ticket(seeded, 24, day=w, kind="appointment", checked_in_at=at(8, 30, w), slot_at=at(8, 40, w),
+                   announced_wait_s=900, announced_low_s=600, announced_high_s=1200, first_called_at=at(8, 45, w),
+                   called_at=at(8, 45, w)),
+            # Told, never called: nothing to compare.
+            ticket(seeded, 25, day=w, state="cancelled", checked_in_at=at(8, 40, w), announced_wait_s=300,
+                   announced_low_s=100, announced_high_s=500, finished_at=at(8, 50, w)),
+            # From before estimates and first calls were kept: waited 10 min to its (only known) call.
+            ticket(seeded, 26, day=w, checked_in_at=at(8, 50, w), called_at=at(9, 0, w)),
+            # Certificates: told 200 s (100-300), called after 10 min.
+            ticket(seeded, 27, day=w, service="C", number="C001", checked_in_at=at(8, 0, w), announced_wait_s=200,
+                   announced_low_s=100, announced_high_s=300, first_called_at=at(8, 10, w), called_at=at(8, 10, w)),
+        ]  # fmt: skip
+        for row in rows:
+            session.add(row)
+        session.commit()
+
+
+def test_waits_run_to_the_first_call_or_to_the_last_for_older_tickets(seeded: Seeded) -> None:
+    write_estimates(seeded)
+    stats = office_statistics(seeded.db, "town", WEDNESDAY, WEDNESDAY)
+    assert stats.by_service()[(WEDNESDAY, "A")].waits == [360, 1200, 60, 300, 600]
+
+
+def test_the_estimate_accuracy_per_day_and_service_compares_the_wait_told_with_the_real_one(seeded: Seeded) -> None:
+    write_estimates(seeded)
+    stats = office_statistics(seeded.db, "town", WEDNESDAY, WEDNESDAY)
+    a, c = stats.by_service()[(WEDNESDAY, "A")], stats.by_service()[(WEDNESDAY, "C")]
+    assert sorted(a.estimate_errors) == [0, 60, 60, 600]
+    assert (a.estimated, a.estimate_mae_s, a.estimate_in_range_share) == (4, 180, 0.75)
+    assert (c.estimated, c.estimate_mae_s, c.estimate_in_range_share) == (1, 400, 0)
+    day = stats.daily()[WEDNESDAY]
+    assert (day.estimated, day.estimate_mae_s, day.estimate_in_range_share) == (5, 224, pytest.approx(0.6))
+
+
+def test_days_without_kept_estimates_have_no_accuracy(seeded: Seeded) -> None:
+    monday = office_statistics(seeded.db, "town", MONDAY, MONDAY).daily()[MONDAY]
+    assert (monday.estimated, monday.estimate_mae_s, monday.estimate_in_range_share) == (0, None, None)

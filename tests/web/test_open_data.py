@@ -40,7 +40,9 @@ def utc(hour: int, minute: int, day: date = MONDAY) -> datetime:
 
 def write_history(seeded: Seeded) -> None:
     """Monday 09:00-10:00 in Brussels: five identity cards (A), served after 1 to 5 minutes, and four passports (B);
-    one passport citizen left a phone number to be told. A booking with its contact; five answers."""
+    one passport citizen left a phone number to be told. A booking with its contact; five answers.
+
+    The A citizens were told 2 minutes (1 to 3), the B citizens 3 minutes (2 to 4), which was right."""
     with Session(seeded.db.engine) as session:
         for i in range(5):
             number = f"A{17 + i:03d}"
@@ -49,7 +51,8 @@ def write_history(seeded: Seeded) -> None:
                     office="town", service="A", number=number, day=MONDAY, kind="walkin", language="nl",
                     token=TOKEN.format(i), state="done", checked_in_at=utc(8, 10 * i),
                     called_at=utc(8, 10 * i + i + 1), finished_at=utc(8, 10 * i + 9), service_s=420,
-                    counter_id=seeded.counters["1"],
+                    counter_id=seeded.counters["1"], first_called_at=utc(8, 10 * i + i + 1),
+                    announced_wait_s=120, announced_low_s=60, announced_high_s=180,
                 )
             )  # fmt: skip
         for i in range(4):
@@ -61,6 +64,7 @@ def write_history(seeded: Seeded) -> None:
                     called_at=utc(8, 8 + 10 * i), finished_at=utc(8, 9 + 10 * i), service_s=60,
                     counter_id=seeded.counters["1"],
                     notify_phone=PERSONAL["phone"] if i == 0 else None,
+                    announced_wait_s=180, announced_low_s=120, announced_high_s=240,
                 )
             )  # fmt: skip
         session.add(
@@ -155,6 +159,21 @@ async def test_an_hour_of_a_service_with_four_citizens_is_suppressed_and_with_fi
     # The opening hours are all there, busy or not, for every service.
     assert sorted({r["hour"] for r in rows}) == list(range(8, 18))
     assert {r["service"] for r in rows} == {"A", "B", "C"}
+
+
+async def test_the_estimate_accuracy_is_published_per_day_and_hour_and_suppressed_below_five(both_api: Api) -> None:
+    days = {r["date"]: r for r in (await get(both_api, "/open-data/town/daily.json", **WEEK)).json()["rows"]}
+    # A: told 120 s (60-180), waited 60..300 s: off by 60, 0, 60, 120, 180; three inside. B: four times spot on.
+    monday = days["2026-02-23"]
+    assert (monday["estimate_mae_s"], monday["estimate_in_range_share"]) == (round(420 / 9, 1), round(7 / 9, 3))
+    assert (days["2026-02-24"]["estimate_mae_s"], days["2026-02-24"]["estimate_in_range_share"]) == (None, None)
+    rows = (await get(both_api, "/open-data/town/hourly.json", **WEEK)).json()["rows"]
+    cell = {(r["date"], r["hour"], r["service"]): r for r in rows}
+    accuracy = {s: (cell[("2026-02-23", 9, s)]["estimate_mae_s"], cell[("2026-02-23", 9, s)]["estimate_in_range_share"])
+                for s in ("A", "B")}  # fmt: skip
+    assert accuracy == {"A": (84.0, 0.6), "B": (None, None)}  # four B citizens: under five
+    csv_monday = rows_of(await get(both_api, "/open-data/town/daily.csv", **WEEK))[0]
+    assert (csv_monday["estimate_mae_s"], csv_monday["estimate_in_range_share"]) == ("46.7", "0.778")
 
 
 async def test_no_personal_data_and_nothing_finer_than_an_hour_is_published(both_api: Api) -> None:
