@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
@@ -77,6 +78,11 @@ async def issue_ticket(
         response.status_code = 200
     ticket = issued.ticket
     where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
+    if not issued.replayed and ticket.id is not None:
+        # What the citizen is told now, kept to measure the estimate's accuracy (dashboard, open data).
+        await run_in_threadpool(
+            parts.db.note_announced_wait, ticket.id, where.estimated_wait_s, where.low_s, where.high_s
+        )
     return {
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,

@@ -67,8 +67,19 @@ def apply(ticket: Ticket, action: Action, now: datetime, *, counter_id: int | No
     """The ticket after `action` at `now` (pure; the store persists it with a compare-and-set)."""
     target = check(ticket, action)
     if action is Action.CALL:
-        return replace(ticket, state=target, counter_id=counter_id, called_at=now, recalls=0, target_counter_id=None)
-    if action is Action.RECALL:
+        # A waiting ticket is called for the first time (a ticket never waits again: a transfer continues the
+        # visit in a new one); a parked one called back keeps its first call.
+        first = now if ticket.state is W else ticket.first_called_at or now
+        return replace(
+            ticket,
+            state=target,
+            counter_id=counter_id,
+            called_at=now,
+            first_called_at=first,
+            recalls=0,
+            target_counter_id=None,
+        )
+    if action is Action.RECALL:  # `called_at` is the last call (the no-show delay counts from it)
         return replace(ticket, recalls=ticket.recalls + 1, called_at=now)
     if action is Action.START:
         return replace(ticket, state=target, started_at=now)

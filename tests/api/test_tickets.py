@@ -128,3 +128,15 @@ async def test_queue_snapshot_shows_services_counters_waiting_and_recent_calls(a
     assert [t["number"] for t in queue["waiting"]] == ["A002", "B001", "C001"]
     assert [c["number"] for c in queue["recent_calls"]] == ["A001"]
     assert "token" not in str(queue)
+
+
+async def test_the_wait_a_citizen_was_told_is_kept_once_for_the_estimates_accuracy(api: Api) -> None:
+    await api.issue("A")
+    told = await api.issue("A", **{"Idempotency-Key": "k-1"})
+    again = await api.issue("A", **{"Idempotency-Key": "k-1"})  # a replay tells again, but changes nothing
+    assert again["id"] == told["id"]
+    stored = api.seeded.db.read(lambda repo: repo.ticket(int(told["id"])))
+    assert (stored.announced_wait_s, [stored.announced_low_s, stored.announced_high_s]) == (
+        told["estimated_wait_s"],
+        told["estimated_wait_range_s"],
+    )

@@ -279,7 +279,7 @@ def test_an_early_appointment_waits_from_its_slot_and_goes_before_walk_ins_once_
         )
         assert [t.id for t in ranked] == [appointment.id, walk_in.id], policy
     assert usecases.call_next(repo, 1, at(10), routing.loket) == replace(
-        appointment, state=TicketState.CALLED, counter_id=1, called_at=at(10)
+        appointment, state=TicketState.CALLED, counter_id=1, called_at=at(10), first_called_at=at(10)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import product
 
 import pytest
@@ -122,6 +123,27 @@ def test_recall_counts_and_moves_the_call_time_but_keeps_the_counter() -> None:
         2,
         at(3),
     )
+
+
+def test_the_first_call_is_kept_through_recalls() -> None:
+    called = apply(make_ticket(), Action.CALL, at(1), counter_id=1)
+    recalled = apply(apply(called, Action.RECALL, at(2)), Action.RECALL, at(3))
+    assert (called.first_called_at, recalled.first_called_at, recalled.called_at) == (at(1), at(1), at(3))
+
+
+def test_calling_back_a_parked_ticket_keeps_the_first_call() -> None:
+    called = apply(make_ticket(), Action.CALL, at(1), counter_id=1)
+    parked = apply(apply(called, Action.RECALL, at(2)), Action.PARK, at(3))
+    called_back = apply(parked, Action.CALL, at(10), counter_id=2)
+    assert (called_back.first_called_at, called_back.called_at) == (at(1), at(10))
+    assert apply(called_back, Action.FINISH, at(12)).first_called_at == at(1)
+
+
+def test_a_ticket_continuing_a_transfer_records_its_own_first_call() -> None:
+    # The continuing ticket is a copy of the first (see usecases._transfer): its own first call replaces the copy.
+    first = apply(make_ticket(), Action.CALL, at(1), counter_id=1)
+    continued = replace(first, state=TicketState.WAITING, counter_id=None, called_at=None)
+    assert apply(continued, Action.CALL, at(9), counter_id=2).first_called_at == at(9)
 
 
 def test_start_records_when_service_began() -> None:

@@ -748,6 +748,8 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
         "name": "Demo town hall",
         "timezone": "Europe/Brussels",
         "clerks_choose_services": False,
+        "happiness_at_kiosk": False,
+        "improvements": [],
     }
     assert snap["seq"] == 13 == repo.current_seq(OFFICE)  # 3 opened, 6 issued, 2 called, 1 paused, 1 finished
 
