@@ -97,8 +97,10 @@ class RatingScreen(Screen[None]):
                 button.label = f"✓ {label}" if ident in picked else label
 
     def notice(self, text: str) -> None:
-        self.query_one("#notice", Static).update(text)
+        for line in self.query("#notice").results(Static):  # gone if the citizen left meanwhile
+            line.update(text)
 
     def thanked(self) -> None:
-        self.query_one("#title", Static).update(gettext(self.language, "Thank you!"))
+        for title in self.query("#title").results(Static):
+            title.update(gettext(self.language, "Thank you!"))
         self.notice(gettext(self.language, "Your answer helps us do better."))

@@ -247,11 +247,15 @@ class TicketScreen(Screen[None]):
                 yield Static(qr_text(str(ticket["status_url"])), id="qr")
                 yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
 
+    # Printing and the server answer in workers: the citizen may have touched the screen away meanwhile, and a
+    # screen that is gone simply has nothing to update (query, not query_one, which would crash the kiosk).
     def printed(self, text: str) -> None:
-        self.query_one("#printer", Static).update(text)
+        for line in self.query("#printer").results(Static):
+            line.update(text)
 
     def notice(self, text: str) -> None:
-        self.query_one("#notice", Static).update(text)
+        for line in self.query("#notice").results(Static):
+            line.update(text)
 
     def returning(self, when: str) -> None:
         """The citizen accepted to come back later: say until when, and drop the offer."""

@@ -80,3 +80,22 @@ async def test_a_refusal_is_not_asked_again(scripted: tuple[Scripted, str]) -> N
         with pytest.raises(LoketError):
             await issue(client, Request("town", "nl", service="A"), attempts=3, delay_s=0.01)
     assert len(script.keys) == 1
+
+
+async def test_a_ticket_screen_left_before_printing_ends_does_not_crash_the_kiosk() -> None:
+    from kiosk import screens
+    from kiosk.app import KioskApp, KioskConfig
+    from tests.support import free_port
+
+    app = KioskApp(KioskConfig(server=f"http://127.0.0.1:{free_port()}", token="t", office="town"))
+    async with app.run_test() as pilot:
+        ticket = {"number": "A001", "service": "A", "status_url": "http://x/t/abc", "people_ahead": 0}
+        shown = screens.TicketScreen("nl", ticket, "Paspoort", "Europe/Brussels")
+        await app.push_screen(shown)
+        await pilot.pause()
+        await app.pop_screen()  # the citizen touched the screen: back to the start
+        await pilot.pause()
+        shown.printed("Neem uw ticket hieronder.")  # the printer answers late
+        shown.notice("...")
+        await pilot.pause()
+        assert app.is_running
