@@ -31,7 +31,7 @@ chromium:
 	  fi; }
 
 test: $(STAMP) lint chromium
-	$(BIN)/pytest -ra
+	$(BIN)/pytest -ra -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/server.py --write docs/benchmarks.md
