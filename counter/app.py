@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from client.errors import LoketError, Unreachable
@@ -203,10 +204,16 @@ class CounterApp(App[None]):
         self._draw()
 
     def _draw(self) -> None:
-        shown = self.screen
+        try:
+            shown = self.screen
+        except ScreenStackError:  # quitting: every screen is gone already
+            return
         if isinstance(shown, screens.DeskScreen) and self.snapshot is not None and self.counter_id is not None:
             now = datetime.now(UTC)
-            shown.show(desk(self.snapshot, self.counter_id, now, self.notices), self.online, self.today, now)
+            state = desk(self.snapshot, self.counter_id, now, self.notices)
+            # A read answered while the screen is being taken down (quitting, back to login) has nowhere to go.
+            with contextlib.suppress(NoMatches):
+                shown.show(state, self.online, self.today, now)
 
     # -- actions ------------------------------------------------------------------------------------------------
 
@@ -231,7 +238,8 @@ class CounterApp(App[None]):
         # The screen first shows what the server now holds, then says what was done: a clerk who acts on the
         # notice at once acts on the state it describes.
         await self._refresh()
-        shown.notice(said)
+        with contextlib.suppress(NoMatches):
+            shown.notice(said)
 
     async def _do(self, name: str, value: str | None, shown: screens.DeskScreen) -> str:
         client, me = self.client, self.counter_id

@@ -141,6 +141,18 @@ async def test_transfer_keeps_the_place_and_park_and_call_back_bring_the_citizen
         assert office.ticket("A001")["state"] == "called"
 
 
+async def test_a_server_answer_arriving_while_the_desk_is_taken_down_is_dropped_quietly(office: Office) -> None:
+    # Quitting removes the desk's widgets before the live workers stop; a read answered in between used to
+    # crash the terminal (NoMatches on '#banner') instead of being dropped.
+    async with terminal(office.server) as (app, pilot):
+        await log_in(app, pilot, "1", office)
+        await app.screen.query_one("#banner").remove()
+        office.issue("A")  # an event: the terminal reads the server and draws
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot["waiting"]), "the read after the event")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, screens.DeskScreen)
+
+
 async def test_no_show_only_after_the_offices_recalls_and_delay(sqlite_url: str, seeder: Callable[..., Seeded]) -> None:
     seeded = seeder(sqlite_url, {**OFFICE, "no_show_min_recalls": 1, "no_show_delay_s": 2})
     users(seeded)
