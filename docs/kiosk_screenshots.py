@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from kiosk import screens  # noqa: E402
+from kiosk import rating, screens  # noqa: E402
 from kiosk.app import KioskApp, KioskConfig  # noqa: E402
 from scheduler.model import Role  # noqa: E402
 from tests.support import running_server, seed  # noqa: E402
@@ -61,10 +61,21 @@ async def shoot(url: str, token: str) -> None:
         app.push_screen(screens.UnreachableScreen("fr"))
         await pilot.pause(0.5)
         app.save_screenshot("kiosk-unreachable.svg", str(DOCS))
+        app.start_over()
+        await until(lambda: isinstance(app.screen, screens.LanguageScreen))
+        await pilot.click("#lang-en")
+        await until(lambda: isinstance(app.screen, screens.ServicesScreen) and app.screen.query_one("#rate").display)
+        await pilot.click("#rate")
+        await until(lambda: isinstance(app.screen, rating.RatingScreen))
+        for choice in ("#svc-A", "#score-8", "#imp-wait", "#imp-online"):
+            await pilot.click(choice)
+        await pilot.pause(0.3)
+        app.save_screenshot("kiosk-happiness.svg", str(DOCS))
 
 
 def main() -> None:
     office = tomllib.loads((ROOT / "seed" / "demo.toml").read_text(encoding="utf-8"))
+    office["happiness_at_kiosk"] = True  # shown here; the demo's kiosk stands at the entrance and does not ask
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/shots.db"
         seeded = seed(url, office)
@@ -82,7 +93,7 @@ def main() -> None:
                 ).raise_for_status()
             asyncio.run(shoot(server.url, seeded.tokens[Role.KIOSK]))
         seeded.db.engine.dispose()
-    print("written: docs/kiosk-{language,services,ticket,appointment,unreachable}.svg")
+    print("written: docs/kiosk-{language,services,ticket,appointment,unreachable,happiness}.svg")
 
 
 if __name__ == "__main__":
