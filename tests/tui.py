@@ -35,3 +35,18 @@ async def until(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"waited {wait_s} s for {what}; {describe(pilot.app)}")
         await pilot.pause(0.05)
+
+
+async def tap(pilot: Pilot[None], selector: str, *, wait_s: float = 15.0) -> None:
+    """Click a widget of the current screen once it is laid out. A click sent before the screen's first layout
+    lands on the screen itself, at the widget's empty region: on the kiosk's ticket screen that is "start
+    over", not the button."""
+    app = pilot.app
+
+    def placed() -> bool:
+        found = app.screen.query(selector)
+        return bool(found) and found.first().region.area > 0
+
+    await until(pilot, placed, f"{selector} laid out on the screen", wait_s=wait_s)
+    await pilot.pause()
+    await pilot.click(selector)

@@ -103,11 +103,12 @@ until = functools.partial(tui.until, wait_s=WAIT_S)
 
 
 text_of = tui.text
+tap = tui.tap
 
 
 async def choose_language(app: KioskApp, pilot: Pilot[None], language: str) -> None:
     await until(pilot, lambda: isinstance(app.screen, screens.LanguageScreen), "the language screen")
-    await pilot.click(f"#lang-{language}")
+    await tap(pilot, f"#lang-{language}")
     await until(pilot, lambda: isinstance(app.screen, screens.ServicesScreen), "the services screen")
 
 
@@ -130,7 +131,7 @@ async def test_a_walk_in_gets_the_number_the_server_confirmed_with_its_qr_in_the
         await choose_language(app, pilot, language)
         button = await services_ready(app, pilot, "A")
         assert not button.disabled
-        await pilot.click("#service-A")
+        await tap(pilot, "#service-A")
         await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
         shown = app.screen
         assert isinstance(shown, screens.TicketScreen)
@@ -141,7 +142,7 @@ async def test_a_walk_in_gets_the_number_the_server_confirmed_with_its_qr_in_the
         status_url = str(shown.ticket["status_url"])
         assert text_of(app, "#qr") == qr_text(status_url).plain
         await until(pilot, lambda: SAYS_SCAN[language] in text_of(app, "#printer"), "the no-printer line")
-        await pilot.click("#number")  # a touch anywhere: back to the start
+        await tap(pilot, "#number")  # a touch anywhere: back to the start
         await until(pilot, lambda: isinstance(app.screen, screens.LanguageScreen), "the start again")
 
 
@@ -164,7 +165,7 @@ async def test_a_service_nobody_serves_is_greyed_and_comes_alive_when_a_counter_
         await until(pilot, lambda: not app.screen.query_one("#service-A", Button).disabled, "service A to open")
         assert not app.screen.query_one("#service-B", Button).disabled
         assert app.screen.query_one("#service-C", Button).disabled
-        await pilot.click("#service-C")
+        await tap(pilot, "#service-C")
         await pilot.pause(0.3)
         assert isinstance(app.screen, screens.ServicesScreen)
         assert office.waiting() == []
@@ -182,7 +183,7 @@ async def test_a_printer_fault_keeps_the_ticket_on_screen_and_tells_the_staff(
         async with kiosk(office.config(printer=spec, name="hall-1")) as (app, pilot):
             await choose_language(app, pilot, language)
             await services_ready(app, pilot, "B")
-            await pilot.click("#service-B")
+            await tap(pilot, "#service-B")
             await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
             await until(pilot, lambda: PRINTER_FAULT[language] in text_of(app, "#printer"), "the printer notice")
             assert office.waiting() == ["B001"]
@@ -257,7 +258,7 @@ async def test_a_retry_after_a_dropped_answer_gets_the_same_ticket_back(office: 
         async with kiosk(office.config(server=f"http://127.0.0.1:{proxy.port}")) as (app, pilot):
             await choose_language(app, pilot, language)
             await services_ready(app, pilot, "A")
-            await pilot.click("#service-A")
+            await tap(pilot, "#service-A")
             await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
             shown = app.screen
             assert isinstance(shown, screens.TicketScreen)
@@ -282,7 +283,7 @@ async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_t
             await choose_language(app, pilot, language)
             await services_ready(app, pilot, "A")
             await asyncio.to_thread(server.stop)
-            await pilot.click("#service-A")
+            await tap(pilot, "#service-A")
             await until(pilot, lambda: isinstance(app.screen, screens.UnreachableScreen), "the unreachable screen")
             assert UNREACHABLE[language] in text_of(app, "#title")
             assert not app.screen.query(screens.TicketScreen)
@@ -291,7 +292,7 @@ async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_t
             for _ in range(3):
                 await pilot.pause()  # the screen laid out: a click lands on the button, not on a screen in motion
                 asked = app.screen
-                await pilot.click("#retry")
+                await tap(pilot, "#retry")
                 await until(
                     pilot,
                     # The ticket, or "unreachable" said again (not a screen passed on the way).
@@ -311,7 +312,7 @@ async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_t
 
 async def check_in(app: KioskApp, pilot: Pilot[None], language: str, code: str) -> None:
     await choose_language(app, pilot, language)
-    await pilot.click("#appointment")
+    await tap(pilot, "#appointment")
     await until(pilot, lambda: isinstance(app.screen, screens.AppointmentScreen), "the appointment screen")
     await pilot.press(*code.lower().replace("-", ""), "enter")  # a scanner types the code and Enter
 
@@ -331,19 +332,19 @@ async def test_appointments_check_in_on_time_and_are_told_when_early_or_late(off
         shown = app.screen
         assert isinstance(shown, screens.TicketScreen)
         assert (shown.ticket["kind"], shown.ticket["number"]) == ("appointment", "B001")
-        await pilot.click("#number")
+        await tap(pilot, "#number")
 
         await check_in(app, pilot, language, early)
         await until(pilot, lambda: EARLY[language] in text_of(app, "#notice"), "the too-early message")
         local = (datetime.now(UTC) + timedelta(minutes=45)).astimezone(ZoneInfo("Europe/Brussels"))
         assert local.strftime("%H:%M")[:4] in text_of(app, "#notice")  # check-in opens 15 min before the slot
-        await pilot.click("#back")
+        await tap(pilot, "#back")
 
         await check_in(app, pilot, language, late)
         await until(pilot, lambda: LATE[language] in text_of(app, "#notice"), "the too-late message")
         walk_in = app.screen.query_one("#walk-in", Button)
         assert "hidden" not in walk_in.classes
-        await pilot.click("#walk-in")
+        await tap(pilot, "#walk-in")
         await until(
             pilot,
             lambda: isinstance(app.screen, screens.TicketScreen) and app.screen.ticket["kind"] == "walkin",
@@ -368,10 +369,10 @@ async def test_a_long_wait_offers_to_come_back_later(returning_office: Office) -
     async with kiosk(office.config()) as (app, pilot):
         await choose_language(app, pilot, "en")
         await services_ready(app, pilot, "B")
-        await pilot.click("#service-B")
+        await tap(pilot, "#service-B")
         await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
         assert app.screen.query("#timed-return")
-        await pilot.click("#timed-return")
+        await tap(pilot, "#timed-return")
         await until(pilot, lambda: "your ticket keeps its place" in text_of(app, "#notice"), "the confirmation")
         assert isinstance(app.screen, screens.TicketScreen)  # pressing the offer is not "start over"
     waiting = office.queue()["waiting"]

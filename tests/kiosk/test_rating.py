@@ -9,7 +9,7 @@ import sqlalchemy
 from textual.widgets import Button
 
 from kiosk import rating, screens
-from tests.kiosk.test_app import LANGUAGES, Office, choose_language, kiosk, office_fixture, text_of, until
+from tests.kiosk.test_app import LANGUAGES, Office, choose_language, kiosk, office_fixture, tap, text_of, until
 from tests.support import OFFICE
 
 IMPROVEMENTS = [
@@ -38,14 +38,14 @@ async def test_a_citizen_rates_the_visit_at_the_kiosk_in_their_language(asking: 
         await choose_language(app, pilot, language)
         await until(pilot, lambda: app.screen.query_one("#rate", Button).display, "the rating button")
         assert str(app.screen.query_one("#rate", Button).label) == ASKED[language]
-        await pilot.click("#rate")
+        await tap(pilot, "#rate")
         await until(pilot, lambda: isinstance(app.screen, rating.RatingScreen), "the rating screen")
         assert app.screen.query_one("#send", Button).disabled
         for choice in ("#svc-B", "#score-8", "#imp-wait", "#imp-signs", "#imp-hours", "#imp-chairs"):
-            await pilot.click(choice)
+            await tap(pilot, choice)
         assert str(app.screen.query_one("#imp-chairs", Button).label).startswith("✓") is False  # a fourth: no
-        await pilot.click("#imp-signs")  # changed their mind
-        await pilot.click("#send")
+        await tap(pilot, "#imp-signs")  # changed their mind
+        await tap(pilot, "#send")
         await until(pilot, lambda: THANKS[language] in text_of(app, "#title"), "the thanks")
     [answer] = answers(asking)
     chosen = answer["improvements"]
