@@ -80,13 +80,13 @@ text = tui.text
 
 async def log_in(app: CounterApp, pilot: Pilot[None], counter: str, office: Office, user: str = "ann") -> None:
     await until(pilot, lambda: isinstance(app.screen, screens.LoginScreen), "the login screen")
-    await pilot.click("#username")
+    await tui.tap(pilot, "#username")
     await pilot.press(*user, "enter", *PASSWORD, "enter")
     await until(pilot, lambda: isinstance(app.screen, screens.CounterScreen), "the counter choice")
     await pilot.pause(0.2)
     app.screen.query_one("#counter").value = office.seeded.counters[counter]  # type: ignore[attr-defined]
     await pilot.pause(0.2)
-    await pilot.click("#start")
+    await tui.tap(pilot, "#start")
     await until(pilot, lambda: isinstance(app.screen, screens.DeskScreen), "the desk")
     await until(pilot, lambda: f"Counter {counter}" in text(app, "#header"), "the counter's header")
 
@@ -237,7 +237,7 @@ async def test_a_restarted_server_is_found_again_and_the_screen_shows_its_truth(
 async def test_a_wrong_password_is_said_and_nothing_else_happens(office: Office) -> None:
     async with terminal(office.server) as (app, pilot):
         await until(pilot, lambda: isinstance(app.screen, screens.LoginScreen), "the login screen")
-        await pilot.click("#username")
+        await tui.tap(pilot, "#username")
         await pilot.press(*"ann", "enter", *"wrong", "enter")
         await until(pilot, lambda: text(app, "#notice") != "", "the refusal")
         assert isinstance(app.screen, screens.LoginScreen)
@@ -246,7 +246,7 @@ async def test_a_wrong_password_is_said_and_nothing_else_happens(office: Office)
 async def test_an_unreachable_server_at_login_is_said_plainly() -> None:
     app = CounterApp(CounterConfig(server=f"http://127.0.0.1:{free_port()}"))
     async with app.run_test() as pilot:
-        await pilot.click("#username")
+        await tui.tap(pilot, "#username")
         await pilot.press(*"ann", "enter", *"pw", "enter")
         await until(pilot, lambda: "cannot be reached" in text(app, "#notice"), "the message")
 
@@ -262,7 +262,7 @@ async def test_a_clerk_chooses_the_services_served_today_where_the_office_allows
         office.issue("B")
         async with terminal(server) as (app, pilot):
             await until(pilot, lambda: isinstance(app.screen, screens.LoginScreen), "the login screen")
-            await pilot.click("#username")
+            await tui.tap(pilot, "#username")
             await pilot.press(*"ann", "enter", *PASSWORD, "enter")
             await until(pilot, lambda: isinstance(app.screen, screens.CounterScreen), "the counter choice")
             await pilot.pause(0.2)
@@ -271,7 +271,7 @@ async def test_a_clerk_chooses_the_services_served_today_where_the_office_allows
             choice = app.screen.query_one("#services", SelectionList)
             assert sorted(choice.selected) == ["A", "B"]
             choice.deselect("A")
-            await pilot.click("#start")
+            await tui.tap(pilot, "#start")
             await until(pilot, lambda: isinstance(app.screen, screens.DeskScreen), "the desk")
             await until(pilot, lambda: "serving B —" in text(app, "#header"), "counter 1 serving B only")
             await key(app, pilot, "o", "Counter open.")
