@@ -23,10 +23,12 @@ import asyncio
 import contextlib
 import json
 import random
+import re
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -610,8 +612,9 @@ def main() -> int:
     for config in configs:
         say(f"[{config.database}, {config.workers} worker(s)] {describe(plan)}")
         result = run_config(config, plan, log_dir / f"{config.database.lower()}-{config.workers}.log")
-        for line in result.errors[:5]:
-            say(f"  error: {line}")
+        kinds = Counter(re.sub(r"\d+", "N", line)[:160] for line in result.errors)
+        for kind, count in kinds.most_common(8):
+            say(f"  error ×{count}: {kind}")
         results.append((config, result))
     print()
     print(table(results, plan))

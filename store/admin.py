@@ -37,7 +37,7 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
     a counter or service missing from the file is kept (tickets refer to it) but a counter loses
     its skills.
     """
-    with Session(db.engine) as session, session.begin():
+    with db.transaction() as session:
         office = session.get(OfficeRow, scenario.name, with_for_update=True)
         if office is None:
             office = OfficeRow(id=scenario.name, name=title or scenario.title, timezone=scenario.timezone)
@@ -96,7 +96,7 @@ def add_user(db: Database, username: str, office: str | None, role: Role, passwo
         raise Invalid("clerks and managers belong to an office", code="office_required")
     if len(password) < 8:
         raise Invalid("a password has at least 8 characters", code="weak_password")
-    with Session(db.engine) as session, session.begin():
+    with db.transaction() as session:
         if office is not None and session.get(OfficeRow, office) is None:
             raise NotFound(f"no office {office!r}", code="office_not_found")
         user = session.get(UserRow, username)
@@ -121,7 +121,7 @@ def create_token(
     if office is None and role is not Role.ADMIN:
         raise Invalid(f"a {role.value} token belongs to an office: give --office", code="office_required")
     secret = new_secret()
-    with Session(db.engine) as session, session.begin():
+    with db.transaction() as session:
         if office is not None and session.get(OfficeRow, office) is None:
             raise NotFound(f"no office {office!r}", code="office_not_found")
         session.add(
@@ -163,7 +163,7 @@ def login(db: Database, username: str, password: str, now: datetime) -> tuple[st
 
 
 def revoke_token(db: Database, secret: str, now: datetime) -> bool:
-    with Session(db.engine) as session, session.begin():
+    with db.transaction() as session:
         row = session.exec(select(TokenRow).where(TokenRow.digest == digest(secret))).first()
         if row is None or row.revoked_at is not None:
             return False
@@ -182,7 +182,7 @@ def revoke_tokens(db: Database, now: datetime, *, token_id: int | None = None, l
     """Revoke the token with this id, or every live token with this label; how many were revoked."""
     if (token_id is None) == (label is None):
         raise Invalid("revoke by id or by label", code="revoke_what")
-    with Session(db.engine) as session, session.begin():
+    with db.transaction() as session:
         query = select(TokenRow).where(TokenRow.revoked_at == None)  # noqa: E711 - SQL IS NULL
         query = query.where(TokenRow.id == token_id) if token_id is not None else query.where(TokenRow.label == label)
         rows = list(session.exec(query).all())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -29,6 +31,20 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = reader(engine)
+        # SQLite has one writer at a time. This process's writers queue here and the next one starts the moment
+        # the last has committed, instead of polling in SQLite's busy handler, which sleeps up to 100 ms between
+        # tries and lets newcomers overtake a thread that has waited long: under a region's load that made some
+        # requests wait seconds. Other processes (`loket purge`) still meet the busy timeout. Reentrant: a
+        # thread that opens a second writer meets the busy timeout, as before, instead of a deadlock.
+        self._writers: contextlib.AbstractContextManager[object] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+
+    @contextlib.contextmanager
+    def transaction(self, *, expire_on_commit: bool = True) -> Iterator[Session]:
+        """A session in a write transaction, committed at the end (rolled back on an exception)."""
+        with self._writers, Session(self.engine, expire_on_commit=expire_on_commit) as session, session.begin():
+            yield session
 
     @property
     def reader(self) -> Engine:
@@ -45,7 +61,7 @@ class Database:
         Holding the office row serialises every change of one office, so the sequence numbers are
         contiguous and in commit order, with one worker or many.
         """
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self.transaction(expire_on_commit=False) as session:
             office = session.exec(select(OfficeRow).where(OfficeRow.id == office_id).with_for_update()).first()
             if office is None:
                 raise NotFound(f"no office {office_id!r}", code="office_not_found")
@@ -98,7 +114,7 @@ class Database:
     def note_announced_wait(self, ticket_id: int, wait_s: int, low_s: int, high_s: int) -> None:
         """Keep the wait a citizen was told at issue (for the estimate's accuracy), once. Outside the office's
         lock: the issue is committed already, and this note changes nobody's place."""
-        with Session(self.engine) as session, session.begin():
+        with self.transaction() as session:
             session.execute(
                 update(TicketRow)
                 .where(col(TicketRow.id) == ticket_id, col(TicketRow.announced_wait_s).is_(None))
@@ -107,6 +123,6 @@ class Database:
 
     def forget_events_before(self, before: datetime) -> int:
         """Drop old events; clients that were away longer resync from a snapshot."""
-        with Session(self.engine) as session, session.begin():
+        with self.transaction() as session:
             result = session.execute(delete(EventRow).where(col(EventRow.created_at) < before))
             return int(result.rowcount)  # type: ignore[attr-defined]
