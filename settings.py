@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     )
     token_cache_s: float = Field(5.0, description="Seconds a token lookup is remembered (a revocation takes this long)")
     policy: str = Field("loket", description="Who a counter calls next: fifo, appointments-first, loket")
-    db_pool_size: int = 10
+    db_pool_size: int = Field(
+        10, ge=1, description="Database connections per worker (PostgreSQL: workers × (this + 2) must fit)"
+    )
     metrics_token: str | None = Field(None, description="If set, GET /metrics takes this token (or an admin token)")
 
     # Online booking (issue 7).

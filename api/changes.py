@@ -15,7 +15,8 @@ T = TypeVar("T")
 
 
 async def change(parts: Parts, office: str, now: datetime, fn: Callable[[SqlRepository], T]) -> T:
-    result, events = await run_in_threadpool(parts.db.write, office, now, fn)
+    async with parts.gates.hold(office):
+        result, events = await run_in_threadpool(parts.db.write, office, now, fn)
     await parts.hub.published(office, events)
     return result
 

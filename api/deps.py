@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
+from api.gates import OfficeGates
 from api.hub import Hub
 from api.messaging import Messenger
 from api.ratelimit import RateLimit
@@ -59,6 +60,7 @@ class Parts:
     messenger: Messenger
     #: Bookings, moves, cancellations and erasures per client address.
     booking_limit: RateLimit
+    gates: OfficeGates = field(default_factory=OfficeGates)
 
     @property
     def policy(self) -> routing.Policy:

@@ -28,9 +28,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if is_postgres(url):
         connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_S}
-        return create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, connect_args=connect_args
-        )
+        # No overflow: every worker stays within its pool, so `workers × (pool + 2)` connections (two more for
+        # live events) is what a deployment needs from PostgreSQL's max_connections (100 by default). Beyond
+        # it PostgreSQL refused connections under load ("too many clients": 503s at 4 workers).
+        return create_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True, connect_args=connect_args)
     if make_url(url).get_backend_name() != "sqlite":
         raise ValueError(f"unsupported database URL {make_url(url)!r}: use sqlite:///FILE or postgresql://...")
     engine = create_engine(
