@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -90,7 +89,8 @@ async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | N
 
 async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: int, staff: bool) -> None:
     # Reading and sending run apart: a handler that only sends would never notice a vanished client.
-    heard = time.monotonic()
+    clock = asyncio.get_running_loop().time
+    heard = clock()
 
     async def listen() -> None:
         nonlocal heard
@@ -102,21 +102,34 @@ async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: in
                 # The protocol is JSON text; a binary frame ends this connection only, plainly.
                 await websocket.close(code=1003, reason="text frames only")
                 return
-            heard = time.monotonic()  # any text counts as a pong
+            heard = clock()  # any text counts as a pong
 
     async def send() -> None:
         nonlocal last
         interval = parts.settings.ws_ping_interval_s
+        # Pings go out every interval, busy or not: a client is judged on the pings it was sent. (Pinging only
+        # in quiet moments closed every display of a busy office at its first lull: they had been sent
+        # events, never a ping, so had never answered.)
+        due = clock() + interval
+        unanswered_since: float | None = None  # when the oldest ping not answered yet went out
         while True:
-            try:
-                # asyncio.timeout, not wait_for: no extra task per event, which counts at 500 clients.
-                async with asyncio.timeout(interval):
-                    event = await sub.queue.get()
-            except TimeoutError:
-                if time.monotonic() - heard > 3 * interval:
+            if clock() >= due:
+                now = clock()
+                if unanswered_since is not None and heard >= unanswered_since:
+                    unanswered_since = None
+                if unanswered_since is not None and now - unanswered_since > 2 * interval:
                     await websocket.close(code=1001, reason="no answer to pings")
                     return
+                if unanswered_since is None:
+                    unanswered_since = now
                 await websocket.send_text(encode({"type": "ping", "seq": last}))
+                due = now + interval
+                continue
+            try:
+                # asyncio.timeout_at, not wait_for: no extra task per event, which counts at 500 clients.
+                async with asyncio.timeout_at(due):
+                    event = await sub.queue.get()
+            except TimeoutError:
                 continue
             if event is None:  # the hub gave up on us (too slow) or the server stops
                 await websocket.close(code=CLOSE_RESUME if sub.overflowed else 1012, reason="resume with since")

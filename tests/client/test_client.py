@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from client import LoketClient, LoketError, OfficeFeed, Unreachable
 from scheduler import usecases
@@ -315,6 +317,62 @@ async def test_the_feed_answers_pings_so_the_server_keeps_it_connected(sqlite_ur
         seeded.db.engine.dispose()
     assert feed.feed.connections == 1
     assert len(feed.snapshots) == 1
+
+
+@pytest.mark.e2e
+async def test_a_busy_stretch_then_a_lull_keeps_the_feed_connected(sqlite_url: str) -> None:
+    # Events every 0.1 s for longer than the server's patience (3 pings), then quiet: the server used to ping only
+    # in quiet moments, so at the first lull it hung up on a feed it had never pinged.
+    seeded = seed(sqlite_url)
+    server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.3"})
+    try:
+        feed = Collector(OfficeFeed(server.ws, TOWN, seeded.tokens[Role.DISPLAY]))
+        await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
+        async with LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
+            for _ in range(20):
+                await kiosk.issue_ticket(TOWN, "A", "nl")
+                await asyncio.sleep(0.1)
+        await feed.until_seq(20)
+        await asyncio.sleep(1.5)  # the lull
+        await feed.close()
+    finally:
+        await asyncio.to_thread(server.stop)
+        seeded.db.engine.dispose()
+    assert feed.feed.connections == 1
+    assert len(feed.snapshots) == 1
+
+
+async def _read_silently_while_tickets_come(silent: Any, kiosk: LoketClient) -> tuple[list[str], Any]:
+    """A ticket every 0.1 s for at most 10 s; the types of the frames read (nothing answered) and the close frame."""
+    types: list[str] = []
+    for _ in range(100):
+        await kiosk.issue_ticket(TOWN, "A", "nl")
+        try:
+            while True:
+                types.append(json.loads(await asyncio.wait_for(silent.recv(), 0.1))["type"])
+        except TimeoutError:
+            continue
+        except ConnectionClosed as closed:
+            return types, closed.rcvd
+    return types, None
+
+
+@pytest.mark.e2e
+async def test_a_client_that_never_answers_is_closed_even_while_events_flow(sqlite_url: str) -> None:
+    seeded = seed(sqlite_url)
+    server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.3"})
+    try:
+        url = f"{server.ws}/ws/offices/{TOWN}?token={seeded.tokens[Role.DISPLAY]}"
+        async with connect(url) as silent, LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
+            assert json.loads(await silent.recv())["type"] == "snapshot"
+            types, closed = await _read_silently_while_tickets_come(silent, kiosk)
+        assert closed is not None, f"still connected after {len(types)} frames"
+        assert (closed.code, closed.reason) == (1001, "no answer to pings")
+        assert types.count("ping") >= 2  # judged on pings it was sent, not on events
+        assert types.count("ticket.issued") >= 3  # events flowed all along
+    finally:
+        await asyncio.to_thread(server.stop)
+        seeded.db.engine.dispose()
 
 
 @pytest.mark.e2e
