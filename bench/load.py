@@ -359,7 +359,11 @@ async def run_region(base_url: str, offices: list[Office], plan: Plan, server_pi
     ws_base = base_url.replace("http://", "ws://")
     runs = [_OfficeRun(o) for o in offices]
     rng = random.Random(20261201)
-    limits = httpx.Limits(max_connections=plan.counters + 10, max_keepalive_connections=plan.counters + 10)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends: a request sent on a connection the server is
+    # closing at that moment fails (ReadError) without reaching it.
+    limits = httpx.Limits(
+        max_connections=plan.counters + 10, max_keepalive_connections=plan.counters + 10, keepalive_expiry=2.0
+    )
     clients = [httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S, limits=limits) for _ in offices]
     displays = [Display(ws_base, o.name, o.tokens[Role.DISPLAY]) for o in offices for _ in range(plan.displays)]
     stop = asyncio.Event()

@@ -24,6 +24,10 @@ def _segment(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+#: Seconds an idle connection is kept for the next request (under the server's 5 s keep-alive).
+KEEPALIVE_S = 2.0
+
+
 class LoketClient:
     """One server, one token. Use `async with LoketClient(...) as client:` or call `aclose()`.
 
@@ -42,8 +46,11 @@ class LoketClient:
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        # An idle connection is dropped before the server's keep-alive (uvicorn: 5 s) ends: a clerk pressing a key
+        # just as the server closes it would otherwise be told the server cannot be reached.
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_S)
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport, limits=limits
         )
 
     async def __aenter__(self) -> Self:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from client import LoketClient, LoketError, OfficeFeed, Unreachable
+from client.http import KEEPALIVE_S
 from scheduler import usecases
 from scheduler.model import Role
 from store.admin import add_user, new_secret
@@ -457,3 +459,34 @@ async def test_the_feed_backs_off_while_the_server_is_down_and_stops_when_closed
         await asyncio.wait_for(pending, WAIT_S)
     assert asyncio.get_running_loop().time() - started < 2
     assert feed.connections == 0
+
+
+async def test_an_idle_connection_is_not_reused_once_the_server_may_be_closing_it() -> None:
+    # uvicorn closes a keep-alive connection idle for 5 s; a request sent on it at that moment fails as if the
+    # server were down. The client reuses a connection only while it is fresh.
+    accepted: list[int] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        body = b'{"office": {}, "services": [], "counters": [], "waiting": [], "seq": 0}'
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(head + body)
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with LoketClient(f"http://127.0.0.1:{port}", "secret") as client:
+            await client.queue(TOWN)
+            await client.queue(TOWN)
+            assert len(accepted) == 1  # fresh: reused
+            await asyncio.sleep(KEEPALIVE_S + 0.5)
+            await client.queue(TOWN)
+            assert len(accepted) == 2  # idle too long: a new connection
+    finally:
+        server.close()
+        with contextlib.suppress(Exception):
+            await server.wait_closed()
