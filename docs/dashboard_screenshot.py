@@ -81,6 +81,8 @@ def write_history(seeded: Seeded, rng: random.Random, days: int = 28) -> None:
                         called = begins + wait if state != "cancelled" else None
                         length = timedelta(minutes=max(1.0, rng.gauss(minutes, minutes / 3)))
                         finished = (called + length) if called and state == "done" else begins + wait
+                        # What the kiosk told: near the real wait, sometimes off; the range is told ± 40 %.
+                        told = max(0, round(wait.total_seconds() * rng.uniform(0.7, 1.3) + rng.gauss(0, 60)))
                         session.add(
                             TicketRow(
                                 office="demo",
@@ -94,7 +96,11 @@ def write_history(seeded: Seeded, rng: random.Random, days: int = 28) -> None:
                                 checked_in_at=arrived,
                                 slot_at=slot,
                                 called_at=called,
+                                first_called_at=called,
                                 started_at=called,
+                                announced_wait_s=told,
+                                announced_low_s=round(told * 0.6),
+                                announced_high_s=round(told * 1.4) + 60,
                                 finished_at=finished,
                                 service_s=round(length.total_seconds()) if state == "done" else None,
                                 counter_id=counters[rng.choice(COUNTERS[service])] if called else None,

@@ -464,10 +464,10 @@ async def test_the_feed_backs_off_while_the_server_is_down_and_stops_when_closed
 async def test_an_idle_connection_is_not_reused_once_the_server_may_be_closing_it() -> None:
     # uvicorn closes a keep-alive connection idle for 5 s; a request sent on it at that moment fails as if the
     # server were down. The client reuses a connection only while it is fresh.
-    accepted: list[int] = []
+    accepted: list[asyncio.StreamWriter] = []
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(1)
+        accepted.append(writer)
         body = b'{"office": {}, "services": [], "counters": [], "waiting": [], "seq": 0}'
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
@@ -488,5 +488,8 @@ async def test_an_idle_connection_is_not_reused_once_the_server_may_be_closing_i
             assert len(accepted) == 2  # idle too long: a new connection
     finally:
         server.close()
-        with contextlib.suppress(Exception):
-            await server.wait_closed()
+        for writer in accepted:  # the connections too, before this test's loop ends
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        await server.wait_closed()

@@ -3,6 +3,7 @@ screen is read back with capture-pane, as a clerk at a counter would see it."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -46,14 +47,25 @@ class Tmux:
     def screen(self) -> str:
         return self._run("capture-pane", "-p", "-t", "t")
 
-    def wait_for(self, text: str) -> str:
-        deadline = time.monotonic() + WAIT_S
+    def wait_for(self, text: str, wait_s: float = WAIT_S) -> str:
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             shown = self.screen()
             if text in shown:
                 return shown
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared on the terminal; it shows:\n{self.screen()}")
+
+    def type_into_field(self, text: str) -> None:
+        """Type `text` into the focused field until it shows: keys typed while the app is still starting (its
+        first frame is drawn before the field has the focus) are lost, as they would be for a clerk."""
+        for _ in range(int(WAIT_S)):
+            self.keys("C-u")  # the field empty again
+            self.type(text)
+            with contextlib.suppress(AssertionError):
+                self.wait_for(text, wait_s=1.0)
+                return
+        raise AssertionError(f"{text!r} never appeared in the field; the terminal shows:\n{self.screen()}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
@@ -94,7 +106,7 @@ def test_a_clerk_logs_in_and_calls_a_citizen_with_the_keyboard_in_a_real_termina
     term = tmux([LOKET, "counter", "--server", server.url, "--counter", str(counter)])
 
     term.wait_for("clerk terminal")
-    term.type("ann")
+    term.type_into_field("ann")
     term.keys("Enter")
     term.type(PASSWORD)
     term.keys("Enter")
