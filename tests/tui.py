@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -21,6 +22,14 @@ def screen_notes(app: App[None]) -> str:
     return f"on {type(app.screen).__name__}: {notes}"
 
 
+def _holds(condition: Callable[[], object]) -> bool:
+    """A condition about a widget not mounted yet does not hold yet: a screen is current before its widgets are."""
+    try:
+        return bool(condition())
+    except NoMatches:
+        return False
+
+
 async def until(
     pilot: Pilot[None],
     condition: Callable[[], object],
@@ -31,7 +40,7 @@ async def until(
 ) -> None:
     """Let the app run until `condition()` holds; fail after `wait_s` seconds saying what was awaited."""
     deadline = asyncio.get_running_loop().time() + wait_s
-    while not condition():
+    while not _holds(condition):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"waited {wait_s} s for {what}; {describe(pilot.app)}")
         await pilot.pause(0.05)
