@@ -12,6 +12,9 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///loket.db", description="sqlite:///FILE or postgresql://USER@HOST/DB")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of the links printed on tickets")
     migrate_on_start: bool = Field(True, description="Bring the database schema up to date at start-up")
+    gc_freeze: bool = Field(
+        False, description="Freeze what start-up made out of the garbage collector's way (server processes)"
+    )
     max_body_bytes: int = Field(16_384, description="Larger request bodies get 413")
     event_retention_days: int = Field(7, description="Events kept for `?since=` replays")
     ws_ping_interval_s: float = Field(20.0, description="Seconds between pings to websocket clients")
