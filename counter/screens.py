@@ -181,6 +181,7 @@ class DeskScreen(Screen[None]):
         self.clerk = clerk
         self.state: Desk | None = None
         self.online = True
+        self._latest: tuple[Desk, bool, dict[str, object] | None, datetime] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner")
@@ -202,6 +203,8 @@ class DeskScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)
         table.add_columns("Number", "Service", "Waiting", "Estimate")
+        if self._latest is not None:  # the server answered before the screen was ready
+            self._paint(*self._latest)
 
     def action_act(self, name: str) -> None:
         self._ask(name)
@@ -242,8 +245,14 @@ class DeskScreen(Screen[None]):
         self.query_one("#notice", Static).update(text)
 
     def show(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
-        """Redraw from the server's truth (called by the app after every answer and event)."""
+        """Redraw from the server's truth (called by the app after every answer and event). The app may answer
+        before this screen is mounted: the latest truth is kept and painted when it is."""
         self.state, self.online = state, online
+        self._latest = (state, online, today, now)
+        if self.is_mounted:
+            self._paint(state, online, today, now)
+
+    def _paint(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
         self.query_one("#banner", Static).update(
             "" if online else "SERVER UNREACHABLE — reconnecting; actions are disabled until it is back"
         )
