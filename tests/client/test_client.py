@@ -301,45 +301,44 @@ async def test_the_feed_resumes_after_a_server_restart_with_what_it_missed_and_n
     assert False in links[1:back]
 
 
-@pytest.mark.e2e
-async def test_the_feed_answers_pings_so_the_server_keeps_it_connected(sqlite_url: str) -> None:
+@contextlib.asynccontextmanager
+async def pinging_town(sqlite_url: str) -> AsyncIterator[tuple[Server, Seeded]]:
+    """A real server that pings every 0.3 s and hangs up on a client that leaves its pings unanswered."""
     seeded = seed(sqlite_url)
-    # A server that pings every 0.3 s and hangs up on a client silent for 0.9 s.
     server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.3"})
     try:
-        feed = Collector(OfficeFeed(server.ws, TOWN, seeded.tokens[Role.DISPLAY]))
-        await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
-        await asyncio.sleep(2.0)
-        async with LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
+        yield server, seeded
+    finally:
+        await asyncio.to_thread(server.stop)
+        seeded.db.engine.dispose()
+
+
+async def _issue(server: Server, seeded: Seeded, count: int, every_s: float) -> None:
+    async with LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
+        for _ in range(count):
             await kiosk.issue_ticket(TOWN, "A", "nl")
-        await feed.until_seq(1)
-        await feed.close()
-    finally:
-        await asyncio.to_thread(server.stop)
-        seeded.db.engine.dispose()
-    assert feed.feed.connections == 1
-    assert len(feed.snapshots) == 1
+            await asyncio.sleep(every_s)
 
 
 @pytest.mark.e2e
-async def test_a_busy_stretch_then_a_lull_keeps_the_feed_connected(sqlite_url: str) -> None:
-    # Events every 0.1 s for longer than the server's patience (3 pings), then quiet: the server used to ping only
-    # in quiet moments, so at the first lull it hung up on a feed it had never pinged.
-    seeded = seed(sqlite_url)
-    server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.3"})
-    try:
+@pytest.mark.parametrize(
+    ("quiet_s", "tickets", "lull_s"),
+    [(2.0, 1, 0.0), (0.0, 20, 1.5)],
+    # A busy stretch longer than the server's patience, then a lull: the server used to ping only in quiet
+    # moments, so at the first lull it hung up on a feed it had never pinged.
+    ids=["quiet-then-a-ticket", "busy-then-a-lull"],
+)
+async def test_the_feed_answers_pings_so_the_server_keeps_it_connected(
+    sqlite_url: str, quiet_s: float, tickets: int, lull_s: float
+) -> None:
+    async with pinging_town(sqlite_url) as (server, seeded):
         feed = Collector(OfficeFeed(server.ws, TOWN, seeded.tokens[Role.DISPLAY]))
         await feed.until(lambda: len(feed.messages) == 1, "the first snapshot")
-        async with LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
-            for _ in range(20):
-                await kiosk.issue_ticket(TOWN, "A", "nl")
-                await asyncio.sleep(0.1)
-        await feed.until_seq(20)
-        await asyncio.sleep(1.5)  # the lull
+        await asyncio.sleep(quiet_s)
+        await _issue(server, seeded, tickets, 0.1)
+        await feed.until_seq(tickets)
+        await asyncio.sleep(lull_s)
         await feed.close()
-    finally:
-        await asyncio.to_thread(server.stop)
-        seeded.db.engine.dispose()
     assert feed.feed.connections == 1
     assert len(feed.snapshots) == 1
 
@@ -361,20 +360,15 @@ async def _read_silently_while_tickets_come(silent: Any, kiosk: LoketClient) -> 
 
 @pytest.mark.e2e
 async def test_a_client_that_never_answers_is_closed_even_while_events_flow(sqlite_url: str) -> None:
-    seeded = seed(sqlite_url)
-    server = await asyncio.to_thread(start_server, sqlite_url, env={"LOKET_WS_PING_INTERVAL_S": "0.3"})
-    try:
+    async with pinging_town(sqlite_url) as (server, seeded):
         url = f"{server.ws}/ws/offices/{TOWN}?token={seeded.tokens[Role.DISPLAY]}"
         async with connect(url) as silent, LoketClient(server.url, seeded.tokens[Role.KIOSK]) as kiosk:
             assert json.loads(await silent.recv())["type"] == "snapshot"
             types, closed = await _read_silently_while_tickets_come(silent, kiosk)
-        assert closed is not None, f"still connected after {len(types)} frames"
-        assert (closed.code, closed.reason) == (1001, "no answer to pings")
-        assert types.count("ping") >= 2  # judged on pings it was sent, not on events
-        assert types.count("ticket.issued") >= 3  # events flowed all along
-    finally:
-        await asyncio.to_thread(server.stop)
-        seeded.db.engine.dispose()
+    assert closed is not None, f"still connected after {len(types)} frames"
+    assert (closed.code, closed.reason) == (1001, "no answer to pings")
+    assert types.count("ping") >= 2  # judged on pings it was sent, not on events
+    assert types.count("ticket.issued") >= 3  # events flowed all along
 
 
 @pytest.mark.e2e
