@@ -113,15 +113,15 @@ async def _serve(websocket: WebSocket, parts: Parts, sub: Subscription, last: in
         due = clock() + interval
         unanswered_since: float | None = None  # when the oldest ping not answered yet went out
         while True:
-            if clock() >= due:
-                now = clock()
+            now = clock()
+            if now >= due:
                 if unanswered_since is not None and heard >= unanswered_since:
-                    unanswered_since = None
-                if unanswered_since is not None and now - unanswered_since > 2 * interval:
-                    await websocket.close(code=1001, reason="no answer to pings")
-                    return
+                    unanswered_since = None  # answered
                 if unanswered_since is None:
                     unanswered_since = now
+                elif now - unanswered_since > 2 * interval:
+                    await websocket.close(code=1001, reason="no answer to pings")
+                    return
                 await websocket.send_text(encode({"type": "ping", "seq": last}))
                 due = now + interval
                 continue

@@ -16,7 +16,6 @@ from typing import Any
 
 from textual import work
 from textual.app import App, ScreenStackError
-from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from client.errors import LoketError, Unreachable
@@ -210,10 +209,7 @@ class CounterApp(App[None]):
             return
         if isinstance(shown, screens.DeskScreen) and self.snapshot is not None and self.counter_id is not None:
             now = datetime.now(UTC)
-            state = desk(self.snapshot, self.counter_id, now, self.notices)
-            # A read answered while the screen is being taken down (quitting, back to login) has nowhere to go.
-            with contextlib.suppress(NoMatches):
-                shown.show(state, self.online, self.today, now)
+            shown.show(desk(self.snapshot, self.counter_id, now, self.notices), self.online, self.today, now)
 
     # -- actions ------------------------------------------------------------------------------------------------
 
@@ -238,8 +234,7 @@ class CounterApp(App[None]):
         # The screen first shows what the server now holds, then says what was done: a clerk who acts on the
         # notice at once acts on the state it describes.
         await self._refresh()
-        with contextlib.suppress(NoMatches):
-            shown.notice(said)
+        shown.notice(said)
 
     async def _do(self, name: str, value: str | None, shown: screens.DeskScreen) -> str:
         client, me = self.client, self.counter_id

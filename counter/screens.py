@@ -3,12 +3,14 @@ what the clerk does goes up as messages; the app talks to the server."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, SelectionList, Static
@@ -72,7 +74,8 @@ class LoginScreen(Screen[None]):
         self.post_message(LoginWanted(username, password))
 
     def notice(self, text: str) -> None:
-        self.query_one("#notice", Static).update(text)
+        for line in self.query("#notice").results(Static):  # none while the screen is taken down
+            line.update(text)
 
 
 class CounterScreen(Screen[None]):
@@ -179,9 +182,16 @@ class DeskScreen(Screen[None]):
     def __init__(self, clerk: str) -> None:
         super().__init__()
         self.clerk = clerk
-        self.state: Desk | None = None
-        self.online = True
+        # The server's latest truth as the app gave it: (state, online, today's numbers, when).
         self._latest: tuple[Desk, bool, dict[str, object] | None, datetime] | None = None
+
+    @property
+    def state(self) -> Desk | None:
+        return self._latest[0] if self._latest else None
+
+    @property
+    def online(self) -> bool:
+        return self._latest[1] if self._latest else True
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner")
@@ -242,15 +252,17 @@ class DeskScreen(Screen[None]):
         return ", ".join(str(t["number"]) for t in parked) or "nobody is parked"
 
     def notice(self, text: str) -> None:
-        self.query_one("#notice", Static).update(text)
+        for line in self.query("#notice").results(Static):  # none while the screen is taken down
+            line.update(text)
 
     def show(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
         """Redraw from the server's truth (called by the app after every answer and event). The app may answer
-        before this screen is mounted: the latest truth is kept and painted when it is."""
-        self.state, self.online = state, online
+        before this screen is mounted (the latest truth is kept and painted when it is) or while it is being taken
+        down, quitting or back to login (its widgets are gone: nothing to paint)."""
         self._latest = (state, online, today, now)
         if self.is_mounted:
-            self._paint(state, online, today, now)
+            with contextlib.suppress(NoMatches):
+                self._paint(state, online, today, now)
 
     def _paint(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
         self.query_one("#banner", Static).update(
