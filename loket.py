@@ -143,16 +143,22 @@ def _run(settings: Settings, host: str, port: int, workers: int, public_url: str
 def demo(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     database_url: DatabaseOpt = None,
+    serve: Annotated[bool, typer.Option(help="Serve the office after setting it up")] = True,
 ) -> None:
     """Set up the demo office with clerks and tokens, print how to use them, and serve it."""
     from seed import demo_scenario
-    from store.admin import add_user, apply_scenario, create_token
+    from store.admin import add_user, apply_scenario, create_token, revoke_tokens
 
     settings = _settings(database_url or os.environ.get("LOKET_DATABASE_URL") or "sqlite:///loket-demo.db")
     db = _database(settings)
     scenario = demo_scenario()
     office = apply_scenario(db, scenario)
     now = _now()
+    clerk_names = [f"clerk{spec.name}" for spec in scenario.counters]
+    # The previous run printed its tokens and passwords to a terminal (and maybe a shared screen or a log):
+    # they stop working now, so only the ones printed below open the demo office.
+    for label in [*(f"demo {role.value}" for role in Role), *(f"login {name}" for name in clerk_names)]:
+        revoke_tokens(db, now, label=label, office=office)
     tokens = {
         role: create_token(db, role, office, now, label=f"demo {role.value}") for role in Role if role is not Role.ADMIN
     }
@@ -190,7 +196,8 @@ def demo(
         "",
     ]
     typer.echo("\n".join(lines))
-    _run(settings, "127.0.0.1", port, 1, None)
+    if serve:
+        _run(settings, "127.0.0.1", port, 1, None)
 
 
 @token_app.command("create")

@@ -178,13 +178,23 @@ def tokens(db: Database) -> list[TokenRow]:
         return list(session.exec(select(TokenRow).order_by(TokenRow.id)).all())  # type: ignore[arg-type]
 
 
-def revoke_tokens(db: Database, now: datetime, *, token_id: int | None = None, label: str | None = None) -> int:
-    """Revoke the token with this id, or every live token with this label; how many were revoked."""
+def revoke_tokens(
+    db: Database,
+    now: datetime,
+    *,
+    token_id: int | None = None,
+    label: str | None = None,
+    office: str | None = None,
+) -> int:
+    """Revoke the token with this id, or every live token with this label (of this office, if one is
+    given); how many were revoked."""
     if (token_id is None) == (label is None):
         raise Invalid("revoke by id or by label", code="revoke_what")
     with db.transaction() as session:
         query = select(TokenRow).where(TokenRow.revoked_at == None)  # noqa: E711 - SQL IS NULL
         query = query.where(TokenRow.id == token_id) if token_id is not None else query.where(TokenRow.label == label)
+        if office is not None:
+            query = query.where(TokenRow.office == office)
         rows = list(session.exec(query).all())
         for row in rows:
             row.revoked_at = now

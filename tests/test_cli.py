@@ -16,7 +16,7 @@ from scheduler.model import Role
 from store import admin
 from store.database import Database
 from store.engine import make_engine
-from tests.support import ROOT, free_port, seed
+from tests.support import ROOT, free_port, running_server, seed
 
 
 def loket(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -180,3 +180,43 @@ def test_demo_prints_how_to_use_every_part_and_serves_the_office(tmp_path: Path)
         output, _ = process.communicate(timeout=10)
     for part in ("display (TV)", "loket kiosk --server", "loket counter --server", "loket display --server", "clerk1"):
         assert part in output
+
+
+def _demo_credentials(output: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The tokens (by role) and clerk passwords (by username) that `loket demo` printed."""
+    lines = output.splitlines()
+    tokens_at, clerks_at = lines.index("Tokens"), next(i for i, line in enumerate(lines) if line.startswith("Clerks"))
+    tokens = dict(line.split() for line in lines[tokens_at + 1 : clerks_at] if line.strip())
+    clerks = {}
+    for line in lines[clerks_at + 1 :]:
+        if not line.strip():
+            break
+        username, password = line.split()[:2]
+        clerks[username] = password
+    return tokens, clerks
+
+
+def test_demo_run_again_revokes_the_tokens_and_clerk_sessions_of_its_previous_run(sqlite_url: str) -> None:
+    first = loket("demo", "--no-serve", url=sqlite_url)
+    assert first.returncode == 0, first.stderr
+    old_tokens, old_clerks = _demo_credentials(first.stdout)
+    assert set(old_tokens) == {"kiosk", "display", "clerk", "manager"}
+    db = Database(make_engine(sqlite_url))
+    try:  # a clerk logged in during the first run
+        old_session, _ = admin.login(db, "clerk1", old_clerks["clerk1"], datetime.now(UTC))
+    finally:
+        db.engine.dispose()
+
+    second = loket("demo", "--no-serve", url=sqlite_url)
+    assert second.returncode == 0, second.stderr
+    new_tokens, _ = _demo_credentials(second.stdout)
+
+    with running_server(sqlite_url) as server:
+
+        def status(token: str) -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.get(f"{server.url}/api/offices/demo/queue", headers=headers, timeout=5).status_code
+
+        assert {role: status(token) for role, token in old_tokens.items()} == dict.fromkeys(old_tokens, 401)
+        assert status(old_session) == 401
+        assert 401 not in {status(token) for token in new_tokens.values()}
