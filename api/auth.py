@@ -32,8 +32,10 @@ def login_limit(request: Request) -> LoginLimit:
     responses={
         401: {"description": "`bad_credentials`: unknown user or wrong password"},
         429: {
-            "description": "`too_many_failed_logins`: 5 wrong passwords for this username, or 20 from this "
-            "address, in 15 minutes (see Retry-After); the right password is refused too until then"
+            "description": "`too_many_failed_logins`: 5 wrong passwords for this username from this address, "
+            "or 20 from this address, in 15 minutes; or, past 5 failures for this username from anywhere, "
+            "less than 1 s, 2 s, 4 s ... (at most 60 s) since its last attempt (see Retry-After). The right "
+            "password is refused too until then"
         },
     },
 )

@@ -1,15 +1,18 @@
-"""Passwords cannot be guessed at speed: 5 wrong ones per username, or 20 per address, in 15 minutes."""
+"""Passwords cannot be guessed at speed: 5 wrong ones per username and address, or 20 per address, in 15
+minutes, and a growing delay per username; and a stranger cannot lock a clerk out."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
 
 from api.errors import ApiError
-from api.login_limit import LoginLimit
+from api.login_limit import LoginLimit, delay_after
 from tests.security.conftest import PASSWORD, USERNAME, World
+from tests.support import Server
 
 
 async def _login(world: World, password: str, username: str = USERNAME) -> httpx.Response:
@@ -57,12 +60,68 @@ async def test_a_burst_of_parallel_guesses_gets_no_more_than_five_tries(world: W
 
 
 def test_attempts_that_fail_for_another_reason_than_the_password_do_not_count() -> None:
-    limit = LoginLimit(per_username=2, per_address=10, window_s=60)
+    limit = LoginLimit(per_user_address=2, per_address=10, window_s=60)
     for at in range(5):
         limit.forget(limit.begin("marie", "10.0.0.1", float(at)))  # e.g. the database was down
     limit.begin("marie", "10.0.0.1", 10.0)
-    limit.begin("Marie ", "10.0.0.2", 11.0)  # the same username, however typed, from elsewhere
+    limit.begin("Marie ", "10.0.0.1", 11.0)  # the same username, however typed
     with pytest.raises(ApiError) as refused:
-        limit.begin("marie", "10.0.0.3", 12.0)
+        limit.begin("marie", "10.0.0.1", 12.0)
     assert (refused.value.status, refused.value.headers) == (429, {"Retry-After": "58"})
-    limit.begin("marie", "10.0.0.3", 70.0)  # the first failure is older than the window
+    limit.begin("marie", "10.0.0.1", 70.0)  # the first failure is older than the window
+
+
+def test_the_delay_per_username_doubles_from_one_second_after_five_failures_up_to_a_minute() -> None:
+    assert [delay_after(n) for n in range(13)] == [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+
+
+def test_guesses_from_ever_new_addresses_are_slowed_to_the_delay_not_locked_out() -> None:
+    limit = LoginLimit()
+    now = 0.0
+    for n in range(5):
+        limit.begin("marie", f"203.0.113.{n}", now)  # five wrong passwords, free
+    with pytest.raises(ApiError) as refused:
+        limit.begin("marie", "203.0.113.99", now)
+    assert refused.value.headers == {"Retry-After": "1"}
+    for n, wait in enumerate([1, 2, 4, 8, 16, 32, 60, 60], start=5):
+        with pytest.raises(ApiError):
+            limit.begin("marie", f"198.51.100.{n}", now + wait - 0.5)
+        now += wait
+        limit.begin("marie", f"198.51.100.{n}", now)
+
+
+def test_a_clerk_at_an_address_they_logged_in_from_is_not_held_by_a_strangers_failures() -> None:
+    limit = LoginLimit()
+    limit.succeeded(limit.begin("marie", "192.0.2.10", 0.0))  # the desk, this morning
+    for n in range(12):
+        limit.begin("marie", f"203.0.113.{n}", 10.0 + 60 * n)  # a guesser, at the pace the delay allows
+    limit.succeeded(limit.begin("marie", "192.0.2.10", 10.0 + 60 * 11))  # at once, no Retry-After
+    with pytest.raises(ApiError):  # and the guesser's delay is not reset by her login
+        limit.begin("marie", "203.0.113.50", 10.0 + 60 * 11 + 1)
+
+
+def _login_from(server: Server, address: str, password: str) -> httpx.Response:
+    """A login as if from `address`: uvicorn believes X-Forwarded-For from loopback (--forwarded-allow-ips)."""
+    body = {"username": USERNAME, "password": password}
+    return httpx.post(f"{server.url}/api/login", json=body, headers={"X-Forwarded-For": address}, timeout=10)
+
+
+def _after_waiting_retry_after(server: Server, address: str, password: str, most_s: int) -> httpx.Response:
+    """The answer once the limit lets the attempt through; each Retry-After must be at most `most_s`."""
+    deadline = time.monotonic() + 3 * most_s + 10
+    while True:
+        answer = _login_from(server, address, password)
+        if answer.status_code != 429 or time.monotonic() > deadline:
+            return answer
+        retry = int(answer.headers["Retry-After"])
+        assert retry <= most_s, f"locked out for {retry} s: {answer.text}"
+        time.sleep(retry)
+
+
+def test_five_wrong_passwords_from_five_addresses_do_not_lock_the_clerk_out(real_server: Server) -> None:
+    for n in range(5):
+        assert _after_waiting_retry_after(real_server, f"203.0.113.{n}", "guess", most_s=2).status_code == 401
+    started = time.monotonic()
+    answer = _after_waiting_retry_after(real_server, "198.51.100.7", PASSWORD, most_s=2)
+    assert answer.status_code == 200, answer.text
+    assert time.monotonic() - started < 3
