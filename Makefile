@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean chromium
+.PHONY: demo test lint bench clean chromium system-packages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,16 +21,25 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The browser tests drive Debian's chromium (never a downloaded browser): install it when missing and possible.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else \
-	    echo "make: chromium is missing and cannot be installed here (needs root and apt-get): browser tests will skip"; \
-	  fi; }
+# Debian packages the tests drive (never downloaded binaries): chromium for the browser tests, nginx for the
+# example proxy configuration (docs/deploy/nginx.conf). Installed when missing and possible (root with apt-get);
+# otherwise those tests skip, loudly (the proxy test fails instead when CI=true).
+SYSTEM_PACKAGES := chromium nginx
 
-test: $(STAMP) lint chromium
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  command -v $$p >/dev/null 2>&1 || [ -x /usr/sbin/$$p ] || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "make: missing$$missing and cannot install here (needs root and apt-get): their tests will skip"; \
+	  fi; \
+	fi
+
+chromium: system-packages
+
+test: $(STAMP) lint system-packages
 	$(BIN)/pytest -ra -n 2 --dist loadfile
 
 bench: $(STAMP)

@@ -90,6 +90,21 @@ def serve(
     ] = None,
     database_url: DatabaseOpt = None,
     public_url: Annotated[str | None, typer.Option(help="Base URL printed on tickets [env: LOKET_PUBLIC_URL]")] = None,
+    limit_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Connections one process holds before new requests get 503 [env: LOKET_LIMIT_CONCURRENCY; "
+            "default: half the file-handle limit, at most 10000]",
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed, comma-separated, "
+            "or '*' [env: FORWARDED_ALLOW_IPS; default: 127.0.0.1,::1]",
+        ),
+    ] = None,
 ) -> None:
     """Run the office server."""
     from store.admin import apply_scenario
@@ -110,13 +125,59 @@ def serve(
     for scenario in scenarios:
         typer.echo(f"office {apply_scenario(db, scenario)} set up from its office file")
     db.engine.dispose()
-    _run(settings, host, port, workers, public_url)
+    if limit_concurrency is not None:
+        settings = settings.model_copy(update={"limit_concurrency": limit_concurrency})
+    _run(settings, host, port, workers, public_url, forwarded_allow_ips)
 
 
-def _run(settings: Settings, host: str, port: int, workers: int, public_url: str | None) -> None:
+#: File handles kept for what is not a client connection: the database pool, logs, the listening socket.
+RESERVED_HANDLES = 100
+MAX_DERIVED_CONCURRENCY = 10_000
+
+
+def _file_handle_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (workers inherit it) and return it.
+
+    Distributions start services with a soft limit of 1024 and a much higher hard limit: at 1024 a few
+    hundred slow clients make `accept` fail, and the server stops answering instead of refusing."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1_048_576)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):  # e.g. above the kernel's nr_open: keep what we have
+            pass
+    return soft
+
+
+def _concurrency_bound(settings: Settings) -> int:
+    """Connections one process holds before uvicorn answers new requests 503 (and closes them).
+
+    Half the file handles: the other half is headroom for connections accepted past the bound, each of
+    which needs a handle until its 503 is sent."""
+    handles = _file_handle_limit()
+    if settings.limit_concurrency is not None:
+        return settings.limit_concurrency
+    return max(16, min(MAX_DERIVED_CONCURRENCY, (handles - RESERVED_HANDLES) // 2))
+
+
+def _run(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    public_url: str | None,
+    forwarded_allow_ips: str | None = None,
+) -> None:
     import uvicorn
 
     from api.logs import log_config
+
+    limit_concurrency = _concurrency_bound(settings)
+    typer.echo(f"at most {limit_concurrency} connections per process; more get 503")
 
     # Workers are separate processes: they read their settings from the environment.
     os.environ["LOKET_DATABASE_URL"] = settings.database_url
@@ -134,6 +195,9 @@ def _run(settings: Settings, host: str, port: int, workers: int, public_url: str
         # Events are a few hundred bytes: compressing each one for every client costs more CPU than it saves.
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=1,
+        limit_concurrency=limit_concurrency,
+        # None: uvicorn's default (FORWARDED_ALLOW_IPS, else loopback only).
+        forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
         log_config=log_config(),
     )
@@ -320,7 +384,9 @@ def booking_add(
         booking, _events = db.write(
             office,
             now,
-            lambda repo: bookings.book(repo, office, service, slot, language, now, code=code, holidays=days),
+            lambda repo: bookings.book(
+                repo, office, service, slot, language, now, code=code, holidays=days, reachable=False
+            ),
         )
     except DomainError as exc:
         _fail(exc.detail)

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         10, ge=1, description="Database connections per worker (PostgreSQL: workers × (this + 2) must fit)"
     )
     metrics_token: str | None = Field(None, description="If set, GET /metrics takes this token (or an admin token)")
+    limit_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="Connections (websockets included) one server process holds before new requests get 503; "
+        "unset: half the process's file-handle limit (raised to its hard limit at start-up), at most 10000",
+    )
 
     # Online booking (issue 7).
     booking_weeks: int = Field(6, description="How many weeks ahead citizens can book")

@@ -1,0 +1,101 @@
+"""`loket serve` keeps answering while hundreds of clients never finish their request headers.
+
+The server is started the way distributions start services: a soft limit of open files far below the hard
+one. Before the fix the slow clients used up the soft limit, `accept` failed and a normal request hung.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import ROOT, Server, free_port, seed
+
+pytestmark = pytest.mark.e2e
+
+SOFT_LIMIT = 256
+SLOW_CLIENTS = 300
+
+
+def _lower_soft_file_limit() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (SOFT_LIMIT, hard))
+
+
+@contextmanager
+def serving_with_low_soft_limit(url: str, env: dict[str, str], log: Path) -> Iterator[Server]:
+    port = free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "loket", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "LOKET_DATABASE_URL": url, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_lower_soft_file_limit,
+        )
+        server = Server(f"http://127.0.0.1:{port}", port, process)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "loket serve did not become healthy in 30 s"
+                try:
+                    if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            yield server
+        finally:
+            server.stop()
+
+
+def _slow_client(port: int) -> socket.socket:
+    """A connection that starts a request and never finishes its headers."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    return sock
+
+
+@pytest.mark.skipif(
+    resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 4 * SLOW_CLIENTS,
+    reason="the hard limit on open files is too low to show the server raising its soft limit",
+)
+@pytest.mark.parametrize(
+    ("env", "answer"),
+    [({}, 200), ({"LOKET_LIMIT_CONCURRENCY": "100"}, 503)],
+    ids=["derived bound: still served", "bound of 100: refused at once"],
+)
+def test_a_normal_request_is_answered_at_once_while_300_clients_never_finish_their_headers(
+    tmp_path: Path, env: dict[str, str], answer: int
+) -> None:
+    url = f"sqlite:///{tmp_path}/loket.db"
+    seed(url).db.engine.dispose()
+    with serving_with_low_soft_limit(url, env, tmp_path / "server.log") as server, ExitStack() as slow:
+        for _ in range(SLOW_CLIENTS):
+            slow.enter_context(_slow_client(server.port))
+        started = time.monotonic()
+        response = httpx.get(f"{server.url}/healthz", timeout=5)  # before the fix: reset (accept failed: EMFILE)
+        assert (response.status_code, time.monotonic() - started < 2) == (answer, True)
+        slow.close()
+        assert _eventually_ok(server)
+
+
+def _eventually_ok(server: Server) -> bool:
+    """Once the slow clients are gone the server serves normally again."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+            return True
+        time.sleep(0.05)
+    return False
