@@ -2,9 +2,9 @@
 dictionary page. Public, no token, licensed CC BY 4.0.
 
 Small cells are suppressed: a value computed from fewer than `MIN_CITIZENS` citizens (or answers, or bookings) is
-left empty in the CSV and null in the JSON, counts of 0 to 4 included. When a total is shown and exactly one of its
-parts is suppressed, the smallest other part is suppressed too, so that the hidden one cannot be worked out by
-subtraction within a row.
+left empty in the CSV and null in the JSON, counts of 0 to 4 included. Complementary suppression
+(`scheduler.disclosure`) then hides more cells, across a day's row and its hourly cells together and within each
+row, so that no total minus the parts shown (of a count, or of a mean times its count) leaves 1 to 4 citizens.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.changes import read
 from api.deps import PartsDep
 from api.errors import ApiError
+from scheduler.disclosure import Relation, suppress
 from scheduler.numbering import office_day
 from store.statistics import Bookings, Happiness, OfficeStatistics, Tally, office_statistics
 
@@ -52,21 +53,45 @@ class Cells:
 
 
 @dataclass(frozen=True)
+class Base:
+    """The group of citizens (answers, bookings) values are computed from, and how many there are. Every value of
+    one base is shown or suppressed together: a mean shown where its count is hidden would give the count away."""
+
+    name: str
+    count: Callable[[Cells], int]
+
+
+CITIZENS = Base("citizens", lambda c: c.tally.citizens)
+WALKINS = Base("walkins", lambda c: c.tally.walkins)
+APPOINTMENTS = Base("appointments", lambda c: c.tally.appointments)
+SERVED = Base("served", lambda c: c.tally.served)
+NO_SHOWS = Base("no_shows", lambda c: c.tally.no_shows)
+LEFT = Base("left", lambda c: c.tally.left)
+#: Never published: citizens whose visit did not end (none, normally, on a finished day).
+STILL_OPEN = Base("still_open", lambda c: c.tally.still_open)
+CALLED = Base("called", lambda c: c.tally.called)
+TIMED = Base("timed", lambda c: len(c.tally.service_times))
+ESTIMATED = Base("estimated", lambda c: c.tally.estimated)
+ANSWERS = Base("happiness_answers", lambda c: c.happiness.answers)
+BOOKINGS_DUE = Base("bookings_due", lambda c: c.bookings.due)
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: str
     meaning: str
     value: Callable[[Cells], Any]
-    #: How many citizens (answers, bookings) the value is computed from; None: never suppressed.
-    base: Callable[[Cells], int] | None = None
+    #: What the value is computed from; None: never suppressed.
+    base: Base | None = None
 
 
 def _round(x: float | None, digits: int) -> float | None:
     return None if x is None else round(x, digits)
 
 
-def _count(name: str, meaning: str, get: Callable[[Cells], int]) -> Column:
-    return Column(name, "integer", meaning, get, get)
+def _count(meaning: str, base: Base) -> Column:
+    return Column(base.name, "integer", meaning, base.count, base)
 
 
 _WAITS = [
@@ -77,35 +102,35 @@ _WAITS = [
         "early; the time given to a walk-in told to come back) to the first call (the last call where the first was "
         "not recorded), over the citizens called",
         lambda c: _round(c.tally.wait_mean_s, 1),
-        lambda c: c.tally.called,
+        CALLED,
     ),
     Column(
         "wait_p50_s",
         "integer",
         "Median wait in seconds (nearest rank) over the citizens called",
         lambda c: c.tally.wait_p50_s,
-        lambda c: c.tally.called,
+        CALLED,
     ),
     Column(
         "wait_p90_s",
         "integer",
         "90th percentile of the wait in seconds (nearest rank): 9 in 10 called citizens waited at most this long",
         lambda c: c.tally.wait_p90_s,
-        lambda c: c.tally.called,
+        CALLED,
     ),
     Column(
         "served_within_5min_share",
         "number",
         "Share (0 to 1) of the citizens called whose wait was 5 minutes or less (the office's target: 0.9)",
         lambda c: _round(c.tally.within_5min_share, 3),
-        lambda c: c.tally.called,
+        CALLED,
     ),
     Column(
         "service_mean_s",
         "number",
         "Mean time at the counter in seconds, over the citizens served",
         lambda c: _round(c.tally.service_mean_s, 1),
-        lambda c: len(c.tally.service_times),
+        TIMED,
     ),
 ]
 
@@ -116,39 +141,36 @@ _ESTIMATES = [
         "Mean absolute error in seconds of the wait told at the kiosk when the ticket was issued, against the real "
         "wait from that moment to the first call, over the citizens called whose estimate was kept",
         lambda c: _round(c.tally.estimate_mae_s, 1),
-        lambda c: c.tally.estimated,
+        ESTIMATED,
     ),
     Column(
         "estimate_in_range_share",
         "number",
         "Share (0 to 1) of those citizens whose real wait fell inside the range told with the estimate",
         lambda c: _round(c.tally.estimate_in_range_share, 3),
-        lambda c: c.tally.estimated,
+        ESTIMATED,
     ),
 ]
 
 _CITIZENS = [
-    _count("citizens", "Citizens who checked in (walk-ins and appointments; a transfer is the same citizen)",
-           lambda c: c.tally.citizens),
-    _count("walkins", "Citizens who took a ticket without an appointment", lambda c: c.tally.walkins),
-    _count("appointments", "Citizens who checked in for a booked appointment", lambda c: c.tally.appointments),
-    _count("served", "Citizens whose visit ended served at a counter", lambda c: c.tally.served),
-    _count("no_shows", "Citizens called who did not come to the counter", lambda c: c.tally.no_shows),
-    _count("left", "Citizens who left the queue before being called, or were still waiting at closing",
-           lambda c: c.tally.left),
-]  # fmt: skip
+    _count("Citizens who checked in (walk-ins and appointments; a transfer is the same citizen)", CITIZENS),
+    _count("Citizens who took a ticket without an appointment", WALKINS),
+    _count("Citizens who checked in for a booked appointment", APPOINTMENTS),
+    _count("Citizens whose visit ended served at a counter", SERVED),
+    _count("Citizens called who did not come to the counter", NO_SHOWS),
+    _count("Citizens who left the queue before being called, or were still waiting at closing", LEFT),
+]
 
 _HAPPINESS = [
-    _count("happiness_answers", "Answers to the question \"Are you happy with your visit?\"",
-           lambda c: c.happiness.answers),
+    _count('Answers to the question "Are you happy with your visit?"', ANSWERS),
     Column(
         "happiness_mean_score",
         "number",
         "Mean score of those answers, from 1 (not at all) to 10 (very)",
         lambda c: _round(c.happiness.mean_score, 2),
-        lambda c: c.happiness.answers,
+        ANSWERS,
     ),
-]  # fmt: skip
+]
 
 
 def _chosen(code: str) -> Callable[[Cells], int]:
@@ -163,23 +185,21 @@ def daily_columns(stats: OfficeStatistics) -> list[Column]:
         *_WAITS,
         *_ESTIMATES,
         _count(
-            "bookings_due",
             "Appointments booked for the day whose citizen checked in or never came (cancelled ones left out)",
-            lambda c: c.bookings.due,
+            BOOKINGS_DUE,
         ),
         Column(
             "booking_no_show_rate",
             "number",
             "Share (0 to 1) of bookings_due whose citizen never came",
             lambda c: _round(c.bookings.no_show_rate, 3),
-            lambda c: c.bookings.due,
+            BOOKINGS_DUE,
         ),
         *_HAPPINESS,
         *(
             _count(
-                f"improvement_{code}",
                 f'Answers choosing the improvement "{names.get("en") or code}"',
-                _chosen(code),
+                Base(f"improvement_{code}", _chosen(code)),
             )
             for code, names in stats.improvements
         ),
@@ -203,53 +223,107 @@ def hourly_columns(_stats: OfficeStatistics) -> list[Column]:
     ]
 
 
-#: (total, parts): a total shown with exactly one part suppressed would give that part away.
-_SUMS = [("citizens", ("walkins", "appointments")), ("citizens", ("served", "no_shows", "left"))]
+#: The bases a day's figure is the sum of its hourly cells' for: the day minus the cells shown is what the hidden
+#: cells hold, so those must cover at least MIN_CITIZENS or nobody (the wait sums follow from `called` and the
+#: means, the score sums from the answers and their mean).
+_ADDITIVE = [CITIZENS, WALKINS, APPOINTMENTS, SERVED, NO_SHOWS, LEFT, STILL_OPEN, CALLED, TIMED, ESTIMATED, ANSWERS]
+#: Within one row: a total and its parts.
+_ROW_SUMS = [(CITIZENS, (WALKINS, APPOINTMENTS)), (CITIZENS, (SERVED, NO_SHOWS, LEFT, STILL_OPEN))]
+#: Figures of the citizens of a cell: hidden wherever their number is.
+_SAME_CITIZENS = [WALKINS, APPOINTMENTS, SERVED, NO_SHOWS, LEFT, CALLED, TIMED, ESTIMATED]
+
+#: Where a figure is: the day itself (None) or one of its (service, hour) cells.
+Scope = tuple[str, int] | None
+Item = tuple[Scope, str]
 
 
-def publish(columns: list[Column], cells: Cells) -> dict[str, Any]:
-    """One row with its small cells suppressed (None)."""
-    row: dict[str, Any] = {}
-    for column in columns:
-        small = column.base is not None and column.base(cells) < MIN_CITIZENS
-        row[column.name] = None if small else column.value(cells)
-    for total, parts in _SUMS:
-        if row.get(total) is None:
-            continue
-        hidden = [p for p in parts if row[p] is None]
-        if total == "citizens" and "served" in parts and cells.tally.still_open:
-            hidden.append("still open")  # not published: as good as suppressed
-        shown = [p for p in parts if row[p] is not None]
-        if len(hidden) == 1 and shown:
-            row[min(shown, key=lambda p: row[p])] = None
-    return row
+def _scope(cells: Cells) -> Scope:
+    return None if cells.service is None or cells.hour is None else (cells.service, cells.hour)
+
+
+def suppressed_items(day: Cells, cells: list[Cells], unlisted: list[Cells], extra: list[Base]) -> frozenset[Item]:
+    """The (scope, base) figures of one day to leave empty, in the daily row and the hourly cells together.
+
+    `cells` are the hourly rows published, in their order; `unlisted` the groups of the day that no row shows
+    (a service no longer offered) but the day's totals count; `extra` the daily-only bases (bookings,
+    improvements), which no other published figure adds up to."""
+    everything = [day, *cells, *unlisted]
+    counts: dict[Item, int] = {(_scope(c), base.name): base.count(c) for c in everything for base in _ADDITIVE}
+    counts.update({(None, base.name): base.count(day) for base in extra})
+    parts = [_scope(c) for c in [*cells, *unlisted]]
+    relations = [Relation((None, base.name), tuple((scope, base.name) for scope in parts)) for base in _ADDITIVE]
+    relations += [
+        Relation((_scope(c), total.name), tuple((_scope(c), part.name) for part in of))
+        for c in everything
+        for total, of in _ROW_SUMS
+    ]
+    follows = {(_scope(c), CITIZENS.name): [(_scope(c), b.name) for b in _SAME_CITIZENS] for c in everything}
+    unpublished = {(_scope(c), STILL_OPEN.name) for c in everything}
+    unpublished |= {(_scope(c), base.name) for c in unlisted for base in _ADDITIVE}
+    return suppress(counts, relations, threshold=MIN_CITIZENS, follows=follows, unpublished=unpublished)
+
+
+def publish(columns: list[Column], cells: Cells, hidden: frozenset[Item]) -> dict[str, Any]:
+    """One row with its suppressed values as None."""
+    scope = _scope(cells)
+    return {c.name: None if c.base is not None and (scope, c.base.name) in hidden else c.value(cells) for c in columns}
+
+
+class Tables:
+    """The daily row and the hourly rows of each day, suppressed together so that neither file, nor the two side
+    by side, gives a small group away. A day's rows depend on that day alone: any range holds the same rows."""
+
+    def __init__(self, stats: OfficeStatistics) -> None:
+        self.stats = stats
+        self.daily_columns = daily_columns(stats)
+        self.hourly_columns = hourly_columns(stats)
+        self._extra = [c.base for c in self.daily_columns if c.base is not None and c.base not in _ADDITIVE]
+        self._daily = stats.daily()
+        self._daily_happiness = stats.happiness(lambda a: a.day)
+        self._hourly = stats.hourly()
+        self._hourly_happiness = stats.happiness(lambda a: (a.day, a.service, a.hour))
+        #: Per day, the (service, hour) groups with citizens or answers: one pass, not one per day.
+        self._groups: dict[date, set[tuple[str, int]]] = {}
+        for day, service, hour in [*self._hourly, *self._hourly_happiness]:
+            self._groups.setdefault(day, set()).add((service, hour))
+
+    def day(self, day: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The day's daily row and its hourly rows (none for a day without citizens or answers)."""
+        stats = self.stats
+        total = Cells(
+            day,
+            self._daily.get(day, Tally()),
+            self._daily_happiness.get(day, Happiness()),
+            stats.bookings.get(day, Bookings()),
+        )
+        groups = self._groups.get(day, set())
+        listed = [code for code, _names in stats.services]
+        # As `OfficeStatistics.hours_of`: the opening hours and every hour with something in it.
+        hours = sorted(set(stats.opening_hours.get(day.weekday(), [])) | {h for _s, h in groups}) if groups else []
+        cells = [self._cells(day, service, hour) for hour in hours for service in listed]
+        unlisted = [self._cells(day, s, h) for s, h in sorted(groups) if s not in listed]
+        hidden = suppressed_items(total, cells, unlisted, self._extra)
+        return publish(self.daily_columns, total, hidden), [publish(self.hourly_columns, c, hidden) for c in cells]
+
+    def _cells(self, day: date, service: str, hour: int) -> Cells:
+        key = (day, service, hour)
+        return Cells(
+            day,
+            self._hourly.get(key, Tally()),
+            self._hourly_happiness.get(key, Happiness()),
+            service=service,
+            hour=hour,
+        )
 
 
 def daily_rows(stats: OfficeStatistics) -> list[dict[str, Any]]:
-    columns = daily_columns(stats)
-    tallies, happiness = stats.daily(), stats.happiness(lambda a: a.day)
-    rows = []
-    for day in stats.days:
-        cells = Cells(
-            day, tallies.get(day, Tally()), happiness.get(day, Happiness()), stats.bookings.get(day, Bookings())
-        )
-        rows.append(publish(columns, cells))
-    return rows
+    tables = Tables(stats)
+    return [tables.day(day)[0] for day in stats.days]
 
 
 def hourly_rows(stats: OfficeStatistics) -> list[dict[str, Any]]:
-    columns = hourly_columns(stats)
-    tallies, happiness = stats.hourly(), stats.happiness(lambda a: (a.day, a.service, a.hour))
-    rows = []
-    for day in stats.active_days():
-        for hour in stats.hours_of(day):
-            for service, _names in stats.services:
-                key = (day, service, hour)
-                cells = Cells(
-                    day, tallies.get(key, Tally()), happiness.get(key, Happiness()), service=service, hour=hour
-                )
-                rows.append(publish(columns, cells))
-    return rows
+    tables = Tables(stats)
+    return [row for day in stats.active_days() for row in tables.day(day)[1]]
 
 
 Columns = Callable[[OfficeStatistics], list[Column]]
