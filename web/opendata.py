@@ -27,6 +27,7 @@ from api.errors import ApiError
 from scheduler.disclosure import Relation, suppress
 from scheduler.numbering import office_day
 from store.statistics import Bookings, Happiness, OfficeStatistics, Tally, office_statistics
+from web.opendata_cache import Answer, AnswerCache, matches
 
 router = APIRouter(tags=["open data"])
 
@@ -352,20 +353,61 @@ def _range(today: date, start: date | None, end: date | None) -> tuple[date, dat
     return start, end
 
 
-async def _statistics(parts: PartsDep, office: str, start: date | None, end: date | None) -> OfficeStatistics:
+#: How long an answer whose range includes the last finished day is kept: late answers may still come in for it.
+RECENT_KEEP = timedelta(minutes=5)
+
+
+def _cache(request: Request) -> AnswerCache:
+    """The app's cache of rendered files, made on first use (one per app, so tests and processes don't share)."""
+    state = request.app.state
+    cache: AnswerCache | None = getattr(state, "open_data_cache", None)
+    if cache is None:
+        cache = state.open_data_cache = AnswerCache()
+    return cache
+
+
+async def _file(
+    request: Request, parts: PartsDep, office: str, kind: str, extension: str, start: date | None, end: date | None
+) -> Response:
+    """A file, computed once per (office, file, range, format) and answered 304 when the client has these bytes."""
     found = await read(parts, lambda repo: repo.office(office))  # NotFound: 404
-    first, last = _range(office_day(parts.clock(), found.timezone), start, end)
-    return await run_in_threadpool(office_statistics, parts.db, office, first, last)
+    now = parts.clock()
+    today = office_day(now, found.timezone)
+    first, last = _range(today, start, end)
+    recent = last >= today - timedelta(days=1)
+
+    def render() -> Answer:
+        return _render(office_statistics(parts.db, office, first, last), kind, extension, recent)
+
+    answer = await _cache(request).answer(
+        (office, kind, first, last, extension),
+        now,
+        RECENT_KEEP if recent else None,
+        lambda: run_in_threadpool(render),
+    )
+    headers = {**answer.headers, "ETag": answer.etag}
+    if matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-def _headers(stats: OfficeStatistics, kind: str, extension: str) -> dict[str, str]:
+def _render(stats: OfficeStatistics, kind: str, extension: str, recent: bool) -> Answer:
+    _summary, columns_of, rows_of = FILES[kind]
+    columns, rows = columns_of(stats), rows_of(stats)
+    headers = _headers(stats, kind, extension, RECENT_KEEP if recent else timedelta(hours=1))
+    if extension == "csv":
+        return Answer(as_csv(columns, rows).encode(), "text/csv; charset=utf-8", headers)
+    return Answer(bytes(JSONResponse(as_json(stats, kind, columns, rows)).body), "application/json", headers)
+
+
+def _headers(stats: OfficeStatistics, kind: str, extension: str, max_age: timedelta) -> dict[str, str]:
     name = f"{stats.office}-{kind}-{stats.start}-{stats.end}.{extension}"
     return {
         "Link": f'<{LICENCE["url"]}>; rel="license", </open-data/{stats.office}>; rel="describedby"',
         "X-License": LICENCE["id"],
         "Content-Disposition": f'inline; filename="{name}"',
         "Access-Control-Allow-Origin": "*",
-        "Cache-Control": "public, max-age=3600",
+        "Cache-Control": f"public, max-age={int(max_age.total_seconds())}",
     }
 
 
@@ -399,19 +441,15 @@ To = Annotated[date | None, Query(description="Last office-local day, before tod
 
 
 def _register(kind: str) -> None:
-    summary, columns_of, rows_of = FILES[kind]
+    summary, _columns_of, _rows_of = FILES[kind]
 
     @router.get(f"/open-data/{{office}}/{kind}.csv", response_class=Response, summary=f"{kind}.csv: {summary}")
-    async def csv_file(office: str, parts: PartsDep, start: From = None, to: To = None) -> Response:
-        stats = await _statistics(parts, office, start, to)
-        body = as_csv(columns_of(stats), rows_of(stats))
-        return Response(body, media_type="text/csv; charset=utf-8", headers=_headers(stats, kind, "csv"))
+    async def csv_file(office: str, request: Request, parts: PartsDep, start: From = None, to: To = None) -> Response:
+        return await _file(request, parts, office, kind, "csv", start, to)
 
-    @router.get(f"/open-data/{{office}}/{kind}.json", summary=f"{kind}.json: {summary}")
-    async def json_file(office: str, parts: PartsDep, start: From = None, to: To = None) -> JSONResponse:
-        stats = await _statistics(parts, office, start, to)
-        body = as_json(stats, kind, columns_of(stats), rows_of(stats))
-        return JSONResponse(body, headers=_headers(stats, kind, "json"))
+    @router.get(f"/open-data/{{office}}/{kind}.json", response_class=JSONResponse, summary=f"{kind}.json: {summary}")
+    async def json_file(office: str, request: Request, parts: PartsDep, start: From = None, to: To = None) -> Response:
+        return await _file(request, parts, office, kind, "json", start, to)
 
 
 for _kind in FILES:
