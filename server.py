@@ -34,6 +34,7 @@ from api.hub import Hub
 from api.limits import BodyLimit
 from api.messaging import Messenger
 from api.metrics import Metrics, RequestMetrics
+from api.origin import SameOrigin
 from api.ratelimit import RateLimit
 from scheduler import routing
 from settings import Settings
@@ -67,14 +68,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         queue_size=settings.ws_queue_size,
         poll_interval_s=settings.bus_poll_interval_s,
     )
+    clock = clock or _utcnow
     parts = Parts(
         settings=settings,
         db=db,
         hub=hub,
-        clock=clock or _utcnow,
+        clock=clock,
         tokens=TokenCache(settings.token_cache_s),
-        messenger=Messenger(settings, db),
+        messenger=Messenger(settings, db, clock),
         booking_limit=RateLimit(settings.booking_rate_per_hour),
+        notify_limit=RateLimit(settings.notify_rate_per_hour, what="requests to be told"),
     )
 
     @asynccontextmanager
@@ -105,6 +108,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     errors.install(app)
     errors.document(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SameOrigin, public_url=settings.public_url)
     app.state.metrics = Metrics(parts)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     for module in (

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     booking_cap: int = Field(
         3, description="Active (future) bookings allowed per e-mail address or phone number; 0 for no cap"
     )
+    booking_day_cap: int = Field(
+        6,
+        description="Bookings one e-mail address or phone number may make per office and day (cancelled ones "
+        "too); 0 for no cap",
+    )
     booking_rate_per_hour: int = Field(
         20, description="Bookings, moves and cancellations one client address may make per hour; 0 for no limit"
     )
@@ -60,5 +65,11 @@ class Settings(BaseSettings):
         None,
         description="SMS gateway URL; {to} and {text} in it are filled in (URL-encoded) and it is fetched with GET, "
         "otherwise JSON {to, text} is POSTed to it; unset: no SMS is sent",
+    )
+    messages_per_hour: int = Field(
+        200, description="E-mails and SMS one office may send per hour; past it they are withheld; 0 for no limit"
+    )
+    notify_rate_per_hour: int = Field(
+        10, description="Requests to be told by e-mail or SMS one client address may make per hour; 0 for no limit"
     )
     sms_token: str | None = Field(None, description="Sent to the SMS gateway as `Authorization: Bearer TOKEN`")

@@ -75,11 +75,13 @@ async def book(
     contact: Contact,
     client: str | None,
 ) -> Booked:
-    """`client`: whose hourly budget this spends (once the input is readable); None for staff."""
+    """`client`: whose hourly budget this spends (once the input is readable); None for staff, who may book
+    without a contact (a citizen at the desk with neither e-mail nor phone)."""
     contact = bookings.check_contact(
         Contact(
             contact.name, contact.email, phone_e164(contact.phone, parts.settings.default_region), contact.remind_via
-        )
+        ),
+        reachable=client is not None,
     )
     if client is not None:
         parts.booking_limit.spend(client)
@@ -103,6 +105,8 @@ async def book(
             contact=contact,
             manage_token=token,
             cap=parts.settings.booking_cap,
+            reachable=client is not None,
+            day_cap=parts.settings.booking_day_cap,
         ),
     )
     parts.messenger.booking_changed(booking, "confirmation")

@@ -73,12 +73,14 @@ async def _view(parts: PartsDep, booking: Any, token: str) -> dict[str, Any]:
     responses={
         409: {
             "description": "`slot_full`: every seat of the slot is taken; `too_many_bookings`: this e-mail "
-            "address or phone number has LOKET_BOOKING_CAP appointments to come here"
+            "address or phone number has LOKET_BOOKING_CAP appointments to come here; `too_many_bookings_today`: "
+            "it made LOKET_BOOKING_DAY_CAP bookings here today"
         },
         422: {
             "description": "`no_such_slot` (a public holiday, a closing day, outside the opening hours or not "
             "the start of a slot), `service_not_bookable`, `slot_in_past`, `invalid_phone`, `invalid_email`, "
-            "`email_required`/`phone_required` (to be reminded by e-mail/SMS)"
+            "`invalid_name` (one line, at most 80 characters, no control characters), `contact_required` (an "
+            "e-mail address or a phone number), `email_required`/`phone_required` (to be reminded by e-mail/SMS)"
         },
         429: {"description": "`too_many_requests`: this client's hourly budget is spent (see Retry-After)"},
     },

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 
-from api.appointments import phone_e164
+from api.bookings import client_of
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
-from api.errors import ApiError
 from api.schemas import Body
+from api.telling import contact_to_tell
 from scheduler import citizen, usecases
 from scheduler.access import Permission
-from scheduler.bookings import Contact, check_contact
 from scheduler.errors import NotFound
 
 router = APIRouter(tags=["citizen"])
@@ -83,21 +82,19 @@ async def run_late(token: str, parts: PartsDep) -> dict[str, Any]:
     "/api/status/{token}/notify",
     responses={
         **_TOKEN_404,
-        409: {"description": "`ticket_not_waiting`"},
+        409: {
+            "description": "`ticket_not_waiting`; `contact_already_set`: the ticket has another contact; "
+            "`notification_not_offered`"
+        },
         422: {"description": "`invalid_email`, `invalid_phone`, `contact_required`"},
+        429: {"description": "`too_many_requests`: this client's hourly budget is spent (see Retry-After)"},
     },
 )
-async def tell_me(token: str, body: TellMe, parts: PartsDep) -> dict[str, Any]:
-    """Be told by e-mail or SMS when the turn is about `notify_before_min` minutes away and when called.
-    The address is erased when the visit ends."""
-    contact = check_contact(Contact(email=body.email, phone=phone_e164(body.phone, parts.settings.default_region)))
-    offered = parts.messenger.media()
-    if (contact.email and "email" not in offered) or (contact.phone and "sms" not in offered):
-        raise ApiError(
-            409,
-            "notification_not_offered",
-            f"this office tells citizens by {' and '.join(offered) or 'neither e-mail nor SMS'} only",
-        )
+async def tell_me(token: str, body: TellMe, request: Request, parts: PartsDep) -> dict[str, Any]:
+    """Be told by e-mail or SMS when the turn is about `notify_before_min` minutes away and when called, once
+    each. A ticket takes one contact, once: the same again changes nothing, another is refused. The address
+    is erased when the visit ends."""
+    contact = contact_to_tell(parts, body.email, body.phone, client_of(request))
     office, now = await _office_of(parts, token), parts.clock()
     await change(parts, office, now, lambda repo: citizen.ask_to_be_told(repo, token, contact.email, contact.phone))
     return await _status(parts, token)

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
+from api.followers import Followers
 from api.gates import OfficeGates
 from api.hub import Hub
 from api.messaging import Messenger
@@ -60,7 +61,10 @@ class Parts:
     messenger: Messenger
     #: Bookings, moves, cancellations and erasures per client address.
     booking_limit: RateLimit
+    #: Requests to be told by e-mail or SMS (the status page's and the API's) per client address.
+    notify_limit: RateLimit
     gates: OfficeGates = field(default_factory=OfficeGates)
+    followers: Followers = field(default_factory=Followers)
 
     @property
     def policy(self) -> routing.Policy:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -20,7 +21,7 @@ from notify import compose
 from notify.compose import BookingNotice, Message
 from notify.mail import NotSent, SmtpConfig, send_email
 from notify.sms import SmsGateway, send_sms
-from scheduler import bookings, citizen, routing
+from scheduler import bookings, citizen, outbox, routing
 from scheduler.citizen import TurnNotice
 from scheduler.model import Booking
 from settings import Settings
@@ -31,9 +32,10 @@ Kind = Literal["confirmation", "reminder", "cancellation"]
 
 
 class Messenger:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime]) -> None:
         self.settings = settings
         self.db = db
+        self.clock = clock
         self.smtp = SmtpConfig.from_settings(settings)
         self.sms = SmsGateway.from_settings(settings)
         self._sending: set[asyncio.Task[None]] = set()
@@ -68,6 +70,14 @@ class Messenger:
             return None
         return booking.phone
 
+    def _within_budget(self, office: str, what: str) -> bool:
+        """Count one message against the office's hourly budget (`LOKET_MESSAGES_PER_HOUR`); False: not sent."""
+        budget, now = self.settings.messages_per_hour, self.clock()
+        allowed, _ = self.db.write(office, now, lambda repo: outbox.spend(repo, office, now, budget))
+        if not allowed:
+            log.warning("%s not sent: office %s spent its budget of %d messages this hour", what, office, budget)
+        return bool(allowed)
+
     def notice(self, booking: Booking) -> BookingNotice:
         office = self.db.read(lambda repo: repo.office(booking.office))
         service = next(s for s in self.db.read(lambda repo: repo.services(booking.office)) if s.code == booking.service)
@@ -92,12 +102,12 @@ class Messenger:
             return  # erased or purged: nobody to write to
         message: Message = getattr(compose, kind)(self.notice(booking))
         email, phone = self._email_to(booking, kind), self._sms_to(booking, kind)
-        if email is not None and self.smtp is not None:
+        if email is not None and self.smtp is not None and self._within_budget(booking.office, f"{kind} e-mail"):
             try:
                 send_email(self.smtp, email, message)
             except NotSent as failed:
                 log.warning("%s e-mail for booking %s not sent: %s", kind, booking.id, failed)
-        if phone is not None and self.sms is not None:
+        if phone is not None and self.sms is not None and self._within_budget(booking.office, f"{kind} SMS"):
             try:
                 send_sms(self.sms, phone, message.sms)
             except NotSent as failed:
@@ -122,10 +132,10 @@ class Messenger:
             return 0
         name = self.db.read(lambda repo: repo.office(office)).name
         for notice in claimed:
-            self._tell(notice, name)
+            self._tell(notice, office, name)
         return len(claimed)
 
-    def _tell(self, notice: TurnNotice, office_name: str) -> None:
+    def _tell(self, notice: TurnNotice, office: str, office_name: str) -> None:
         values = {
             "number": notice.number,
             "minutes": notice.minutes,
@@ -136,12 +146,12 @@ class Messenger:
         soon = notice.kind == "soon"
         text = gettext(notice.language, messages.TURN_SOON if soon else messages.TURN_NOW) % values
         subject = gettext(notice.language, messages.TURN_SOON_SUBJECT if soon else messages.TURN_NOW_SUBJECT) % values
-        if notice.email is not None and self.smtp is not None:
+        if notice.email is not None and self.smtp is not None and self._within_budget(office, "turn e-mail"):
             try:
                 send_email(self.smtp, notice.email, Message(subject=subject, text=text, html=None, sms=text))
             except NotSent as failed:
                 log.warning("turn e-mail for ticket %s not sent: %s", notice.number, failed)
-        if notice.phone is not None and self.sms is not None:
+        if notice.phone is not None and self.sms is not None and self._within_budget(office, "turn SMS"):
             try:
                 send_sms(self.sms, notice.phone, text)
             except NotSent as failed:

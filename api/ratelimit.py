@@ -17,8 +17,15 @@ WINDOW_S = 3600.0
 
 
 class RateLimit:
-    def __init__(self, per_hour: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 50_000) -> None:
+    def __init__(
+        self,
+        per_hour: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 50_000,
+        what: str = "bookings and changes",
+    ) -> None:
         self.per_hour = per_hour
+        self.what = what
         self.clock = clock
         self.max_clients = max_clients
         self._seen: dict[str, deque[float]] = {}
@@ -40,7 +47,7 @@ class RateLimit:
             raise ApiError(
                 429,
                 "too_many_requests",
-                f"too many bookings and changes from this connection ({self.per_hour} an hour): "
+                f"too many {self.what} from this connection ({self.per_hour} an hour): "
                 f"try again in {math.ceil(retry / 60)} minutes",
                 headers={"Retry-After": str(retry)},
             )

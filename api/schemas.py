@@ -45,8 +45,13 @@ class BookAppointment(Body):
     service: str = Field(min_length=1, max_length=8, description="The service's code letter, e.g. A")
     slot_at: AwareDatetime = Field(description="When the appointment starts: ISO 8601 with a time zone")
     language: Literal["nl", "fr", "en"] = Field(description="The citizen's language")
-    name: str | None = Field(None, max_length=200, description="The citizen's name (optional)")
-    email: str | None = Field(None, max_length=254, description="E-mail address for the confirmation and reminder")
+    # Lengths of the name are the booking rule's to judge (`invalid_name`); the body limit bounds the rest.
+    name: str | None = Field(None, description="The citizen's name (optional): one line, at most 80 characters")
+    email: str | None = Field(
+        None,
+        max_length=254,
+        description="For the confirmation and reminder; this or `phone` is required",
+    )
     phone: str | None = Field(
         None, max_length=32, description="Mobile number, +32... or national (read as Belgian, LOKET_DEFAULT_REGION)"
     )

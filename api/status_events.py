@@ -5,6 +5,9 @@ fresh one each time the ticket's office publishes events and the status changed.
 at most one recompute per `COALESCE_S`. A comment line every `KEEPALIVE_S` keeps proxies from closing
 an idle stream. The stream ends when the client goes away or the server stops; `EventSource`
 reconnects by itself (after `RETRY_MS`).
+
+One token follows on at most a few streams at once (`api.followers`: 429 past them), and a visit that ended
+more than a day ago has nothing left to follow (409 `visit_over`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from fastapi.responses import StreamingResponse
 
 from api.changes import read
 from api.deps import Parts, PartsDep
+from api.followers import Follower
 from api.hub import Subscription, encode
-from scheduler import usecases
-from scheduler.errors import NotFound
+from scheduler import citizen, usecases
+from scheduler.errors import Conflict, NotFound
 
 router = APIRouter(tags=["citizen"])
 
@@ -48,7 +52,7 @@ def _drain(sub: Subscription) -> bool:
     return True
 
 
-async def _stream(parts: Parts, token: str, office: str) -> AsyncIterator[str]:
+async def _stream(parts: Parts, token: str, office: str, follower: Follower) -> AsyncIterator[str]:
     sub = await parts.hub.subscribe(office)
     try:
         status = await _status(parts, token)  # after subscribing: no change falls in between
@@ -80,6 +84,7 @@ async def _stream(parts: Parts, token: str, office: str) -> AsyncIterator[str]:
                 yield frame(status)
     finally:
         parts.hub.unsubscribe(sub)
+        parts.followers.left(token, follower)
 
 
 @router.get(
@@ -88,6 +93,8 @@ async def _stream(parts: Parts, token: str, office: str) -> AsyncIterator[str]:
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "`event: status` frames, then comments"},
         404: {"description": "`ticket_not_found`: no ticket has this status token"},
+        409: {"description": "`visit_over`: the visit ended more than a day ago"},
+        429: {"description": "`too_many_streams`: the token is followed on 5 streams already (see Retry-After)"},
     },
 )
 async def status_events(token: str, parts: PartsDep) -> StreamingResponse:
@@ -95,4 +102,10 @@ async def status_events(token: str, parts: PartsDep) -> StreamingResponse:
     ticket = await read(parts, lambda repo: repo.ticket_by_token(token))
     if ticket is None:
         raise NotFound("no ticket has this status code", code="ticket_not_found")
-    return StreamingResponse(_stream(parts, token, ticket.office), media_type="text/event-stream", headers=HEADERS)
+    if not citizen.followable(ticket, parts.clock()):
+        raise Conflict("this visit ended more than a day ago: there is nothing left to follow", code="visit_over")
+    follower = Follower()
+    parts.followers.admit(token, follower)
+    return StreamingResponse(
+        _stream(parts, token, ticket.office, follower), media_type="text/event-stream", headers=HEADERS
+    )

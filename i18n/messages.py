@@ -121,7 +121,7 @@ TURN_NOW_SUBJECT = N_("It is your turn: ticket %(number)s, counter %(counter)s")
 PAGE_NOT_FOUND = N_("Page not found")
 BOOK_CANNOT_BE_DONE = N_("This cannot be done")
 BOOK_SOMETHING_WRONG = N_("This could not be done. Please try again, or ask at the office.")
-BOOK_INVALID_NAME = N_("Your name is too long: use at most 200 characters.")
+BOOK_INVALID_NAME = N_("Enter your name on one line, with at most 80 characters.")
 BOOK_INVALID_EMAIL = N_("Enter an e-mail address like name@example.com.")
 BOOK_EMAIL_REQUIRED = N_("Enter your e-mail address to be reminded by e-mail.")
 BOOK_CONTACT_REQUIRED = N_("Enter an e-mail address or a mobile number, so that we can send you the confirmation.")
@@ -134,6 +134,10 @@ BOOK_TOO_MANY_BOOKINGS = N_(
 )
 BOOK_TOO_MANY_REQUESTS = N_(
     "Too many bookings and changes came from your connection in the last hour. Please try again later."
+)
+BOOK_TOO_MANY_TODAY = N_(
+    "This e-mail address or phone number already made as many bookings today as one person may. "
+    "Please try again tomorrow."
 )
 BOOK_SLOT_FULL = N_("Sorry, someone else has just booked that time. Please choose another time.")
 BOOK_SLOT_GONE = N_("That time can no longer be booked. Please choose another time.")
@@ -163,6 +167,8 @@ STATUS_LATE_NOT_OFFERED = N_("This office does not move tickets back in the queu
 # Translators: the offer to leave the waiting room and come back at a given time.
 STATUS_RETURN_NOT_OFFERED = N_("Coming back later is not (or no longer) offered for this ticket.")
 STATUS_CONTACT_REQUIRED = N_("Enter an e-mail address or a mobile number.")
+STATUS_CONTACT_ALREADY_SET = N_("This ticket already has an address for its messages: it cannot be changed.")
+STATUS_TOO_MANY_REQUESTS = N_("Too many requests came from your connection in the last hour. Please try again later.")
 STATUS_NOT_OFFERED = N_("Messages cannot be sent that way from this office.")
 STATUS_AFTER_THE_VISIT = N_("This question comes after your visit.")
 STATUS_ALREADY_ANSWERED = N_("You already answered this question. Thank you!")

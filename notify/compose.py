@@ -15,6 +15,7 @@ from babel.dates import format_date, format_time
 
 from i18n import gettext, messages, resolve_language
 from notify.letter import Letter, Link, as_html, as_text
+from scheduler.bookings import fits_a_greeting
 
 SMS_MAX_CHARS = 320  # two concatenated SMS in GSM-7 are 306; gateways cap far above; the contract says 320
 # Belgian Dutch and French; English as written in Europe (day before month, 24-hour clock).
@@ -115,7 +116,8 @@ def _letter(
         return gettext(language, message)
 
     where = ", ".join(part for part in (notice.office_name, notice.office_address) if part)
-    if notice.citizen_name:
+    # Only the greeting quotes the name, and only a name that fits one (booked before names were checked: not).
+    if notice.citizen_name and fits_a_greeting(notice.citizen_name):
         greeting = _(messages.GREETING_NAME) % {"name": notice.citizen_name}
     else:
         greeting = _(messages.GREETING)

@@ -10,9 +10,11 @@ links of the citizen's confirmation and reminder only, and is dropped with the c
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler import calendar
 from scheduler.errors import Conflict, Invalid, NotFound
@@ -46,8 +48,12 @@ def normalise_code(text: str) -> str | None:
 #: 24 bytes: 192 bits, well over the 128 a guess must face.
 MANAGE_TOKEN_BYTES = 24
 REMIND_VIA = ("email", "sms", "none")
-MAX_NAME = 200
+#: A name is what a greeting quotes: one line of at most this many characters.
+MAX_NAME = 80
 MAX_EMAIL = 254
+#: Unicode categories a name never needs: controls (new lines among them), format characters (direction
+#: overrides that reorder what a reader sees), surrogates, private use, unassigned, line and paragraph separators.
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def new_manage_token() -> str:
@@ -65,22 +71,58 @@ class Contact:
     remind_via: str = "none"
 
 
-def check_contact(contact: Contact) -> Contact:
-    """The contact with blanks as None; Invalid naming the first problem."""
+def normalised(contact: Contact) -> Contact:
+    """Blanks as None and the e-mail address in one form (trimmed, lower case), so that `Victim@` and `victim@`
+    are one person to every comparison (the caps) and every message."""
     name = (contact.name or "").strip() or None
-    email = (contact.email or "").strip() or None
+    email = (contact.email or "").strip().lower() or None
     phone = (contact.phone or "").strip() or None
-    if name is not None and len(name) > MAX_NAME:
-        raise Invalid(f"the name is longer than {MAX_NAME} characters", code="invalid_name")
-    if email is not None and not _looks_like_email(email):
-        raise Invalid(f"{email!r} is not an e-mail address", code="invalid_email")
-    if contact.remind_via not in REMIND_VIA:
-        raise Invalid(f"remind_via must be one of {', '.join(REMIND_VIA)}", code="invalid_remind_via")
-    if contact.remind_via == "email" and email is None:
-        raise Invalid("give an e-mail address to be reminded by e-mail", code="email_required")
-    if contact.remind_via == "sms" and phone is None:
-        raise Invalid("give a mobile number to be reminded by SMS", code="phone_required")
     return Contact(name, email, phone, contact.remind_via)
+
+
+def contact_problems(contact: Contact, *, reachable: bool) -> dict[str, str]:
+    """Every problem of a (normalised) contact, field -> code, the booking page's and the API's one rule.
+    `reachable`: an e-mail address or a phone number is required (citizens' bookings: a booking nobody can be
+    told about is one anybody could make by the hundred)."""
+    problems: dict[str, str] = {}
+    if contact.name is not None and not fits_a_greeting(contact.name):
+        problems["name"] = "invalid_name"
+    if contact.email is not None and not _looks_like_email(contact.email):
+        problems["email"] = "invalid_email"
+    if contact.remind_via not in REMIND_VIA:
+        problems["remind_via"] = "invalid_remind_via"
+    if reachable and contact.email is None and contact.phone is None:
+        problems.setdefault("email", "contact_required")
+    elif contact.remind_via == "email" and contact.email is None:
+        problems.setdefault("email", "email_required")
+    elif contact.remind_via == "sms" and contact.phone is None:
+        problems.setdefault("phone", "phone_required")
+    return problems
+
+
+_SAYING = {
+    "invalid_name": f"the name is one line of at most {MAX_NAME} characters, without control characters",
+    "invalid_email": "this is not an e-mail address",
+    "invalid_remind_via": f"remind_via must be one of {', '.join(REMIND_VIA)}",
+    "contact_required": "give an e-mail address or a phone number: the office must be able to reach you",
+    "email_required": "give an e-mail address to be reminded by e-mail",
+    "phone_required": "give a mobile number to be reminded by SMS",
+}
+
+
+def check_contact(contact: Contact, *, reachable: bool = False) -> Contact:
+    """The contact normalised; Invalid naming the first problem (`contact_problems`)."""
+    contact = normalised(contact)
+    problems = contact_problems(contact, reachable=reachable)
+    if problems:
+        code = next(iter(problems.values()))
+        raise Invalid(_SAYING[code], code=code)
+    return contact
+
+
+def fits_a_greeting(name: str) -> bool:
+    """One line, short, nothing invisible: what a message may quote as the citizen's name."""
+    return len(name) <= MAX_NAME and not any(unicodedata.category(ch) in _NOT_IN_NAMES for ch in name)
 
 
 def _looks_like_email(text: str) -> bool:
@@ -90,7 +132,7 @@ def _looks_like_email(text: str) -> bool:
         bool(at and local and domain)
         and len(text) <= MAX_EMAIL
         and "." in domain.strip(".")
-        and not any(ch.isspace() or ch in '<>,;"' for ch in text)
+        and not any(ch.isspace() or ch in '<>,;"' or unicodedata.category(ch)[0] == "C" for ch in text)
     )
 
 
@@ -105,20 +147,27 @@ def book(
     code: str,
     holidays: Collection[date] = frozenset(),
     contact: Contact = Contact(),
+    reachable: bool = True,
     manage_token: str | None = None,
     cap: int = 0,
+    day_cap: int = 0,
 ) -> Booking:
     """Book `service_code` at `slot_at` under `code` (the caller draws it with `new_code`) and, when given,
     the manage token that lets the citizen change it later (`new_manage_token`).
 
     The slot must be one of the office calendar's (`scheduler.calendar`, with these public `holidays`):
     422 `no_such_slot` otherwise; a slot whose seats are all taken is refused with 409 `slot_full`. With a
-    `cap`, a contact that already has that many future bookings here is refused with 409 `too_many_bookings`.
+    `cap`, a contact that already has that many future bookings here is refused with 409 `too_many_bookings`;
+    with a `day_cap`, one that made that many bookings here today (the office's day, cancelled ones too: each
+    sent a message) with 409 `too_many_bookings_today`.
+
+    The `contact` is checked (`contact_problems`); a citizen's booking needs it `reachable` (422
+    `contact_required`), one made by staff (a manager's token, `loket booking add`) may do without.
     """
     office = repo.office(office_id)
     if language not in LANGUAGES:
         raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
-    contact = check_contact(contact)
+    contact = check_contact(contact, reachable=reachable)
     service = next((s for s in repo.services(office_id) if s.code == service_code), None)
     if service is None:
         raise NotFound(f"office {office_id} has no service {service_code!r}", code="service_not_found")
@@ -134,6 +183,15 @@ def book(
             code="too_many_bookings",
             extra={"cap": cap},
         )
+    if day_cap:
+        midnight = datetime.combine(now.astimezone(ZoneInfo(office.timezone)).date(), time(), ZoneInfo(office.timezone))
+        if repo.bookings_made(office_id, contact.email, contact.phone, midnight) >= day_cap:
+            raise Conflict(
+                f"this e-mail address or phone number already made {day_cap} bookings at this office today: "
+                "try again tomorrow",
+                code="too_many_bookings_today",
+                extra={"cap": day_cap},
+            )
     full = Conflict(f"the slot {slot_at.isoformat()} of service {service_code} is fully booked", code="slot_full")
     taken = repo.seats_taken(office_id, service_code, slot.at, slot.at + timedelta(seconds=1)).get(slot.at, 0)
     if taken >= slot.capacity:

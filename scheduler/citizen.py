@@ -76,13 +76,21 @@ def run_late(repo: Repository, token: str, now: datetime) -> Ticket:
 
 
 def ask_to_be_told(repo: Repository, token: str, email: str | None, phone: str | None) -> Ticket:
-    """Keep where to tell this waiting citizen that their turn is near (until the visit ends)."""
+    """Keep where to tell this waiting citizen that their turn is near (until the visit ends).
+
+    A ticket takes one contact, once: asking again with the same one changes nothing, a different one is
+    refused (`contact_already_set`). Otherwise one ticket could have the office write to any number of
+    strangers, one new address per request."""
     ticket = _ticket(repo, token)
     if ticket.state is not TicketState.WAITING:
         raise Conflict(f"ticket {ticket.number} is {ticket.state.value}, not waiting", code="ticket_not_waiting")
     if email is None and phone is None:
         raise Invalid("give an e-mail address or a mobile number", code="contact_required")
-    told = replace(ticket, notify_email=email, notify_phone=phone, notified_soon=False)
+    if ticket.contact_given:
+        if (ticket.notify_email, ticket.notify_phone) == (email, phone):
+            return ticket
+        raise Conflict("this ticket already has where to tell you; it cannot be changed", code="contact_already_set")
+    told = replace(ticket, notify_email=email, notify_phone=phone, contact_given=True)
     _write(repo, told, TicketState.WAITING)
     return told
 
@@ -133,6 +141,17 @@ def _answer(office: Office, service: str, score: int, improvements: Sequence[str
     return HappinessAnswer(office.id, service, local.date(), local.hour, score, chosen)
 
 
+#: How long after its visit a ticket can still be followed live (the status page itself stays readable).
+FOLLOW_AFTER_VISIT = timedelta(days=1)
+
+
+def followable(ticket: Ticket, now: datetime) -> bool:
+    """Whether a ticket's status is still worth following live: its visit is on, or ended less than
+    `FOLLOW_AFTER_VISIT` ago (a visit that never ended counts from its check-in)."""
+    ended = ticket.finished_at if ticket.state not in ACTIVE else None
+    return now - (ended or ticket.in_room_since) <= FOLLOW_AFTER_VISIT
+
+
 #: The states of a visit still going on: a notify address is kept only while its ticket is in one.
 ACTIVE = frozenset({TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED})
 
@@ -164,9 +183,11 @@ def claim_turn_notices(
         if not (ticket.notify_email or ticket.notify_phone):
             continue
         if ticket.state is TicketState.CALLED:
-            counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
-            _write(repo, replace(ticket, notify_email=None, notify_phone=None), TicketState.CALLED)
-            notices.append(_notice("now", ticket, counter=counter.name if counter else ""))
+            # Told once, and the address goes with it: a recall or a call back after parking says nothing more.
+            _write(repo, replace(ticket, notify_email=None, notify_phone=None, notified_now=True), TicketState.CALLED)
+            if not ticket.notified_now:
+                counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
+                notices.append(_notice("now", ticket, counter=counter.name if counter else ""))
             continue
         if ticket.notified_soon:
             continue

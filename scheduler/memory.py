@@ -37,6 +37,7 @@ class MemoryRepository:
         self._service_times: dict[tuple[str, date, str], tuple[int, float]] = {}
         self.events: dict[str, list[tuple[int, Event]]] = {}
         self._bookings: dict[int, Booking] = {}
+        self._message_counts: dict[tuple[str, datetime], tuple[int, int]] = {}
         self.happiness: list[HappinessAnswer] = []
         self._booking_codes: dict[tuple[str, str], int] = {}
         # (office, service, slot_at) -> seat number -> booking id
@@ -218,6 +219,12 @@ class MemoryRepository:
             self._tickets[ticket.id] = replace(ticket, notify_email=None, notify_phone=None)
         return len(gone)
 
+    def message_count(self, office_id: str, hour: datetime) -> tuple[int, int]:
+        return self._message_counts.get((office_id, hour), (0, 0))
+
+    def save_message_count(self, office_id: str, hour: datetime, sent: int, withheld: int) -> None:
+        self._message_counts[(office_id, hour)] = (sent, withheld)
+
     def add_happiness(self, answer: HappinessAnswer) -> None:
         self.happiness.append(answer)
 
@@ -241,6 +248,16 @@ class MemoryRepository:
             if b.office == office_id
             and b.state == BookingState.BOOKED
             and b.slot_at > now
+            and ((email is not None and b.email == email) or (phone is not None and b.phone == phone))
+        )
+
+    def bookings_made(self, office_id: str, email: str | None, phone: str | None, since: datetime) -> int:
+        return sum(
+            1
+            for b in self._bookings.values()
+            if b.office == office_id
+            and b.created_at is not None
+            and b.created_at >= since
             and ((email is not None and b.email == email) or (phone is not None and b.phone == phone))
         )
 

@@ -170,6 +170,10 @@ class Ticket:
     notify_phone: str | None = None
     #: "Your turn in about N minutes" was sent.
     notified_soon: bool = False
+    #: "It's your turn" was sent: each notice goes once per ticket, whatever happens to it after.
+    notified_now: bool = False
+    #: The citizen gave where to tell them; a ticket takes one contact, once (it is never replaced).
+    contact_given: bool = False
     #: The first call of this ticket: unlike `called_at`, a recall or a call back after parking keeps it.
     first_called_at: datetime | None = None
     #: The wait the citizen was told when the ticket was issued (seconds), and its range; None: not kept.

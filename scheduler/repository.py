@@ -114,6 +114,11 @@ class Repository(Protocol):
         `now` have this e-mail address or this phone number."""
         ...
 
+    def bookings_made(self, office_id: str, email: str | None, phone: str | None, since: datetime) -> int:
+        """How many bookings (in any state) made at or after `since` at the office have this e-mail address or
+        this phone number."""
+        ...
+
     def release_seat(self, booking_id: int) -> None:
         """Free the seat a booking holds (none held: nothing happens)."""
         ...
@@ -130,6 +135,12 @@ class Repository(Protocol):
         """Erase the notify address of the office's tickets in any state but `active` (their visit ended);
         answers how many were erased."""
         ...
+
+    def message_count(self, office_id: str, hour: datetime) -> tuple[int, int]:
+        """Messages the office sent and held back in the hour starting at `hour` (UTC): (sent, withheld)."""
+        ...
+
+    def save_message_count(self, office_id: str, hour: datetime, sent: int, withheld: int) -> None: ...
 
     def add_happiness(self, answer: HappinessAnswer) -> None:
         """Store an anonymous answer to the happiness question."""

@@ -30,6 +30,7 @@ from store.tables import (
     BookingSeatRow,
     CounterRow,
     HappinessRow,
+    MessageCountRow,
     NumberRow,
     OfficeRow,
     ServiceRow,
@@ -119,6 +120,8 @@ _TICKET_FIELDS = [
     "notify_email",
     "notify_phone",
     "notified_soon",
+    "notified_now",
+    "contact_given",
     "first_called_at",
     "announced_wait_s",
     "announced_low_s",
@@ -410,6 +413,16 @@ class SqlRepository:
         ).scalar_one()
         return int(found)
 
+    def bookings_made(self, office_id: str, email: str | None, phone: str | None, since: datetime) -> int:
+        same = [col(BookingRow.email) == email] if email is not None else []
+        same += [col(BookingRow.phone) == phone] if phone is not None else []
+        if not same:
+            return 0
+        found = self.session.execute(
+            select(func.count()).where(BookingRow.office == office_id, col(BookingRow.created_at) >= since, or_(*same))
+        ).scalar_one()
+        return int(found)
+
     def release_seat(self, booking_id: int) -> None:
         self.session.execute(delete(BookingSeatRow).where(col(BookingSeatRow.booking_id) == booking_id))
         self.session.flush()
@@ -466,6 +479,19 @@ class SqlRepository:
         )
         self.session.expire_all()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def message_count(self, office_id: str, hour: datetime) -> tuple[int, int]:
+        row = self.session.get(MessageCountRow, (office_id, hour))
+        return (row.sent, row.withheld) if row is not None else (0, 0)
+
+    def save_message_count(self, office_id: str, hour: datetime, sent: int, withheld: int) -> None:
+        row = self.session.get(MessageCountRow, (office_id, hour))
+        if row is None:
+            self.session.add(MessageCountRow(office=office_id, hour=hour, sent=sent, withheld=withheld))
+        else:
+            row.sent, row.withheld = sent, withheld
+            self.session.add(row)
+        self.session.flush()
 
     def add_happiness(self, answer: HappinessAnswer) -> None:
         self.session.add(

@@ -115,6 +115,9 @@ class TicketRow(SQLModel, table=True):
     notify_email: str | None = Field(default=None, max_length=254)
     notify_phone: str | None = Field(default=None, max_length=32)
     notified_soon: bool = False
+    # "It's your turn" was sent; a contact was given (a ticket takes one, once: see scheduler.citizen).
+    notified_now: bool = False
+    contact_given: bool = False
     # The first call; called_at is the last one (recalls and calls back after parking move it).
     first_called_at: datetime | None = _utc(default=None)
     # The wait the citizen was told when the ticket was issued, and its range (seconds); NULL: not kept.
@@ -179,6 +182,16 @@ class HappinessRow(SQLModel, table=True):
     hour: int
     score: int
     improvements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class MessageCountRow(SQLModel, table=True):
+    """Messages an office sent (and held back past its budget) in one UTC hour: the sending budget."""
+
+    __tablename__ = "message_count"
+    office: str = Field(foreign_key="office.id", primary_key=True, max_length=64)
+    hour: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    sent: int = 0
+    withheld: int = 0
 
 
 class NumberRow(SQLModel, table=True):

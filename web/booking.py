@@ -31,7 +31,7 @@ from api.deps import Parts, PartsDep
 from api.errors import ApiError, status_of
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext, messages, resolve_language
 from scheduler import bookings
-from scheduler.bookings import REMIND_VIA, Contact, check_contact
+from scheduler.bookings import Contact, normalised
 from scheduler.errors import DomainError, Invalid, NotFound
 from scheduler.model import Booking, BookingState, Office, Service
 from store import public_holidays
@@ -63,6 +63,7 @@ _SAYING = {
     "phone_required": messages.BOOK_PHONE_REQUIRED,
     "invalid_remind_via": messages.BOOK_INVALID_REMIND_VIA,
     "too_many_bookings": messages.BOOK_TOO_MANY_BOOKINGS,
+    "too_many_bookings_today": messages.BOOK_TOO_MANY_TODAY,
     "too_many_requests": messages.BOOK_TOO_MANY_REQUESTS,
     "slot_full": messages.BOOK_SLOT_FULL,
     "no_such_slot": messages.BOOK_SLOT_GONE,
@@ -339,28 +340,16 @@ async def slots_page(
 
 
 def contact_problems(values: Mapping[str, str], region: str) -> dict[str, str]:
-    """Every problem of the contact form at once, field -> code, by the back end's own rules."""
-    name, email, phone = (values.get(field, "").strip() for field in ("name", "email", "phone"))
-    remind_via = values.get("remind_via", "")
+    """Every problem of the contact form at once, field -> code: the phone read as the API reads it, the rest
+    by the scheduler's one rule for bookings (`bookings.contact_problems`)."""
     problems: dict[str, str] = {}
-    for field, contact in (("name", Contact(name=name)), ("email", Contact(email=email))):
-        try:
-            check_contact(contact)
-        except DomainError as exc:
-            problems[field] = exc.code
     try:
-        appointments.phone_e164(phone, region)
+        phone = appointments.phone_e164(values.get("phone"), region)
     except ApiError as exc:
         problems["phone"] = exc.code
-    if remind_via not in REMIND_VIA:
-        problems["remind_via"] = "invalid_remind_via"
-    if not email and not phone:
-        problems["email"] = "contact_required"
-    elif remind_via == "email" and not email:
-        problems["email"] = "email_required"
-    elif remind_via == "sms" and not phone:
-        problems["phone"] = "phone_required"
-    return problems
+        phone = values.get("phone", "").strip() or None  # unreadable, but given: the contact is not missing
+    contact = normalised(Contact(values.get("name"), values.get("email"), phone, values.get("remind_via", "")))
+    return {**bookings.contact_problems(contact, reachable=True), **problems}
 
 
 async def _form_page(
@@ -463,7 +452,7 @@ async def book(
             return await _form_page(
                 page, parts, office, service, day, at_text, values=values, problems=problem, status=422
             )
-        if exc.code in ("too_many_bookings", "too_many_requests"):
+        if exc.code in ("too_many_bookings", "too_many_bookings_today", "too_many_requests"):
             status = exc.status if isinstance(exc, ApiError) else status_of(exc)
             response = await _form_page(
                 page, parts, office, service, day, at_text, values=values, general=exc.code, status=status

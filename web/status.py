@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.appointments import phone_e164
+from api.bookings import client_of
 from api.changes import change, read
 from api.deps import Parts, PartsDep
 from api.errors import ApiError, status_of
+from api.telling import contact_to_tell
 from i18n import LANGUAGES, gettext, messages, ngettext, resolve_language
 from scheduler import citizen, returning, usecases
-from scheduler.bookings import Contact, check_contact
 from scheduler.errors import DomainError, Invalid
 from scheduler.model import Office
 from store.repository import SqlRepository
@@ -59,6 +59,8 @@ _REFUSALS = {
     "invalid_email": messages.BOOK_INVALID_EMAIL,
     "invalid_phone": messages.BOOK_INVALID_PHONE,
     "contact_required": messages.STATUS_CONTACT_REQUIRED,
+    "contact_already_set": messages.STATUS_CONTACT_ALREADY_SET,
+    "too_many_requests": messages.STATUS_TOO_MANY_REQUESTS,
     "notification_not_offered": messages.STATUS_NOT_OFFERED,
     "visit_not_finished": messages.STATUS_AFTER_THE_VISIT,
     "already_answered": messages.STATUS_ALREADY_ANSWERED,
@@ -269,10 +271,7 @@ async def tell_me(token: str, request: Request, parts: PartsDep, lang: str | Non
     email, phone = (form.get(name, [""])[0].strip()[:254] for name in ("email", "phone"))
 
     def ask(repo: SqlRepository, _now: datetime, _status: dict[str, Any]) -> object:
-        contact = check_contact(Contact(email=email, phone=phone_e164(phone, parts.settings.default_region)))
-        offered = parts.messenger.media()
-        if (contact.email and "email" not in offered) or (contact.phone and "sms" not in offered):
-            raise ApiError(409, "notification_not_offered", f"messages go by {' and '.join(offered) or 'nothing'} only")
+        contact = contact_to_tell(parts, email, phone, client_of(request))
         return citizen.ask_to_be_told(repo, token, contact.email, contact.phone)
 
     return await _act(request, parts, token, lang, "notify", ask, email=email, phone=phone)

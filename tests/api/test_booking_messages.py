@@ -98,7 +98,7 @@ async def test_the_reminder_is_sent_once_the_day_before_on_the_chosen_medium(
 
 
 async def test_a_booking_never_checked_in_becomes_a_no_show_after_fifteen_minutes(api: Api) -> None:
-    booked = await book(api, "nl")
+    booked = await book(api, "nl", phone="+32470123456")
     link = path_of(booked["manage_url"]).replace("/booking/", "/api/bookings/")
     api.clock.advance(minutes=90 + 15)  # 09:30 -> 11:15, the 11:00 slot 15 minutes later
     await run_in_threadpool(housekeeping.bookings_round, api.parts)

@@ -40,6 +40,7 @@ class World:
     api: Api
     tokens: dict[str, str]
     _slots: list[str] | None = None
+    _booked: int = 0
 
     @property
     def http(self) -> Any:
@@ -75,7 +76,9 @@ class World:
 
     async def booking(self, **contact: str) -> dict[str, Any]:
         """A fresh booking in town, with its manage `token`."""
-        body = {"service": "A", "slot_at": await self.slot(), "language": "nl", "name": "Test", **contact}
+        self._booked += 1
+        reachable = {"email": f"citizen-{self._booked}@example.org"}
+        body = {"service": "A", "slot_at": await self.slot(), "language": "nl", "name": "Test", **reachable, **contact}
         r = await self.http.post("/api/offices/town/bookings", json=body)
         assert r.status_code == 201, r.text
         return {**r.json(), "token": r.json()["manage_url"].rsplit("/", 1)[1]}

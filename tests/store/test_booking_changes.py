@@ -68,11 +68,11 @@ def test_cancelling_frees_the_seat_at_once(db: Database) -> None:
     token = book(db)
     assert seats(db) == 1
     with pytest.raises(Conflict, match="fully booked"):
-        book(db, contact=Contact())
+        book(db, contact=Contact(email="someone@example.org"))
     db.write("town", NOW, lambda repo: bookings.cancel(repo, token, NOW))
     assert seats(db) == 0
     assert found(db, token).state == BookingState.CANCELLED
-    book(db, contact=Contact())  # the freed slot is bookable again
+    book(db, contact=Contact(email="someone@example.org"))  # the freed slot is bookable again
     with pytest.raises(Conflict) as twice:
         db.write("town", NOW, lambda repo: bookings.cancel(repo, token, NOW))
     assert twice.value.code == "booking_cancelled"
@@ -88,7 +88,7 @@ def test_a_move_takes_the_new_seat_and_frees_the_old(db: Database) -> None:
 
 def test_a_move_to_a_full_slot_changes_nothing(db: Database) -> None:
     token = book(db)
-    book(db, at=LATER, contact=Contact())
+    book(db, at=LATER, contact=Contact(email="someone@example.org"))
     with pytest.raises(Conflict) as refused:
         db.write("town", NOW, lambda repo: bookings.move(repo, token, LATER, NOW))
     assert refused.value.code == "slot_full"

@@ -274,9 +274,9 @@ async def test_the_form_without_javascript_books_and_shows_the_confirmation(api:
             {"phone": "Enter your mobile number to be reminded by SMS."},
         ),
         (
-            {"name": "A" * 201, "email": "ann@example.org", "phone": "", "remind_via": "carrier pigeon"},
+            {"name": "A" * 81, "email": "ann@example.org", "phone": "", "remind_via": "carrier pigeon"},
             {
-                "name": "Your name is too long: use at most 200 characters.",
+                "name": "Enter your name on one line, with at most 80 characters.",
                 "remind_via": "Choose how you want to be reminded.",
             },
         ),

@@ -1,0 +1,74 @@
+"""Refuse state-changing requests that another web site's page sends from a citizen's browser.
+
+The citizen forms (booking, move, cancel, erase, leave, running late, notify, happiness) work without
+JavaScript, so they are plain form posts, which any site can make a visitor's browser send: a hidden form on
+`evil.example` could book slots or cancel appointments with the visitor's links. Browsers say where such a
+post comes from in `Origin` (or, from older ones, `Referer`); a post from another origin than the server's own
+(the address it was reached at, or `LOKET_PUBLIC_URL`) gets 403 `cross_site_post`. Requests with neither
+header are not from a page at all (kiosks, terminals, scripts) and pass: what they may do, their tokens decide.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: Methods that change something; GET and HEAD never do.
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def origin_of(url: str) -> str | None:
+    """`scheme://host[:port]` of a URL, lower case; None when it has none (also for the `null` origin)."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_site(claimed: str | None, host: str | None, public_origin: str | None) -> bool:
+    """Whether the page that sent the request (`claimed`: its origin) is this server's: its host and port are
+    the `Host` the request was sent to (whatever the scheme: a proxy may end TLS), or it is the public origin."""
+    if claimed is None:
+        return False
+    if public_origin is not None and claimed == public_origin:
+        return True
+    return host is not None and urlsplit(claimed).netloc == host.strip().lower()
+
+
+class SameOrigin:
+    def __init__(self, app: ASGIApp, public_url: str) -> None:
+        self.app = app
+        self.public_origin = origin_of(public_url)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        headers = {name.lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
+        origin, referer = headers.get(b"origin"), headers.get(b"referer")
+        if origin is None and referer is None:
+            await self.app(scope, receive, send)
+            return
+        claimed = origin_of(origin) if origin is not None else origin_of(referer or "")
+        if same_site(claimed, headers.get(b"host"), self.public_origin):
+            await self.app(scope, receive, send)
+            return
+        await self._refuse(send, origin if origin is not None else "the referring page")
+
+    async def _refuse(self, send: Send, source: str) -> None:
+        body = json.dumps(
+            {
+                "error": "cross_site_post",
+                "detail": f"this form was sent from another web site ({source[:100]}): open the office's own page",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
