@@ -11,6 +11,7 @@ import pytest
 from starlette.concurrency import run_in_threadpool
 
 from api import housekeeping
+from scheduler import outbox
 from scheduler.model import Role, TicketState
 from tests.api.conftest import Api, Gateway, Inbox, serving
 from tests.support import OFFICE, Seeded
@@ -121,3 +122,70 @@ async def test_a_medium_the_server_cannot_send_on_is_refused(sqlite_url: str, se
         token = token_of(await api.issue("C"))
         r = await tell(api, token, email="zoe@example.org")
         assert (r.status_code, r.json()["error"]) == (409, "notification_not_offered")
+
+
+async def test_asking_again_neither_adds_a_number_nor_repeats_the_notice(api: Api, gateway: Gateway) -> None:
+    """Asking again reset "already told" and took any new number: one ticket could text anyone, again and again."""
+    await api.open("3")
+    mine = token_of(await api.issue("C"))
+    assert (await tell(api, mine, phone="+32470123456")).status_code == 200
+    await round_of_notices(api)
+    assert [t["to"] for t in gateway.texts] == ["+32470123456"]  # near: nobody ahead
+    for _ in range(3):
+        assert (await tell(api, mine, phone="0470 12 34 56")).status_code == 200  # the same number, written otherwise
+        other = await tell(api, mine, phone="+32470999999")
+        assert (other.status_code, other.json()["error"]) == (409, "contact_already_set")
+        await round_of_notices(api)
+    assert [t["to"] for t in gateway.texts] == ["+32470123456"]
+    assert stored_addresses(api) == [(None, "+32470123456")]
+
+
+async def test_a_ticket_called_again_after_parking_is_told_its_turn_once(api: Api, gateway: Gateway) -> None:
+    await api.open("3")
+    mine = await api.issue("C", language="en")
+    await tell(api, token_of(mine), phone="+32470123456")
+    await round_of_notices(api)  # near: nobody ahead
+    counter = api.seeded.counters["3"]
+    assert (await call_next(api, "3"))["number"] == mine["number"]
+    await round_of_notices(api)
+    parked = await api.http.post(
+        f"/api/tickets/{mine['id']}/park", json={"counter": counter}, headers=api.auth(Role.CLERK)
+    )
+    assert parked.status_code == 200, parked.text
+    again = await api.http.post(
+        f"/api/counters/{counter}/call-number", json={"number": mine["number"]}, headers=api.auth(Role.CLERK)
+    )
+    assert again.status_code == 200, again.text
+    await round_of_notices(api)
+    assert [t["text"].split(": ", 1)[1][:18] for t in gateway.texts] == ["your turn comes in", "it is your turn no"]
+
+
+@pytest.fixture
+async def thrifty(
+    sqlite_url: str, seeder: Callable[..., Seeded], inbox: tuple[Inbox, int], gateway: Gateway
+) -> AsyncIterator[Api]:
+    """An office that may send 2 messages an hour."""
+    office = {**OFFICE, "notify_before_min": 10}
+    settings = {"smtp_host": "127.0.0.1", "smtp_port": inbox[1], "sms_url": gateway.url, "messages_per_hour": 2}
+    async with serving(sqlite_url, seeder(sqlite_url, office), **settings) as served:
+        yield served
+
+
+async def test_past_the_hourly_budget_messages_are_held_back_and_the_dashboard_says_so(
+    thrifty: Api, gateway: Gateway
+) -> None:
+    api = thrifty
+    await api.open("3")
+    for n in range(3):
+        assert (await tell(api, token_of(await api.issue("C")), phone=f"+3247012345{n}")).status_code == 200
+    await round_of_notices(api)
+    assert len(gateway.texts) == 2
+    sent, withheld = api.seeded.db.read(lambda repo: outbox.this_hour(repo, "town", api.clock.now))
+    assert (sent, withheld) == (2, 1)
+    page = await api.http.get("/manage/town", params={"token": api.seeded.tokens[Role.MANAGER]}, follow_redirects=True)
+    assert page.status_code == 200, page.text
+    assert "Messages held back:</strong> 1 e-mails and SMS this hour were not sent" in page.text
+    api.clock.advance(hours=1)  # a new hour, a new budget: the first is told its turn
+    await call_next(api, "3")
+    await round_of_notices(api)
+    assert len(gateway.texts) == 3

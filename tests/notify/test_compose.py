@@ -215,3 +215,24 @@ def test_times_follow_the_office_time_zone_not_the_server() -> None:
 def test_a_notice_refuses_a_time_without_zone() -> None:
     with pytest.raises(ValueError, match="aware"):
         make_notice(slot_at=datetime(2026, 12, 8, 10, 30))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ann\nYour account is blocked: pay at https://evil.example", "Ann\u202eevil", "A" * 81],
+    ids=["new line and a link", "direction override", "too long"],
+)
+@pytest.mark.parametrize(("kind", "compose"), KINDS, ids=[kind for kind, _ in KINDS])
+def test_a_name_that_does_not_fit_a_greeting_is_not_quoted(kind: str, compose: Compose, name: str) -> None:
+    """Names booked before they were checked are still in the database: the letters never write them."""
+    message = compose(make_notice(language="en", citizen_name=name))
+    for body in (message.text, message.html or "", message.subject):
+        assert "evil" not in body and "A" * 81 not in body and "\u202e" not in body
+
+
+@pytest.mark.parametrize(("kind", "compose"), KINDS, ids=[kind for kind, _ in KINDS])
+def test_the_name_is_quoted_in_the_greeting_line_only(kind: str, compose: Compose) -> None:
+    message = compose(make_notice(language="en", citizen_name="Zoë Peeters"))
+    lines = [line for line in message.text.splitlines() if "Zoë Peeters" in line]
+    assert len(lines) == 1 and lines[0].startswith("Dear")
+    assert "Zoë Peeters" not in message.subject + message.sms
