@@ -30,6 +30,7 @@ from api import (
 )
 from api.bus import Bus, MemoryBus, PostgresBus
 from api.deps import Clock, Parts, TokenCache
+from api.headers import SecurityHeaders
 from api.hub import Hub
 from api.limits import BodyLimit
 from api.messaging import Messenger
@@ -42,7 +43,7 @@ from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
 from web import booking as booking_pages
-from web import dashboard, display, opendata, status
+from web import dashboard, display, docs, opendata, status
 from web.templates import make_environment
 
 
@@ -102,6 +103,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         summary="Counter queues and appointments for public offices",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # web.docs serves /docs and /redoc from local files
+        redoc_url=None,
     )
     app.state.parts = parts
     app.state.templates = make_environment()
@@ -111,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     app.add_middleware(SameOrigin, public_url=settings.public_url)
     app.state.metrics = Metrics(parts)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)  # outermost of ours: refusals by the others get the headers too
     for module in (
         health,
         metrics,
@@ -131,6 +135,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
+    docs.install(app)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -10,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PartsDep
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("loket.health")
 
 
 @router.get("/healthz")
@@ -23,5 +26,12 @@ async def healthz(parts: PartsDep) -> JSONResponse:
     try:
         await run_in_threadpool(ping)
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "error": "database_unavailable", "detail": str(exc)[:200]}, 503)
+        # The driver's words (host, port, user, database, sometimes the query) are for the operator's log, not
+        # for anyone who can reach /healthz; a password in them is masked there too.
+        password = parts.db.engine.url.password
+        said = str(exc).replace(str(password), "***") if password else str(exc)
+        log.warning("healthz: database unavailable: %s: %s", type(exc).__name__, said[:500])
+        return JSONResponse(
+            {"status": "unavailable", "error": "database_unavailable", "detail": "database unavailable"}, 503
+        )
     return JSONResponse({"status": "ok", "database": parts.db.engine.dialect.name})

@@ -33,10 +33,15 @@ CLOSE_RESUME = 4409  # too slow or fell behind: reconnect with ?since=
 
 @router.websocket("/ws/offices/{office}")
 async def office_events(websocket: WebSocket, office: str, since: int | None = None, token: str | None = None) -> None:
-    parts: Parts = websocket.app.state.parts
-    await websocket.accept()
     header = websocket.headers.get("authorization", "")
     secret = token or (header[7:] if header.lower().startswith("bearer ") else None)
+    await follow(websocket, office, since, secret)
+
+
+async def follow(websocket: WebSocket, office: str, since: int | None, secret: str | None) -> None:
+    """The protocol above, for a client whose token is `secret` (from the query, a header or a cookie)."""
+    parts: Parts = websocket.app.state.parts
+    await websocket.accept()
     try:
         principal = await resolve(parts, secret)
         if not principal.may(Permission.READ, office):

@@ -9,6 +9,7 @@ and requests that match no route as `unmatched`, so labels stay few.
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections import Counter as Tally
 from collections.abc import Iterator
@@ -160,7 +161,8 @@ async def _allowed(request: Request, parts: Parts) -> None:
         return
     header = request.headers.get("authorization", "")
     secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if secret == wanted:
+    # In constant time: how long a wrong guess takes must not tell how much of it was right.
+    if hmac.compare_digest(secret.encode(), wanted.encode()):
         return
     principal = await resolve(parts, secret or None)
     if principal.role is not Role.ADMIN:

@@ -1,4 +1,4 @@
-"""`GET /manage/{office}?token=MANAGER_TOKEN`: the manager's dashboard.
+"""`GET /manage/{office}?token=MANAGER_TOKEN`: the manager's dashboard (the token traded for a cookie).
 
 Today, live (the page reloads itself every 15 seconds): who waits for what and since when, the estimates, the
 counters, alerts for anyone waiting more than 5 minutes, the last staffing advice. Then the last 7 or 30 days
@@ -15,27 +15,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
 from api.changes import read
 from api.deps import PartsDep, resolve
 from api.errors import ApiError
-from scheduler import advice, routing, usecases
+from scheduler import advice, outbox, routing, usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
 from scheduler.model import TicketState
 from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
 from store.statistics import WITHIN_S, OfficeStatistics, Tally, latest_event, office_statistics, tally
-from web import charts
+from web import charts, token_cookie
 
 router = APIRouter(tags=["manager dashboard"])
 
 RANGES = (7, 30)
 REFRESH_S = 15
 TARGET_SHARE = 0.9
+#: The cookie the dashboard's `?token=` is traded for (web/token_cookie.py); it ends with the browser session,
+#: so a manager who closes the browser of a shared computer leaves no way in behind.
+COOKIE = "loket_manage"
 
 
 def _refusal(env: Environment, status: int, title: str, detail: str) -> HTMLResponse:
@@ -265,16 +268,24 @@ def _gather(parts: PartsDep, office: str, now: datetime, days: int) -> dict[str,
     today = live["today"]
     stats = office_statistics(parts.db, office, today - timedelta(days=days - 1), today)
     staffing = latest_event(parts.db, office, advice.EVENT_TYPE, day_start(now, live["office"].timezone))
-    return {"live": live, "history": history_view(stats, today), "advice": (staffing or {}).get("lines", [])}
+    sent, withheld = parts.db.read(lambda repo: outbox.this_hour(repo, office, now))
+    return {
+        "live": live,
+        "history": history_view(stats, today),
+        "advice": (staffing or {}).get("lines", []),
+        "messages": {"sent": sent, "withheld": withheld, "budget": parts.settings.messages_per_hour},
+    }
 
 
 @router.get("/manage/{office}", response_class=HTMLResponse)
 async def dashboard_page(
     office: str, request: Request, parts: PartsDep, token: str | None = None, days: int = 30
-) -> HTMLResponse:
-    """The dashboard. `token`: a manager token of the office, or an admin token; `days`: 7 or 30 (default)."""
+) -> Response:
+    """The dashboard. `token`: a manager token of the office, or an admin token, traded for a cookie of this page
+    and answered with a 303 to the address without it; `days`: 7 or 30 (default)."""
     env: Environment = request.app.state.templates
     how = f"Create one with: loket token create --role manager --office {office}"
+    token = token_cookie.token_of(request, COOKIE)
     if not token:
         return _refusal(
             env, 401, "The dashboard needs a manager token", f"Add ?token=MANAGER_TOKEN to the address. {how}"
@@ -292,6 +303,8 @@ async def dashboard_page(
             f"It is a {principal.role.value} token for {where}; the dashboard needs a manager token of this office "
             f"or an admin token. {how}",
         )
+    if token_cookie.to_trade(request):
+        return token_cookie.traded(request, COOKIE, token, max_age=None)
     if days not in RANGES:
         return _refusal(env, 422, f"No dashboard over {days} days", "Choose ?days=7 or ?days=30.")
     now = parts.clock()
@@ -304,7 +317,6 @@ async def dashboard_page(
     html = env.get_template("dashboard.html").render(
         **data,
         office=data["live"]["office"],
-        token=token,
         days=days,
         ranges=RANGES,
         refresh_s=REFRESH_S,
@@ -313,4 +325,4 @@ async def dashboard_page(
         share=_share,
         within_min=WITHIN_S // 60,
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})

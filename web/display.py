@@ -4,20 +4,29 @@ driven by the office websocket (see web/static/display.js)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
+from api import live
 from api.changes import read
 from api.deps import PartsDep, resolve
 from api.errors import ApiError
 from i18n import LANGUAGES, gettext
 from i18n.messages import N_
+from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
+from web import token_cookie
 
 router = APIRouter(tags=["displays"])
+
+#: The cookie a display's `?token=` is traded for (web/token_cookie.py), kept as long as browsers allow: a TV
+#: shows its board for months, and the token itself says how long it is valid.
+COOKIE = "loket_display"
+COOKIE_MAX_AGE_S = 400 * 24 * 3600
 
 #: The board's words, in every language it may alternate between.
 LABELS = (
@@ -54,12 +63,14 @@ async def display_page(
     token: str | None = None,
     lang: str | None = None,
     staff: bool = False,
-) -> HTMLResponse:
-    """The board. `token`: a display token of the office (read only); `lang`: the languages the labels and
-    announcements alternate between, e.g. `nl,fr` (the default) or `fr,nl,en`; `staff=1`: the staff view,
-    which also shows the kiosks' printer faults (for a screen behind the counters)."""
+) -> Response:
+    """The board. `token`: a display token of the office (read only), traded for a cookie of this page and
+    answered with a 303 to the address without it; `lang`: the languages the labels and announcements
+    alternate between, e.g. `nl,fr` (the default) or `fr,nl,en`; `staff=1`: the staff view, which also shows
+    the kiosks' printer faults (for a screen behind the counters)."""
     env: Environment = request.app.state.templates
     how = "Create one with: loket token create --role display --office " + office
+    token = token_cookie.token_of(request, COOKIE)
     if not token:
         return _refusal(env, 401, "This display has no token", f"Add ?token=DISPLAY_TOKEN to the address. {how}")
     try:
@@ -68,6 +79,8 @@ async def display_page(
         return _refusal(env, 401, "This display's token is not valid", f"It may have been revoked. {how}")
     if not principal.may(Permission.READ, office):
         return _refusal(env, 403, f"This token may not show office {office}", how)
+    if token_cookie.to_trade(request):
+        return token_cookie.traded(request, COOKIE, token, max_age=COOKIE_MAX_AGE_S)
     try:
         found = await read(parts, lambda repo: repo.office(office))
     except NotFound:
@@ -78,7 +91,8 @@ async def display_page(
         "office": found.id,
         "officeName": found.name,
         "timezone": found.timezone,
-        "token": token,
+        # The socket and the queue lie under the page's address, where its cookie goes: the page holds no token.
+        "base": token_cookie.page_path(request),
         "languages": languages,
         "labels": labels,
         "staff": staff,
@@ -89,4 +103,23 @@ async def display_page(
         config=json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
         language=languages[0],
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/display/{office}/queue")
+async def display_queue(office: str, request: Request, parts: PartsDep) -> dict[str, Any]:
+    """The board's queue snapshot, for the page's cookie (`GET /api/offices/{office}/queue` with a token)."""
+    principal = await resolve(parts, request.cookies.get(COOKIE))
+    if not principal.may(Permission.READ, office):
+        raise ApiError(403, "forbidden", f"this token may not show office {office}")
+    now = parts.clock()
+    return await read(parts, lambda repo: usecases.queue_snapshot(repo, office, now, parts.policy))
+
+
+@router.websocket("/display/{office}/ws")
+async def display_events(websocket: WebSocket, office: str, since: int | None = None) -> None:
+    """The office websocket (api/live.py) for the page's cookie."""
+    if not token_cookie.from_own_page(websocket, websocket.app.state.parts.settings.public_url):
+        await websocket.close(code=4403, reason="another site's page")  # before accepting: the handshake fails
+        return
+    await live.follow(websocket, office, since, websocket.cookies.get(COOKIE))

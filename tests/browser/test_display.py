@@ -70,7 +70,7 @@ async def board(browser: Browser, url: str) -> Page:
     page = await browser.new_page(viewport={"width": 1920, "height": 1080})
     await page.add_init_script(FAKE_SPEECH)
     await page.goto(url)
-    await page.wait_for_function("document.getElementById('services').querySelectorAll('tbody tr').length > 0")
+    await page.wait_for_function("() => document.getElementById('services').querySelectorAll('tbody tr').length > 0")
     return page
 
 
@@ -84,7 +84,7 @@ async def test_a_ticket_called_through_the_api_appears_within_a_second(browser: 
     page = await board(browser, office.page_url)
     began = time.monotonic()
     await asyncio.to_thread(office.call_next, counter)
-    await page.wait_for_function("document.getElementById('latest-number').textContent === 'A001'", timeout=1000)
+    await page.wait_for_function("() => document.getElementById('latest-number').textContent === 'A001'", timeout=1000)
     assert time.monotonic() - began < 1.0
     assert await page.text_content("#latest-counter") == "1"
     # The number is at least 8% of the screen's height.
@@ -107,7 +107,7 @@ async def test_twenty_calls_in_a_burst_all_appear_in_order_and_none_twice(browse
         return numbers
 
     called = await asyncio.to_thread(burst)
-    await page.wait_for_function("(window.__loketShown || []).length >= 20", timeout=5000)
+    await page.wait_for_function("() => (window.__loketShown || []).length >= 20", timeout=5000)
     await asyncio.sleep(0.5)  # anything more (a duplicate) would arrive now
     seen = await shown(page)
     assert [s["number"] for s in seen] == called
@@ -130,16 +130,16 @@ async def test_after_a_server_restart_later_calls_still_appear(
         page = await board(browser, office.page_url)
         first = await asyncio.to_thread(office.call_next, counter)
         await asyncio.to_thread(office.finish, first, counter)
-        await page.wait_for_function("document.getElementById('latest-number').textContent === 'A001'")
+        await page.wait_for_function("() => document.getElementById('latest-number').textContent === 'A001'")
         server.stop()
         await page.wait_for_selector("#offline", state="visible")
         server = office.server = start_server(sqlite_url, port=port)
         await page.wait_for_selector("#offline", state="hidden", timeout=15000)
         second = await asyncio.to_thread(office.call_next, counter)
-        await page.wait_for_function("document.getElementById('latest-number').textContent === 'A002'")
+        await page.wait_for_function("() => document.getElementById('latest-number').textContent === 'A002'")
         await asyncio.to_thread(office.finish, second, counter)
         await asyncio.to_thread(office.call_next, counter)
-        await page.wait_for_function("document.getElementById('latest-number').textContent === 'A003'")
+        await page.wait_for_function("() => document.getElementById('latest-number').textContent === 'A003'")
         assert [s["number"] for s in await shown(page)] == ["A001", "A002", "A003"]
     finally:
         server.stop()
@@ -155,7 +155,9 @@ async def test_every_call_is_spoken_in_each_language_in_order_without_overlap_an
     first = await asyncio.to_thread(office.call_next, one)
     await asyncio.to_thread(office.call_next, two)  # while the first is being announced
     assert office.post(f"/api/tickets/{first['id']}/recall", Role.CLERK, {"counter": one}).is_success
-    await page.wait_for_function("(window.__loketSpoken || []).filter(e => e.end !== null).length >= 6", timeout=10000)
+    await page.wait_for_function(
+        "() => (window.__loketSpoken || []).filter((e) => e.end !== null).length >= 6", timeout=10000
+    )
     spoken = list(await page.evaluate("window.__loketSpoken"))
     assert [(s["number"], s["lang"], s["recall"]) for s in spoken] == [
         ("A001", "nl", False),
@@ -195,7 +197,7 @@ async def test_the_page_loads_nothing_from_outside_the_server(browser: Browser, 
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     await page.goto(office.page_url)
-    await page.wait_for_function("document.getElementById('services').querySelectorAll('tbody tr').length > 0")
+    await page.wait_for_function("() => document.getElementById('services').querySelectorAll('tbody tr').length > 0")
     assert requested
     assert all(url.startswith(office.server.url) or url.startswith(office.server.ws) for url in requested), requested
 

@@ -60,7 +60,7 @@ class Row:
     who: frozenset[str]
     ok: frozenset[int]
     make: Make
-    token_in: str = "header"  # or "query": pages a browser opens (the display board)
+    token_in: str = "header"  # or "query": pages a browser opens (the display board); "cookie": the board's own
     why: str = field(default="", compare=False)
 
 
@@ -138,11 +138,11 @@ ROWS = [
     # The app's own documents and the operations endpoints.
     Row("GET", "/openapi.json", ANYONE, OK, fixed("/openapi.json")),
     Row("GET", "/docs", ANYONE, OK, fixed("/docs")),
-    Row("GET", "/docs/oauth2-redirect", ANYONE, OK, fixed("/docs/oauth2-redirect")),
     Row("GET", "/redoc", ANYONE, OK, fixed("/redoc")),
     Row("GET", "/healthz", ANYONE, OK, fixed("/healthz")),
     Row("GET", "/metrics", ANYONE, OK, fixed("/metrics"), why="open while LOKET_METRICS_TOKEN is unset"),
     Row("MOUNT", "/static", ANYONE, OK, fixed("/static/display.css")),
+    Row("MOUNT", "/docs/assets", ANYONE, OK, fixed("/docs/assets/swagger-ui.css")),
     Row("POST", "/api/login", ANYONE, OK, fixed("/api/login", json={"username": USERNAME, "password": PASSWORD})),
     # Staff: the queue, tickets, counters, printers.
     Row("GET", "/api/offices/{office}/queue", READ, OK, fixed("/api/offices/town/queue")),
@@ -175,8 +175,10 @@ ROWS = [
     ),
     Row("GET", "/api/counters/{counter_id}/today", SERVE, OK, at_counter("today")),
     Row("POST", "/api/counters/{counter_id}/{action}", SERVE, OK, at_counter("open", opened=False)),
-    Row("GET", "/display/{office}", READ, OK, fixed("/display/town"), token_in="query"),
-    Row("GET", "/manage/{office}", MANAGE, OK, fixed("/manage/town"), token_in="query"),
+    # The pages trade a token in the address for a cookie of the page, with a 303 to the address without it.
+    Row("GET", "/display/{office}", READ, SEE_OTHER, fixed("/display/town"), token_in="query"),
+    Row("GET", "/display/{office}/queue", READ, OK, fixed("/display/town/queue"), token_in="cookie"),
+    Row("GET", "/manage/{office}", MANAGE, SEE_OTHER, fixed("/manage/town"), token_in="query"),
     # Citizens: booking with no token, then the booking's manage token is the key.
     Row(
         "GET", "/api/offices/{office}/slots", ANYONE, OK, fixed(f"/api/offices/town/slots?service=A&day={BOOKING_DAY}")
@@ -283,7 +285,8 @@ ROWS = [
     Row("GET", "/open-data/{office}/hourly.json", ANYONE, OK, fixed("/open-data/town/hourly.json")),
 ]
 #: Websockets are tried against a real server: test_only_the_office_staff_and_its_screens_follow_its_websocket.
-WEBSOCKETS = {("WS", "/ws/offices/{office}")}
+#: The board's socket, for its cookie: tests/security/test_exposure.py.
+WEBSOCKETS = {("WS", "/ws/offices/{office}"), ("WS", "/display/{office}/ws")}
 
 
 def endpoints(template_path: str) -> set[tuple[str, str]]:
@@ -318,6 +321,8 @@ async def _try(world: World, row: Row, who: str) -> int:
     if row.token_in == "query":
         if who != "none":
             url += ("&" if "?" in url else "?") + f"token={world.tokens[who]}"
+    elif row.token_in == "cookie":
+        headers = {"Cookie": f"loket_display={world.tokens[who]}"} if who != "none" else {}
     else:
         headers = world.auth(who)
     method = "GET" if row.method == "MOUNT" else row.method

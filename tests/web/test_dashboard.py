@@ -27,8 +27,10 @@ async def api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[A
 
 
 async def page(api: Api, token: str | None, office: str = "town", **params: str) -> httpx.Response:
+    """The page as a browser opened with `?token=` shows it: the token traded for a cookie, then the page."""
     query = {**({"token": token} if token is not None else {}), **params}
-    return await api.http.get(f"/manage/{office}", params=query)
+    api.http.cookies.clear()
+    return await api.http.get(f"/manage/{office}", params=query, follow_redirects=True)
 
 
 async def test_a_manager_and_an_admin_see_the_dashboard(api: Api) -> None:

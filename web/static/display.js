@@ -204,9 +204,8 @@
   async function refresh() {
     refreshTimer = null;
     try {
-      const answer = await fetch(`/api/offices/${encodeURIComponent(config.office)}/queue`, {
-        headers: { Authorization: `Bearer ${config.token}` }, cache: "no-store",
-      });
+      // The page's cookie (not readable here) carries the token: the page itself never holds it.
+      const answer = await fetch(`${config.base}/queue`, { cache: "no-store" });
       if (answer.ok) {
         services = (await answer.json()).services || [];
         drawServices();
@@ -216,9 +215,9 @@
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const query = new URLSearchParams({ token: config.token });
+    const query = new URLSearchParams();
     if (lastSeq !== null) query.set("since", String(lastSeq));
-    socket = new WebSocket(`${scheme}//${location.host}/ws/offices/${encodeURIComponent(config.office)}?${query}`);
+    socket = new WebSocket(`${scheme}//${location.host}${config.base}/ws?${query}`);
     socket.onopen = () => { backoff = 500; $("offline").hidden = true; };
     socket.onmessage = (message) => {
       const data = JSON.parse(message.data);
