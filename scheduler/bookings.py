@@ -147,7 +147,7 @@ def book(
     code: str,
     holidays: Collection[date] = frozenset(),
     contact: Contact = Contact(),
-    reachable: bool = True,
+    reachable: bool = False,
     manage_token: str | None = None,
     cap: int = 0,
     day_cap: int = 0,

@@ -93,7 +93,8 @@ def _real(server: Server, template: Template) -> Real:
             if s["free"]
         )
         booking = http.post(
-            "/api/offices/town/bookings", json={"service": "A", "slot_at": slot, "language": "nl", "name": "Fuzz"}
+            "/api/offices/town/bookings",
+            json={"service": "A", "slot_at": slot, "language": "nl", "name": "Fuzz", "email": "fuzz@example.org"},
         ).json()
     return Real(ticket["id"], ticket["status_url"].rsplit("/", 1)[1], booking["manage_url"].rsplit("/", 1)[1])
 
