@@ -3,9 +3,11 @@
 The citizen forms (booking, move, cancel, erase, leave, running late, notify, happiness) work without
 JavaScript, so they are plain form posts, which any site can make a visitor's browser send: a hidden form on
 `evil.example` could book slots or cancel appointments with the visitor's links. Browsers say where such a
-post comes from in `Origin` (or, from older ones, `Referer`); a post from another origin than the server's own
-(the address it was reached at, or `LOKET_PUBLIC_URL`) gets 403 `cross_site_post`. Requests with neither
-header are not from a page at all (kiosks, terminals, scripts) and pass: what they may do, their tokens decide.
+post comes from: `Sec-Fetch-Site: same-origin` (fetch metadata, every current browser) passes; otherwise
+`Origin` (or, from older browsers, `Referer`) must be the server's own origin (the address it was reached at,
+or `LOKET_PUBLIC_URL`), else 403 `cross_site_post`; `Origin: null` (a sandboxed frame, or any page whose
+referrer policy hides it) is nobody's. Requests with none of these headers are not from a page at all (kiosks,
+terminals, scripts) and pass: what they may do, their tokens decide.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class SameOrigin:
             await self.app(scope, receive, send)
             return
         headers = {name.lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
+        if headers.get(b"sec-fetch-site") == "same-origin":
+            # The browser's own word, which no page can forge. Needed too: under the pages' `Referrer-Policy:
+            # no-referrer` a browser sends `Origin: null` even for a post to the page's own origin.
+            await self.app(scope, receive, send)
+            return
         origin, referer = headers.get(b"origin"), headers.get(b"referer")
         if origin is None and referer is None:
             await self.app(scope, receive, send)

@@ -124,11 +124,11 @@ async def _issue(_world: World, _who: str) -> Request:
     return {"url": "/api/offices/town/tickets", "json": {"service": "A", "language": "fr"}}
 
 
-async def _book(world: World, _who: str) -> Request:
+async def _book(world: World, who: str) -> Request:
     slot = await world.slot()
     return {
         "url": "/api/offices/town/bookings",
-        "json": {"service": "A", "slot_at": slot, "language": "nl", "name": "Test"},
+        "json": {"service": "A", "slot_at": slot, "language": "nl", "name": "Test", "email": f"{who}@example.org"},
     }
 
 
