@@ -4,6 +4,7 @@ only for real bugs."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound
 
@@ -60,6 +62,14 @@ class ApiError(Exception):
 
 def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
     return {"error": code, "detail": detail, **extra}
+
+
+async def send_refusal(send: Send, status: int, code: str, detail: str) -> None:
+    """A refusal in the usual JSON, straight from an ASGI middleware (before any route runs)."""
+    body = json.dumps(error_body(code, detail)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def status_of(exc: DomainError) -> int:

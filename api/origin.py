@@ -12,10 +12,11 @@ terminals, scripts) and pass: what they may do, their tokens decide.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.errors import send_refusal
 
 #: Methods that change something; GET and HEAD never do.
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -65,17 +66,5 @@ class SameOrigin:
         await self._refuse(send, origin if origin is not None else "the referring page")
 
     async def _refuse(self, send: Send, source: str) -> None:
-        body = json.dumps(
-            {
-                "error": "cross_site_post",
-                "detail": f"this form was sent from another web site ({source[:100]}): open the office's own page",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        detail = f"this form was sent from another web site ({source[:100]}): open the office's own page"
+        await send_refusal(send, 403, "cross_site_post", detail)
