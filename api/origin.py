@@ -8,18 +8,28 @@ post comes from: `Sec-Fetch-Site: same-origin` (fetch metadata, every current br
 or `LOKET_PUBLIC_URL`), else 403 `cross_site_post`; `Origin: null` (a sandboxed frame, or any page whose
 referrer policy hides it) is nobody's. Requests with none of these headers are not from a page at all (kiosks,
 terminals, scripts) and pass: what they may do, their tokens decide.
+
+Browsers from before fetch metadata (Safari before 16.4, on phones that cannot update) send `Origin: null` on
+our own pages' posts too, since the pages hide their referrer. For them every page sets `loket_site=1`, a
+`SameSite=Strict` cookie that says nothing about anyone: a browser never sends it with a post that another
+site started, so its presence on a post without fetch metadata is the browser's word that we sent the form.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import send_refusal
 
 #: Methods that change something; GET and HEAD never do.
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The cookie of our own pages, for browsers without fetch metadata (above).
+SITE_COOKIE = "loket_site"
+_SITE_COOKIE_SENT = re.compile(rb"(^|;)\s*loket_site=1\s*(;|$)")
 
 
 def origin_of(url: str) -> str | None:
@@ -46,10 +56,18 @@ class SameOrigin:
         self.public_origin = origin_of(public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in UNSAFE:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cookies = b";".join(value for name, value in scope.get("headers", []) if name.lower() == b"cookie")
+        has_cookie = bool(_SITE_COOKIE_SENT.search(cookies))
+        if scope["method"] not in UNSAFE:
+            await self.app(scope, receive, send if has_cookie else _with_site_cookie(scope, send))
+            return
         headers = {name.lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
+        if b"sec-fetch-site" not in headers and has_cookie:
+            await self.app(scope, receive, send)  # an older browser, on a form of ours (above)
+            return
         if headers.get(b"sec-fetch-site") == "same-origin":
             # The browser's own word, which no page can forge. Needed too: under the pages' `Referrer-Policy:
             # no-referrer` a browser sends `Origin: null` even for a post to the page's own origin.
@@ -68,3 +86,17 @@ class SameOrigin:
     async def _refuse(self, send: Send, source: str) -> None:
         detail = f"this form was sent from another web site ({source[:100]}): open the office's own page"
         await send_refusal(send, 403, "cross_site_post", detail)
+
+
+def _with_site_cookie(scope: Scope, send: Send) -> Send:
+    """`send` that gives every HTML page the site cookie (Secure over https)."""
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            if headers.get("content-type", "").startswith("text/html"):
+                headers.append("Set-Cookie", f"{SITE_COOKIE}=1; Path=/; HttpOnly; SameSite=Strict{secure}")
+        await send(message)
+
+    return sending

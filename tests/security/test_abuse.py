@@ -236,6 +236,30 @@ async def test_a_booking_form_posted_from_another_site_books_nothing(server: Ser
         assert ours.status_code == 303, ours.text
 
 
+async def test_an_older_browser_without_fetch_metadata_posts_our_forms_by_the_pages_cookie(
+    server: Server, slots: Slots
+) -> None:
+    """Safari before 16.4 sends no Sec-Fetch-Site and, under no-referrer, `Origin: null` on our own forms."""
+    async with client(server) as http:
+        at = await slots.next(http)
+        form = f"/book/town/A/{at[:10]}/details?time={at[11:16]}&lang=en"
+        fields = {"name": "Ann", "email": "old.phone@example.org", "phone": "", "remind_via": "email"}
+        without = await http.post(form, data=fields, headers={"Origin": "null"}, follow_redirects=False)
+        assert (without.status_code, without.json()["error"]) == (403, "cross_site_post")
+        page = await http.get(form)  # the citizen opens the form first
+        cookie = page.headers["set-cookie"]
+        assert cookie.startswith("loket_site=1;")
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        posted = await http.post(form, data=fields, headers={"Origin": "null"}, follow_redirects=False)
+        assert posted.status_code == 303, posted.text
+        # A neighbour on the same domain gets the Strict cookie sent along, but says so in its fetch metadata.
+        neighbour = await http.post(
+            form, data=fields, headers={"Origin": "null", "Sec-Fetch-Site": "same-site"}, follow_redirects=False
+        )
+        assert (neighbour.status_code, neighbour.json()["error"]) == (403, "cross_site_post")
+
+
 @pytest.mark.parametrize("action", ["cancel", "erase"])
 async def test_another_site_cannot_cancel_or_erase_a_booking(server: Server, slots: Slots, action: str) -> None:
     async with client(server) as http:
