@@ -116,7 +116,7 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(error_body("malformed_json", "the request body is not valid JSON"), status_code=400)
         problems = [
-            {"where": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": str(e.get("msg"))}  # type: ignore[attr-defined]
+            {"where": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": str(e.get("msg"))}
             for e in errors
         ]
         return JSONResponse(error_body("invalid_request", _describe(errors), problems=problems), status_code=422)

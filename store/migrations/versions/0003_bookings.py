@@ -7,7 +7,7 @@ Revises: 0002
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 import store.types
@@ -22,12 +22,12 @@ def upgrade() -> None:
     op.create_table(
         "booking",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("office", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("service", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("office", AutoString(length=64), nullable=False),
+        sa.Column("service", AutoString(length=8), nullable=False),
+        sa.Column("code", AutoString(length=16), nullable=False),
         sa.Column("slot_at", store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("state", AutoString(length=16), nullable=False),
+        sa.Column("language", AutoString(length=8), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["office"], ["office.id"]),
         sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"]),

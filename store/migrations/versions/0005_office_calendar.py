@@ -7,7 +7,7 @@ Revises: 0004
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 import store.types
@@ -28,8 +28,8 @@ def upgrade() -> None:
     op.create_table(
         "booking_seat",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("office", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("service", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("office", AutoString(length=64), nullable=False),
+        sa.Column("service", AutoString(length=8), nullable=False),
         sa.Column("slot_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("seat_no", sa.Integer(), nullable=False),
         sa.Column("booking_id", sa.Integer(), nullable=False),

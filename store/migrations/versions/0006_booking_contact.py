@@ -7,7 +7,7 @@ Revises: 0005
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 import store.types
@@ -24,13 +24,13 @@ def upgrade() -> None:
     with op.batch_alter_table("service") as batch:
         batch.add_column(sa.Column("checklist", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("booking") as batch:
-        batch.add_column(sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
-        batch.add_column(sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True))
-        batch.add_column(sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+        batch.add_column(sa.Column("name", AutoString(length=200), nullable=True))
+        batch.add_column(sa.Column("email", AutoString(length=254), nullable=True))
+        batch.add_column(sa.Column("phone", AutoString(length=32), nullable=True))
         batch.add_column(
-            sa.Column("remind_via", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default="none")
+            sa.Column("remind_via", AutoString(length=8), nullable=False, server_default="none")
         )
-        batch.add_column(sa.Column("manage_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch.add_column(sa.Column("manage_token", AutoString(length=64), nullable=True))
         batch.add_column(sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("reminded_at", store.types.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("erased_at", store.types.UTCDateTime(timezone=True), nullable=True))

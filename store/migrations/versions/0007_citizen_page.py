@@ -7,7 +7,7 @@ Revises: 0006
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 revision: str = "0007"
@@ -25,14 +25,14 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(sa.Column("ran_late", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("surveyed", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("notify_email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True))
-        batch.add_column(sa.Column("notify_phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+        batch.add_column(sa.Column("notify_email", AutoString(length=254), nullable=True))
+        batch.add_column(sa.Column("notify_phone", AutoString(length=32), nullable=True))
         batch.add_column(sa.Column("notified_soon", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "happiness",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("office", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("service", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("office", AutoString(length=64), nullable=False),
+        sa.Column("service", AutoString(length=8), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("hour", sa.Integer(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),

@@ -8,7 +8,7 @@ Revises: 0008
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 import store.types
@@ -29,7 +29,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "message_count",
-        sa.Column("office", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("office", AutoString(length=64), nullable=False),
         sa.Column("hour", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent", sa.Integer(), nullable=False),
         sa.Column("withheld", sa.Integer(), nullable=False),
