@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
@@ -61,6 +60,7 @@ async def issue_ticket(
                 token=token,
                 idempotency_key=idempotency_key,
                 service=body.service,
+                policy=parts.policy,
             ),
         )
     else:
@@ -71,18 +71,23 @@ async def issue_ticket(
             office,
             now,
             lambda repo: usecases.issue_ticket(
-                repo, office, service, body.language, now, token=token, idempotency_key=idempotency_key
+                repo,
+                office,
+                service,
+                body.language,
+                now,
+                token=token,
+                idempotency_key=idempotency_key,
+                policy=parts.policy,
             ),
         )
     if issued.replayed:
         response.status_code = 200
     ticket = issued.ticket
-    where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
-    if not issued.replayed and ticket.id is not None:
-        # What the citizen is told now, kept to measure the estimate's accuracy (dashboard, open data).
-        await run_in_threadpool(
-            parts.db.note_announced_wait, ticket.id, where.estimated_wait_s, where.low_s, where.high_s
-        )
+    # A new ticket's estimate was told and kept in its own write; a replay tells where the ticket is now.
+    where = issued.position
+    if where is None:
+        where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
     return {
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler import usecases
+from scheduler import routing, usecases
 from scheduler.bookings import normalise_code
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.model import Booking, BookingState
@@ -65,12 +65,14 @@ def check_in(
     token: str,
     idempotency_key: str | None = None,
     service: str | None = None,
+    policy: routing.Policy | None = None,
 ) -> usecases.Issued:
     """The citizen holding booking `code` checks in: an appointment ticket for the booked service and
     slot, and the booking marked checked in, in the same transaction.
 
     A retry with the same `idempotency_key` returns the ticket of the first try (`replayed`), even
     though the booking is checked in by then. A `service`, if the kiosk sends one, must be the booked one.
+    The `policy` tells the wait announced on the ticket, as in `usecases.issue_ticket`.
     """
     office = repo.office(office_id)
     canonical = normalise_code(code)
@@ -100,6 +102,7 @@ def check_in(
         token=token,
         idempotency_key=idempotency_key,
         appointment=usecases.Appointment(booking.code, booking.slot_at),
+        policy=policy,
     )
     checked_in = replace(booking, state=BookingState.CHECKED_IN, ticket_id=issued.ticket.id)
     if not repo.replace_booking(checked_in, BookingState.BOOKED):

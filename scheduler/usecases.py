@@ -139,8 +139,8 @@ def issue_ticket(
 
     Given the `policy` the kiosk tells the wait with, the estimate (`position`) is computed in this same
     write, kept on the ticket (`announced_wait_s`, `announced_low_s`, `announced_high_s`: what the citizen
-    was told, to compare with the real wait later) and returned in `Issued.position`. Without it nothing is
-    announced: the wait estimate is `position`, read afterwards.
+    was told, to compare with the real wait later) and returned in `Issued.position`: the one place a
+    ticket's announced wait is decided. Without it (the simulator, test fixtures) nothing is announced.
     """
     office = repo.office(office_id)
     if language not in LANGUAGES:
@@ -188,7 +188,7 @@ def position(
     repo: Repository, ticket: Ticket, now: datetime, policy: routing.Policy = routing.appointments_first
 ) -> Position:
     """People ahead of the citizen holding `ticket` and their estimated wait (after a transfer, of the
-    ticket that continues the visit). A read: kiosks ask it right after issuing, outside the write."""
+    ticket that continues the visit). `issue_ticket` tells it in its write; afterwards it is a read."""
     live = repo.ticket_by_token(ticket.token) or ticket
     if live.state is not TicketState.WAITING:
         return Position(0, 0)

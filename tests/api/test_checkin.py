@@ -171,3 +171,16 @@ async def test_booking_with_a_staff_token_needs_a_manager_and_a_future_slot_with
 ) -> None:
     r = await api.http.post("/api/offices/town/bookings", json=body, headers=api.auth(role))
     assert (r.status_code, r.json()["error"]) == (status, error), r.text
+
+
+async def test_the_wait_told_at_check_in_is_kept_on_the_appointment_ticket(api: Api) -> None:
+    booking = await book(api, 60)
+    api.clock.advance(minutes=55)
+    r = await check_in(api, booking["code"])
+    assert r.status_code == 201, r.text
+    told = r.json()
+    stored = api.seeded.db.read(lambda repo: repo.ticket(int(told["id"])))
+    assert (stored.announced_wait_s, [stored.announced_low_s, stored.announced_high_s]) == (
+        told["estimated_wait_s"],
+        told["estimated_wait_range_s"],
+    )
