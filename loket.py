@@ -14,7 +14,7 @@ import typer
 
 from scheduler import routing
 from scheduler.errors import DomainError
-from scheduler.model import Role
+from scheduler.model import PROMISE, Role
 from scheduler.scenario import Scenario, parse_scenario
 from scheduler.staffing import Visit
 from scheduler.workload import Arrival
@@ -424,7 +424,7 @@ def staffing(
         list[Path], typer.Argument(help="Arrivals CSV of one day, or of several same weekdays (averaged)")
     ],
     interval: Annotated[int, typer.Option(min=5, help="Minutes per row, from the opening time")] = 60,
-    target_wait: Annotated[int, typer.Option(min=0, help="Seconds a citizen may wait")] = 300,
+    target_wait: Annotated[int, typer.Option(min=0, help="Seconds a citizen may wait")] = int(PROMISE.total_seconds()),
     target_share: Annotated[float, typer.Option(min=0.0, max=0.999, help="Share that must wait at most that")] = 0.9,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:

@@ -24,13 +24,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import Parts, PartsDep, resolve
 from api.errors import ApiError
-from scheduler.model import CounterState, Role, TicketState
+from scheduler.model import PROMISE, CounterState, Role, TicketState
 from scheduler.numbering import office_day
 from store.today import Visit, visits_of_day
 
 router = APIRouter(tags=["operations"])
 
-PROMISE_S = 300.0
 #: Seconds; the last buckets show how far past the five-minute promise the slow requests are.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -102,7 +101,9 @@ class OfficeCollector(Collector):
                 called.add_metric([office, service], len(waited))
                 waits.add_metric([office, service], sum(waited))
                 if waited:
-                    within.add_metric([office, service], sum(1 for w in waited if w <= PROMISE_S) / len(waited))
+                    within.add_metric(
+                        [office, service], sum(1 for w in waited if w <= PROMISE.total_seconds()) / len(waited)
+                    )
             states = Tally(c.state for c in info[1])
             for state in CounterState:
                 counters.add_metric([office, state.value], states.get(state, 0))

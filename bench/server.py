@@ -44,6 +44,7 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from scheduler.model import Role  # noqa: E402
+from scheduler.percentile import nearest_rank  # noqa: E402
 from tests.support import Server, seed, start_server  # noqa: E402
 
 POSTGRES_URL = os.environ.get("LOKET_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -79,12 +80,10 @@ class Plan:
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (no interpolation: p99 of 1000 samples is the 990th smallest)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100)
-    return ordered[int(rank) - 1]
+    """Nearest-rank percentile (no interpolation: p99 of 1000 samples is the 990th smallest); NaN for no
+    samples, so that a table cell still formats."""
+    value = nearest_rank(values, q)
+    return float("nan") if value is None else value
 
 
 @dataclass

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 LANGUAGES = ("nl", "fr", "en")
+#: The office's promise: nobody waits longer than this for their call. Every report of "within 5 minutes" (the
+#: simulator's service level, the statistics, the dashboard, the metrics, the staffing target) measures this.
+PROMISE = timedelta(minutes=5)
 
 
 class TicketKind(enum.StrEnum):

@@ -50,15 +50,14 @@ from scheduler import returning, routing, usecases
 from scheduler.errors import Invalid
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.memory import MemoryRepository
-from scheduler.model import Counter, Office, Service, TicketKind, TicketState
+from scheduler.model import PROMISE, Counter, Office, Service, TicketKind, TicketState
 from scheduler.numbering import office_day
+from scheduler.percentile import nearest_rank
 from scheduler.scenario import Scenario
 from scheduler.workload import Arrival
 
 #: A Tuesday without a clock change in Europe/Brussels: every day of a workload is replayed on it.
 DEFAULT_DAY = date(2026, 3, 3)
-#: The service level of FORMAT.md: called within five minutes.
-TARGET_S = 300
 #: A counter left idle by its policy while someone it may serve waits asks again after this long.
 RETRY_S = 30
 #: The percentile of `p95_wait_s` (nearest rank).
@@ -177,7 +176,7 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
 
     - wait: see `CitizenRecord.wait_s` (call − max(arrival, slot), never below 0); a citizen who left
       unserved counts the time until they left.
-    - `walkin_sl5`: share of the walk-ins who came that were called within `TARGET_S` seconds (300 s
+    - `walkin_sl5`: share of the walk-ins who came that were called within `PROMISE` (300 s
       inclusive); those who left count as not. `appointment_punctuality`: the same for the appointments
       who came (no-shows are not counted at all). None when there is nobody to count.
     - `served`, `abandoned` (gave up or sent home at closing), `mean_wait_s`, `p95_wait_s`,
@@ -226,15 +225,6 @@ def _in_range(served: Sequence[CitizenRecord]) -> float | None:
     return sum(1 for (low, high), wait in told if low <= wait <= high) / len(told) if told else None
 
 
-def nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
-    """The nearest-rank percentile of values sorted ascending: the ceil(percent/100 × n)-th smallest
-    (1-based); None for no values. E.g. p95 of 1..20 is 19, of 1..10 is 10."""
-    if not ordered:
-        return None
-    rank = math.ceil(percent * len(ordered) / 100 - 1e-9)
-    return ordered[min(max(rank, 1), len(ordered)) - 1]
-
-
 def ql_estimate(ahead: int, open_counters: int, mean_duration_s: float) -> float:
     """The queue-length predictor (Ibrahim & Whitt): (people ahead + 1) × mean service time ÷ open
     counters with the skill."""
@@ -256,7 +246,7 @@ def _in_room(citizen: CitizenRecord) -> float:
 def _share_in_time(citizens: Sequence[CitizenRecord], wait: Callable[[CitizenRecord], float] = _wait) -> float | None:
     if not citizens:
         return None
-    return sum(1 for c in citizens if c.served and wait(c) <= TARGET_S) / len(citizens)
+    return sum(1 for c in citizens if c.served and wait(c) <= PROMISE.total_seconds()) / len(citizens)
 
 
 def _mae(served: Sequence[CitizenRecord], estimate: Callable[[CitizenRecord], float | None]) -> float | None:
@@ -276,7 +266,7 @@ class _Phase(enum.IntEnum):
     RETRY = 6
 
 
-class _Visit:
+class _CitizenDay:
     """What happens to one citizen, filled in as the day goes (frozen into a CitizenRecord at the end)."""
 
     __slots__ = (
@@ -346,7 +336,7 @@ class _Day:
         self._check(scenario)
         self.shifts = [self._shifts(scenario, k) for k in range(len(self.counters))]
         self.skilled = {code: [k for k, c in enumerate(self.counters) if c.serves(code)] for code in self.durations}
-        self.visits = [_Visit() for _ in self.arrivals]
+        self.visits = [_CitizenDay() for _ in self.arrivals]
         self.citizen_of: dict[int, int] = {}  # ticket id -> citizen index
         self.is_open = [False] * len(self.counters)
         self.on_shift = [False] * len(self.counters)
@@ -423,7 +413,7 @@ class _Day:
         assert self.waiting == 0, "every citizen who came was called, gave up or was sent home"
         return tuple(self._record(a, v) for a, v in zip(self.arrivals, self.visits, strict=True))
 
-    def _record(self, arrival: Arrival, visit: _Visit) -> CitizenRecord:
+    def _record(self, arrival: Arrival, visit: _CitizenDay) -> CitizenRecord:
         return CitizenRecord(
             id=arrival.id,
             kind=arrival.kind,

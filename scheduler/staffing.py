@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from datetime import time
 from itertools import combinations
 
-from scheduler.model import TicketKind
+from scheduler.model import PROMISE, TicketKind
 from scheduler.scenario import CounterSpec, Scenario
 from scheduler.workload import Arrival
 
@@ -169,7 +169,7 @@ def mean_wait_s(
 def counters_needed(
     arrival_rate_per_s: float,
     mean_service_s: float,
-    target_wait_s: float = 300,
+    target_wait_s: float = PROMISE.total_seconds(),
     target_share: float = 0.9,
     scv_service: float = 1.0,
     *,
@@ -448,7 +448,7 @@ def advise(
     scenario: Scenario,
     forecast_: Forecast,
     *,
-    target_wait_s: float = 300,
+    target_wait_s: float = PROMISE.total_seconds(),
     target_share: float = 0.9,
     scv_arrival: float = 1.0,
 ) -> StaffingAdvice:

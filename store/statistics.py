@@ -17,7 +17,6 @@ are left out of it.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -28,12 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from scheduler.errors import NotFound
-from scheduler.model import TicketKind, TicketState, wait_start
+from scheduler.model import PROMISE, TicketKind, TicketState, wait_start
+from scheduler.percentile import nearest_rank
 from store.database import Database
 from store.tables import BookingRow, CounterRow, EventRow, HappinessRow, OfficeRow, ServiceRow, TicketRow
-
-#: A citizen called within this many seconds of the start of their wait was "served within 5 minutes".
-WITHIN_S = 300
 
 _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 _BOOKINGS = BookingRow.__table__  # type: ignore[attr-defined]
@@ -62,7 +59,7 @@ _OUTCOMES = {
 
 
 @dataclass(frozen=True)
-class Visit:
+class VisitRecord:
     """One citizen's visit, as the statistics see it: no ticket, no time finer than the hour."""
 
     service: str
@@ -83,14 +80,6 @@ class Visit:
     in_estimate_range: bool | None = None
 
 
-def percentile(values: list[int], p: float) -> int | None:
-    """The nearest-rank percentile: the smallest value with at least `p` of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
-
-
 @dataclass
 class Tally:
     """The numbers of a group of visits (a day, or a day, service and hour)."""
@@ -108,7 +97,7 @@ class Tally:
     #: Of those, how many waited within the range told.
     in_estimate_range: int = 0
 
-    def add(self, visit: Visit) -> None:
+    def add(self, visit: VisitRecord) -> None:
         self.citizens += 1
         if visit.kind == TicketKind.APPOINTMENT.value:
             self.appointments += 1
@@ -140,16 +129,16 @@ class Tally:
 
     @property
     def wait_p50_s(self) -> int | None:
-        return percentile(self.waits, 0.5)
+        return nearest_rank(self.waits, 50)
 
     @property
     def wait_p90_s(self) -> int | None:
-        return percentile(self.waits, 0.9)
+        return nearest_rank(self.waits, 90)
 
     @property
     def within_5min_share(self) -> float | None:
-        """Of the citizens called, the share called within 5 minutes of the start of their wait."""
-        return sum(1 for w in self.waits if w <= WITHIN_S) / len(self.waits) if self.waits else None
+        """Of the citizens called, the share called within the promise (`PROMISE`) of the start of their wait."""
+        return sum(1 for w in self.waits if w <= PROMISE.total_seconds()) / len(self.waits) if self.waits else None
 
     @property
     def service_mean_s(self) -> float | None:
@@ -201,7 +190,7 @@ class Bookings:
         return self.no_shows / self.due if self.due else None
 
 
-def tally(visits: Iterable[Visit], key: Callable[[Visit], K]) -> dict[K, Tally]:
+def tally(visits: Iterable[VisitRecord], key: Callable[[VisitRecord], K]) -> dict[K, Tally]:
     """The visits grouped by `key`, in key order."""
     groups: dict[K, Tally] = {}
     for visit in visits:
@@ -233,7 +222,7 @@ class OfficeStatistics:
     services: list[tuple[str, dict[str, str]]]
     #: (code, names) of the office's happiness improvements, in their order.
     improvements: list[tuple[str, dict[str, str]]]
-    visits: list[Visit]
+    visits: list[VisitRecord]
     answers: list[Answer]
     bookings: dict[date, Bookings]
     #: The office-local hours of each weekday (0 = Monday) the office is open for bookings.
@@ -288,7 +277,7 @@ def _opening_hours(hours: dict[str, list[list[str]]]) -> dict[int, list[int]]:
     return out
 
 
-def _visits(rows: list[Any], zone: ZoneInfo, counters: dict[int, str]) -> list[Visit]:
+def _visits(rows: list[Any], zone: ZoneInfo, counters: dict[int, str]) -> list[VisitRecord]:
     """The visits of the ticket rows: each chain of transfers is one citizen, counted at its first ticket."""
     by_id = {row.id: row for row in rows}
     continued = {row.transferred_from: row for row in rows if row.transferred_from is not None}
@@ -318,7 +307,7 @@ def _visits(rows: list[Any], zone: ZoneInfo, counters: dict[int, str]) -> list[V
             if service_s is None and started is not None and last.finished_at is not None:
                 service_s = max(0, round((last.finished_at - started).total_seconds()))
         visits.append(
-            Visit(
+            VisitRecord(
                 service=first.service,
                 day=first.day,
                 hour=began.astimezone(zone).hour,

@@ -25,10 +25,10 @@ from api.errors import ApiError
 from scheduler import advice, outbox, routing, usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
-from scheduler.model import TicketState
+from scheduler.model import PROMISE, TicketState
 from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
-from store.statistics import WITHIN_S, OfficeStatistics, Tally, latest_event, office_statistics, tally
+from store.statistics import OfficeStatistics, Tally, latest_event, office_statistics, tally
 from web import charts, token_cookie
 
 router = APIRouter(tags=["manager dashboard"])
@@ -94,7 +94,7 @@ def live_view(repo: Repository, office_id: str, now: datetime, policy: routing.P
         "alerts": [
             {"number": w.number, "service": names.get(w.service, w.service), "minutes": w.waited_s // 60}
             for w in waits
-            if w.waited_s > WITHIN_S
+            if w.waited_s > PROMISE.total_seconds()
         ],
         "waiting": len(waits),
         "oldest_s": waits[0].waited_s if waits else None,
@@ -323,6 +323,6 @@ async def dashboard_page(
         now=local,
         minutes=_minutes,
         share=_share,
-        within_min=WITHIN_S // 60,
+        within_min=int(PROMISE.total_seconds()) // 60,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -18,15 +18,13 @@ from scheduler.simulate import (
     DEFAULT_DAY,
     CitizenRecord,
     SimulationResult,
-    nearest_rank,
     ql_estimate,
     simulate,
     summarize,
 )
 from scheduler.workload import Arrival, parse_arrivals
+from tests.conftest import workload_days, workloads
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKLOADS = ROOT.parent / "shared" / "workloads"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
@@ -206,21 +204,6 @@ def test_policies_decide_who_is_called_appointments_first_versus_fifo() -> None:
 # --- metrics -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("values", "p95"),
-    [
-        ([], None),
-        ([7.0], 7.0),
-        ([float(i) for i in range(1, 11)], 10.0),  # ceil(9.5) = 10th
-        ([float(i) for i in range(1, 21)], 19.0),  # ceil(19) = 19th
-        ([float(i) for i in range(1, 101)], 95.0),
-        ([float(i) for i in range(1, 102)], 96.0),  # ceil(95.95) = 96th
-    ],
-)
-def test_p95_is_the_nearest_rank_percentile(values: list[float], p95: float | None) -> None:
-    assert nearest_rank(values, 95) == p95
-
-
 def test_the_five_minute_line_is_inclusive() -> None:
     result = simulate(
         ONE_COUNTER, day("1,walkin,A,09:00:00,,600,", "2,walkin,A,09:05:00,,60,", "3,walkin,A,09:04:59,,60,")
@@ -331,33 +314,23 @@ def test_an_empty_day_has_no_waits() -> None:
 # --- determinism and the shared workloads -------------------------------------------------------------
 
 
-def workload_files() -> list[Path]:
-    return sorted(WORKLOADS.glob("*/*.csv")) if WORKLOADS.is_dir() else []
-
-
 def load(csv_path: Path) -> tuple[Scenario, tuple[Arrival, ...]]:
+    workloads()
     scenario = parse_scenario(tomllib.loads(csv_path.with_suffix(".toml").read_text(encoding="utf-8")))
     with csv_path.open(newline="", encoding="utf-8") as f:
         return scenario, parse_arrivals(f)
 
 
-needs_workloads = pytest.mark.skipif(
-    not workload_files(), reason=f"no workload files in {WORKLOADS} (the shared/ folder beside the repository)"
-)
-
-
-@needs_workloads
 @pytest.mark.parametrize("policy", sorted(routing.POLICIES))
 def test_the_same_day_replayed_twice_gives_the_same_result(policy: str) -> None:
-    scenario, arrivals = load(WORKLOADS / "commune" / "commune-calm.csv")
+    scenario, arrivals = load(workloads() / "commune" / "commune-calm.csv")
     first, second = simulate(scenario, arrivals, policy), simulate(scenario, arrivals, policy)
     assert first == second
     assert first.metrics() == second.metrics()
 
 
-@needs_workloads
 @pytest.mark.parametrize("policy", sorted(routing.POLICIES))
-@pytest.mark.parametrize("path", workload_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", workload_days(), ids=lambda p: p.stem)
 def test_every_shared_workload_replays_and_accounts_for_everyone_who_came(path: Path, policy: str) -> None:
     scenario, arrivals = load(path)
     result = simulate(scenario, arrivals, policy)

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from scheduler.errors import NotFound
-from store.statistics import Outcome, office_statistics, percentile
+from store.statistics import Outcome, office_statistics
 from store.tables import BookingRow, HappinessRow, TicketRow
 from tests.support import Seeded
 
@@ -157,14 +157,6 @@ def test_the_range_leaves_other_days_out_and_the_hours_follow_the_opening_hours(
 def test_an_unknown_office_is_not_found(seeded: Seeded) -> None:
     with pytest.raises(NotFound):
         office_statistics(seeded.db, "atlantis", MONDAY, MONDAY)
-
-
-@pytest.mark.parametrize(
-    ("values", "p", "expected"),
-    [([], 0.5, None), ([7], 0.9, 7), ([1, 2, 3, 4], 0.5, 2), ([5, 1, 4, 2, 3], 0.9, 5), ([5, 1, 4, 2, 3], 0.5, 3)],
-)
-def test_percentiles_are_nearest_rank(values: list[int], p: float, expected: int | None) -> None:
-    assert percentile(values, p) == expected
 
 
 WEDNESDAY = MONDAY + timedelta(days=2)
