@@ -5,22 +5,50 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote
 
 import psycopg
 import pytest
 
-from tests.support import Seeded, seed
+from tests.support import ROOT, Seeded, seed
 
 POSTGRES_URL = os.environ.get("LOKET_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The shared workload days (../shared/workloads/FORMAT.md): beside the repository, wherever it is cloned,
+# or wherever LOKET_WORKLOADS points.
+WORKLOADS = Path(os.environ.get("LOKET_WORKLOADS") or ROOT.parent / "shared" / "workloads")
 
 
-def _missing(what: str, why: str) -> None:
+def _missing(what: str, why: str) -> NoReturn:
     """On a laptop a missing service skips loudly; in CI it fails: CI must prove everything."""
     message = f"{what} is not available ({why}); these tests did NOT run"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"CI=true but {message}", pytrace=False)
     pytest.skip(message)
+
+
+def workloads() -> Path:
+    """The shared workloads folder; when it holds no day, through the gate (a skip here, a failure in CI)."""
+    if not any(WORKLOADS.glob("*/*.csv")):
+        _missing(
+            f"the shared workloads at {WORKLOADS}",
+            "check out shared/ beside the repository or point LOKET_WORKLOADS at its workloads/ folder",
+        )
+    return WORKLOADS
+
+
+def workload_days() -> list[Path]:
+    """Every workload day's CSV, for parametrize; one placeholder when there are none, so that the test runs
+    and goes through the gate in `workloads()` instead of being silently collected as an empty set."""
+    return sorted(WORKLOADS.glob("*/*.csv")) or [WORKLOADS / "no-workload-day.csv"]
+
+
+@pytest.fixture
+def proc_net_tcp() -> None:
+    """For tests that find which worker process holds a connection through /proc/net/tcp (Linux)."""
+    if not Path("/proc/net/tcp").exists():
+        _missing("/proc/net/tcp", "these tests find each worker's connections through /proc")
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 import loket
 from scheduler import routing
+from tests.conftest import workloads
 from tests.support import ROOT
 
-WORKLOADS = ROOT.parent / "shared" / "workloads"
 FORMAT_KEYS = {
     "served",
     "abandoned",
@@ -147,9 +147,8 @@ def test_a_file_that_is_not_text_is_refused_without_a_traceback(files: tuple[Pat
     assert "is not UTF-8 text" in result.stderr
 
 
-@pytest.mark.skipif(not WORKLOADS.is_dir(), reason=f"no shared workloads at {WORKLOADS}")
 def test_a_real_workload_day_replays_from_the_command_line() -> None:
-    day = WORKLOADS / "commune" / "commune-calm"
+    day = workloads() / "commune" / "commune-calm"
     result = run(day.with_suffix(".toml"), day.with_suffix(".csv"), "--json", "--policy", "fifo")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)

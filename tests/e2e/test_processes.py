@@ -307,7 +307,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="finds each worker's connections through /proc")
+@pytest.mark.usefixtures("proc_net_tcp")
 async def test_two_workers_on_postgresql_serve_and_every_client_gets_every_event(
     postgres_url: str, seeded_postgres: Seeded
 ) -> None:

@@ -23,6 +23,7 @@ import pytest
 from websockets.sync.client import connect
 
 from scheduler.model import Role
+from tests.conftest import _missing
 from tests.support import ROOT, Server, free_port, running_server, seed
 
 pytestmark = pytest.mark.e2e
@@ -34,13 +35,11 @@ HEADER_TIMEOUT_S = 2
 def _nginx() -> str:
     found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
     if found is None:
-        message = (
-            "NGINX IS NOT INSTALLED: the example proxy configuration docs/deploy/nginx.conf is NOT tested "
-            "(apt-get install nginx; `make test` installs it when run as root)"
+        _missing(
+            "nginx",
+            "not installed, so the example proxy configuration docs/deploy/nginx.conf is NOT tested "
+            "(apt-get install nginx; `make test` installs it when run as root)",
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
     return found
 
 

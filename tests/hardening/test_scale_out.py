@@ -113,7 +113,7 @@ def _stored(seeded: Seeded) -> tuple[Counter[str], Counter[tuple[str, int]], int
     return states, events, last
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="finds each worker's connections through /proc")
+@pytest.mark.usefixtures("proc_net_tcp")
 @pytest.mark.parametrize("workers", [2, 4])
 async def test_forty_clerks_on_several_workers_never_share_a_ticket_and_200_displays_see_every_event_once(
     workers: int, postgres_url: str, seeder: Callable[..., Seeded], tmp_path: Path

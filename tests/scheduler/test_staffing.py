@@ -20,9 +20,9 @@ from scheduler.scenario import CounterSpec, Scenario, ServiceSpec, parse_scenari
 from scheduler.simulate import simulate
 from scheduler.staffing import Visit, counters_needed, erlang_b, erlang_c, mean_wait_s, wait_exceeds
 from scheduler.workload import parse_arrivals
+from tests.conftest import workloads
 from tests.support import ROOT
 
-WORKLOADS = ROOT.parent / "shared" / "workloads"
 MINUTE = 60.0
 
 
@@ -365,11 +365,8 @@ def test_json_advice_is_plain_data() -> None:
 
 
 def workload(name: str) -> tuple[Path, Path]:
-    base = WORKLOADS / "commune" / name
-    toml, csv_ = base.with_suffix(".toml"), base.with_suffix(".csv")
-    if not (toml.exists() and csv_.exists()):
-        pytest.skip(f"{base}.toml/.csv not found: the shared workloads are not checked out next to the project")
-    return toml, csv_
+    base = workloads() / "commune" / name
+    return base.with_suffix(".toml"), base.with_suffix(".csv")
 
 
 def read_visits(path: Path) -> list[Visit]:

@@ -43,14 +43,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import time
 
+import ciw  # type: ignore[import-untyped]
 import pytest
 
 from scheduler.model import TicketKind
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec
 from scheduler.simulate import simulate
 from scheduler.workload import Arrival
-
-ciw = pytest.importorskip("ciw", reason="ciw (a dev dependency) is needed to compare with an independent simulator")
 
 LAMBDA = 0.2 / 60  # arrivals per second
 MEAN_SERVICE_S = 600
