@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean chromium system-packages
+.PHONY: demo test lint bench clean chromium tmux system-packages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Debian packages the tests drive (never downloaded binaries): chromium for the browser tests, nginx for the
-# example proxy configuration (docs/deploy/nginx.conf). Installed when missing and possible (root with apt-get);
-# otherwise those tests skip, loudly (the proxy test fails instead when CI=true).
-SYSTEM_PACKAGES := chromium nginx
+# example proxy configuration (docs/deploy/nginx.conf), tmux for the clerk terminal in a real terminal
+# (tests/counter/test_real_terminal.py). Installed when missing and possible (root with apt-get); otherwise
+# those tests skip, loudly (and fail instead when CI=true).
+SYSTEM_PACKAGES := chromium nginx tmux
 
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -37,7 +38,7 @@ system-packages:
 	  fi; \
 	fi
 
-chromium: system-packages
+chromium tmux: system-packages
 
 test: $(STAMP) lint system-packages
 	$(BIN)/pytest -ra -n 2 --dist loadfile

@@ -74,7 +74,7 @@ class Tmux:
 @pytest.fixture
 def office(sqlite_url: str, seeder: Callable[..., Seeded]) -> Iterator[tuple[Server, Seeded]]:
     if shutil.which("tmux") is None:
-        _missing("tmux", "not installed: apt-get install tmux")
+        _missing("tmux", "not installed: `make test` installs it with apt-get when run as root")
     seeded = seeder(sqlite_url, OFFICE)
     add_user(seeded.db, "ann", "town", Role.CLERK, PASSWORD, datetime.now(UTC))
     with running_server(sqlite_url) as server:
