@@ -16,7 +16,6 @@ import phonenumbers
 
 from api.changes import change, read
 from api.deps import Parts
-from api.errors import ApiError
 from scheduler import bookings, calendar
 from scheduler.bookings import Contact
 from scheduler.errors import Invalid
@@ -32,7 +31,8 @@ class Booked:
 
 
 def phone_e164(text: str | None, region: str) -> str | None:
-    """A mobile or landline number as typed ("0470 12 34 56", "+32 470 12 34 56") in E.164; blank -> None."""
+    """A mobile or landline number as typed ("0470 12 34 56", "+32 470 12 34 56") in E.164; blank -> None.
+    Invalid `invalid_phone` otherwise: the rule is the scheduler's kind, only `phonenumbers` lives out here."""
     if text is None or not text.strip():
         return None
     try:
@@ -40,25 +40,12 @@ def phone_e164(text: str | None, region: str) -> str | None:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise ApiError(422, "invalid_phone", f"{text.strip()!r} is not a valid phone number")
+        raise Invalid(f"{text.strip()!r} is not a valid phone number", code="invalid_phone")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def holidays_around(day: date) -> frozenset[date]:
     return public_holidays.belgian(day - timedelta(days=1), day + timedelta(days=1))
-
-
-def within_horizon(parts: Parts, slot_at: datetime, now: datetime) -> None:
-    """Slots are booked from now to `booking_weeks` ahead: anything else is refused before the calendar
-    (which would have to look up the holidays of year 1 or 9999 to say so)."""
-    if slot_at <= now:
-        raise Invalid(f"the slot {slot_at.isoformat()} is in the past", code="slot_in_past")
-    weeks = parts.settings.booking_weeks
-    if slot_at > now + timedelta(weeks=weeks):
-        raise Invalid(
-            f"appointments can be booked up to {weeks} weeks ahead, not on {slot_at.date().isoformat()}",
-            code="beyond_booking_horizon",
-        )
 
 
 def links(parts: Parts, token: str) -> dict[str, str]:
@@ -86,7 +73,7 @@ async def book(
     if client is not None:
         parts.booking_limit.spend(client)
     now = parts.clock()
-    within_horizon(parts, slot_at, now)
+    bookings.within_horizon(slot_at, now, parts.settings.booking_weeks)
     code, token = bookings.new_code(), bookings.new_manage_token()
     days = holidays_around(slot_at.date())
     booking = await change(
@@ -130,7 +117,7 @@ async def move(parts: Parts, token: str, slot_at: datetime, client: str) -> Book
     parts.booking_limit.spend(client)
     booking = await find(parts, token)
     now = parts.clock()
-    within_horizon(parts, slot_at, now)
+    bookings.within_horizon(slot_at, now, parts.settings.booking_weeks)
     days = holidays_around(slot_at.date())
     moved = await change(parts, booking.office, now, lambda repo: bookings.move(repo, token, slot_at, now, days))
     if moved.slot_at != booking.slot_at:
@@ -146,11 +133,7 @@ async def erase(parts: Parts, token: str, client: str) -> Booking:
 
 
 async def office_and_service(parts: Parts, booking: Booking) -> tuple[Office, Service]:
-    def both(repo: Any) -> tuple[Office, Service]:
-        office = repo.office(booking.office)
-        return office, next(s for s in repo.services(booking.office) if s.code == booking.service)
-
-    return await read(parts, both)
+    return await read(parts, lambda repo: (repo.office(booking.office), repo.service(booking.office, booking.service)))
 
 
 def view(parts: Parts, booking: Booking, office: Office, service: Service, token: str) -> dict[str, Any]:

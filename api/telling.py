@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from api.appointments import phone_e164
 from api.deps import Parts
-from api.errors import ApiError
-from scheduler.bookings import Contact, check_contact
+from scheduler.bookings import Contact, check_contact, check_offered
 
 
 def contact_to_tell(parts: Parts, email: str | None, phone: str | None, client: str) -> Contact:
-    """The contact to keep, checked; ApiError 429 past the client's budget, 409 `notification_not_offered`,
-    422 `invalid_email`/`invalid_phone`."""
+    """The contact to keep, checked; ApiError 429 past the client's budget, Conflict `notification_not_offered`
+    (409), Invalid `invalid_email`/`invalid_phone` (422)."""
     parts.notify_limit.spend(client)
     contact = check_contact(Contact(email=email, phone=phone_e164(phone, parts.settings.default_region)))
-    offered = parts.messenger.media()
-    if (contact.email and "email" not in offered) or (contact.phone and "sms" not in offered):
-        raise ApiError(
-            409,
-            "notification_not_offered",
-            f"this office tells citizens by {' and '.join(offered) or 'neither e-mail nor SMS'} only",
-        )
+    check_offered(contact, parts.messenger.media())
     return contact

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler import calendar
 from scheduler.errors import Conflict, Invalid, NotFound
-from scheduler.model import LANGUAGES, Booking, BookingState
+from scheduler.model import LANGUAGES, Booking, BookingState, Office, Service
 from scheduler.repository import Repository
 
 #: No 0/O, 1/I/L: nothing a citizen can misread or mistype for something else.
@@ -120,6 +120,16 @@ def check_contact(contact: Contact, *, reachable: bool = False) -> Contact:
     return contact
 
 
+def check_offered(contact: Contact, media: Sequence[str]) -> None:
+    """Conflict `notification_not_offered` when the contact asks to be told by a medium the server does not
+    send on (`media`: "email", "sms"), rather than keep an address nobody will ever write to."""
+    if (contact.email and "email" not in media) or (contact.phone and "sms" not in media):
+        raise Conflict(
+            f"this office tells citizens by {' and '.join(media) or 'neither e-mail nor SMS'} only",
+            code="notification_not_offered",
+        )
+
+
 def fits_a_greeting(name: str) -> bool:
     """One line, short, nothing invisible: what a message may quote as the citizen's name."""
     return len(name) <= MAX_NAME and not any(unicodedata.category(ch) in _NOT_IN_NAMES for ch in name)
@@ -134,6 +144,57 @@ def _looks_like_email(text: str) -> bool:
         and "." in domain.strip(".")
         and not any(ch.isspace() or ch in '<>,;"' or unicodedata.category(ch)[0] == "C" for ch in text)
     )
+
+
+def within_horizon(slot_at: datetime, now: datetime, weeks: int) -> None:
+    """Slots are booked from now to `weeks` ahead: Invalid `slot_in_past` or `beyond_booking_horizon` otherwise,
+    checked before the calendar (which would have to look up the holidays of year 1 or 9999 to say so)."""
+    if slot_at <= now:
+        raise Invalid(f"the slot {slot_at.isoformat()} is in the past", code="slot_in_past")
+    if slot_at > now + timedelta(weeks=weeks):
+        raise Invalid(
+            f"appointments can be booked up to {weeks} weeks ahead, not on {slot_at.date().isoformat()}",
+            code="beyond_booking_horizon",
+        )
+
+
+def booking_days(office: Office, now: datetime, weeks: int) -> list[date]:
+    """The days citizens may book: from the office's today for `weeks` weeks."""
+    today = now.astimezone(ZoneInfo(office.timezone)).date()
+    return [today + timedelta(days=n) for n in range(weeks * 7)]
+
+
+def bookable_day(office: Office, text: str, now: datetime, weeks: int) -> date:
+    """The day `text` (YYYY-MM-DD) names, if it is one of the `booking_days`; NotFound `day_not_bookable`."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or day not in booking_days(office, now, weeks):
+        raise NotFound(f"{text} cannot be booked", code="day_not_bookable")
+    return day
+
+
+def day_unavailable(
+    office: Office, day: date, holidays: Collection[date], free: Sequence[tuple[datetime, int]]
+) -> str | None:
+    """Why nothing can be booked on `day`, given its `free_slots`: "holiday" or "closed" (`calendar.closed_because`),
+    "over" (no slot left after now), "full" (no free seat); None when a seat is free."""
+    why = calendar.closed_because(office, day, holidays)
+    if why is None and not free:
+        why = "over"
+    elif why is None and not any(seats > 0 for _, seats in free):
+        why = "full"
+    return why
+
+
+def bookable_service(repo: Repository, office_id: str, code: str) -> Service:
+    """The office's service `code` if citizens may book it: NotFound `service_not_found`, Invalid
+    `service_not_bookable`."""
+    service = repo.service(office_id, code)
+    if not service.bookable:
+        raise Invalid(f"service {code} cannot be booked", code="service_not_bookable")
+    return service
 
 
 def book(
@@ -168,9 +229,7 @@ def book(
     if language not in LANGUAGES:
         raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
     contact = check_contact(contact, reachable=reachable)
-    service = next((s for s in repo.services(office_id) if s.code == service_code), None)
-    if service is None:
-        raise NotFound(f"office {office_id} has no service {service_code!r}", code="service_not_found")
+    service = repo.service(office_id, service_code)
     if slot_at.tzinfo is None or slot_at.utcoffset() is None:
         raise Invalid("the slot needs a time zone", code="slot_without_timezone")
     slot = calendar.slot_at(
@@ -266,7 +325,7 @@ def move(
     if slot_at == booking.slot_at:
         return booking
     office = repo.office(booking.office)
-    service = next(s for s in repo.services(booking.office) if s.code == booking.service)
+    service = repo.service(booking.office, booking.service)
     slot = calendar.slot_at(
         office, service, repo.counters(office.id), repo.counter_shifts(office.id), slot_at, now, holidays
     )
@@ -337,11 +396,7 @@ def free_slots(
 ) -> list[tuple[datetime, int]]:
     """The slots of a service on the office-local `day` that start after `now`: (start, free seats)."""
     office = repo.office(office_id)
-    service = next((s for s in repo.services(office_id) if s.code == service_code), None)
-    if service is None:
-        raise NotFound(f"office {office_id} has no service {service_code!r}", code="service_not_found")
-    if not service.bookable:
-        raise Invalid(f"service {service_code} cannot be booked", code="service_not_bookable")
+    service = bookable_service(repo, office_id, service_code)
     found = calendar.slots(
         office, service, repo.counters(office_id), repo.counter_shifts(office_id), day, now, holidays
     )

@@ -80,6 +80,16 @@ def _covers(shifts: Sequence[Period], start: time, end: time) -> bool:
     return not shifts or any(a <= start and end <= b for a, b in shifts)
 
 
+def closed_because(office: Office, day: date, holidays: Collection[date]) -> str | None:
+    """Why the office takes no appointments at all on `day`: "holiday" (one of the public `holidays`), "closed"
+    (its own closing day, or a weekday without opening hours); None on a day it opens."""
+    if day in holidays:
+        return "holiday"
+    if day in office.closed_days or not office.hours.get(day.weekday()):
+        return "closed"
+    return None
+
+
 def slots(
     office: Office,
     service: Service,

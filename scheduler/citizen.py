@@ -120,8 +120,7 @@ def answer_at_kiosk(
     office = repo.office(office_id)
     if not office.happiness_at_kiosk:
         raise Conflict(f"office {office_id} does not ask at the kiosk", code="happiness_not_asked_here")
-    if service not in {s.code for s in repo.services(office_id)}:
-        raise NotFound(f"office {office_id} has no service {service!r}", code="service_not_found")
+    repo.service(office_id, service)  # NotFound `service_not_found` for a code the office lacks
     answer = _answer(office, service, score, improvements, now)
     repo.add_happiness(answer)
     return answer

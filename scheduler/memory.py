@@ -75,6 +75,13 @@ class MemoryRepository:
         self.office(office_id)
         return list(self._services[office_id])
 
+    def service(self, office_id: str, code: str) -> Service:
+        """The office's service `code`; NotFound `service_not_found` when it has none by that code."""
+        found = next((s for s in self.services(office_id) if s.code == code), None)
+        if found is None:
+            raise NotFound(f"office {office_id} has no service {code!r}", code="service_not_found")
+        return found
+
     def counters(self, office_id: str) -> list[Counter]:
         if office_id not in self._counter_lists:
             mine = (c for c in self._counters.values() if c.office == office_id)

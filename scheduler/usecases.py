@@ -62,13 +62,6 @@ class Appointment:
     slot_at: datetime
 
 
-def _service(repo: Repository, office_id: str, code: str) -> Service:
-    for service in repo.services(office_id):
-        if service.code == code:
-            return service
-    raise NotFound(f"office {office_id} has no service {code!r}", code="service_not_found")
-
-
 def _counter_in(repo: Repository, office_id: str, counter_id: int) -> Counter:
     counter = repo.counter(counter_id)
     if counter.office != office_id:
@@ -153,7 +146,7 @@ def issue_ticket(
                     "this Idempotency-Key was already used for a different request", code="idempotency_key_reused"
                 )
             return Issued(earlier, replayed=True)
-    service = _service(repo, office_id, service_code)
+    service = repo.service(office_id, service_code)
     if not any(c.serves(service.code) for c in repo.counters(office_id)):
         raise Conflict(f"no counter of office {office_id} serves {service.code}", code="service_unavailable")
     day = office_day(now, office.timezone)
@@ -361,7 +354,7 @@ def _transfer(
 ) -> Ticket:
     if to_service is None and to_counter is None:
         raise Invalid("a transfer needs a service or a counter to go to", code="transfer_target_required")
-    service = _service(repo, ticket.office, to_service or ticket.service).code
+    service = repo.service(ticket.office, to_service or ticket.service).code
     target = _counter_in(repo, ticket.office, to_counter) if to_counter is not None else None
     if target is not None and not target.serves(service):
         raise Invalid(f"counter {target.name} does not serve {service}", code="service_not_served")
@@ -576,7 +569,7 @@ def ticket_status(
         raise NotFound("no ticket has this status code", code="ticket_not_found")
     counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
     where = position(repo, ticket, now, policy) if ticket.state is TicketState.WAITING else Position(0, 0)
-    service = _service(repo, ticket.office, ticket.service)
+    service = repo.service(ticket.office, ticket.service)
     office = repo.office(ticket.office)
     waiting = ticket.state is TicketState.WAITING
     return {

@@ -223,6 +223,13 @@ class SqlRepository:
             self._services[office_id] = [service_of(r) for r in rows]
         return list(self._services[office_id])
 
+    def service(self, office_id: str, code: str) -> Service:
+        """The office's service `code`; NotFound `service_not_found` when it has none by that code."""
+        found = next((s for s in self.services(office_id) if s.code == code), None)
+        if found is None:
+            raise NotFound(f"office {office_id} has no service {code!r}", code="service_not_found")
+        return found
+
     def counters(self, office_id: str) -> list[Counter]:
         rows = self.session.exec(select(CounterRow).where(CounterRow.office == office_id).order_by(col(CounterRow.id)))
         return [counter_of(r) for r in rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from api.errors import ApiError, status_of
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext, messages, resolve_language
 from scheduler import bookings
 from scheduler.bookings import Contact, normalised
-from scheduler.errors import DomainError, Invalid, NotFound
+from scheduler.errors import DomainError, Invalid
 from scheduler.model import Booking, BookingState, Office, Service
 from store import public_holidays
 
@@ -163,19 +163,11 @@ def _path(*segments: str) -> str:
 
 
 def _office_and_service(repo: Any, office_id: str, code: str) -> tuple[Office, Service]:
-    office = repo.office(office_id)
-    service = next((s for s in repo.services(office_id) if s.code == code), None)
-    if service is None:
-        raise NotFound(f"office {office_id} has no service {code!r}", code="service_not_found")
-    if not service.bookable:
-        raise Invalid(f"service {code} cannot be booked", code="service_not_bookable")
-    return office, service
+    return repo.office(office_id), bookings.bookable_service(repo, office_id, code)
 
 
-def _window(parts: Parts, office: Office) -> list[date]:
-    """The days citizens may book: from today (the office's) for `booking_weeks` weeks."""
-    today = parts.clock().astimezone(ZoneInfo(office.timezone)).date()
-    return [today + timedelta(days=n) for n in range(parts.settings.booking_weeks * 7)]
+def _bookable_day(parts: Parts, office: Office, text: str) -> date:
+    return bookings.bookable_day(office, text, parts.clock(), parts.settings.booking_weeks)
 
 
 def _parse_day(text: str) -> date | None:
@@ -200,7 +192,8 @@ class Day:
     day: date
     label: str
     free: int
-    #: Why nothing can be booked: "holiday", "closed", "full", "over"; None when something can.
+    #: Why nothing can be booked (`bookings.day_unavailable`): "holiday", "closed", "full", "over"; None when
+    #: something can.
     why: str | None
     href: str
 
@@ -214,8 +207,8 @@ class Time:
 
 
 async def _days(page: Page, parts: Parts, office: Office, service: Service, href: Callable[[date], str]) -> list[Day]:
-    window = _window(parts, office)
     now = parts.clock()
+    window = bookings.booking_days(office, now, parts.settings.booking_weeks)
     holidays = public_holidays.belgian(window[0], window[-1])
 
     def every_day(repo: Any) -> list[tuple[date, list[tuple[datetime, int]]]]:
@@ -224,15 +217,7 @@ async def _days(page: Page, parts: Parts, office: Office, service: Service, href
     days = []
     for day, slots in await read(parts, every_day):
         free = sum(1 for _, seats in slots if seats > 0)
-        why = None
-        if day in holidays:
-            why = "holiday"
-        elif day in office.closed_days or not office.hours.get(day.weekday()):
-            why = "closed"
-        elif not slots:
-            why = "over"
-        elif not free:
-            why = "full"
+        why = bookings.day_unavailable(office, day, holidays, slots)
         days.append(Day(day, page.day(day), free, why, href(day)))
     return days
 
@@ -259,7 +244,7 @@ async def services_page(office: str, request: Request, parts: PartsDep, lang: st
     page = Page.of(request, lang)
     try:
         found, services = await read(parts, lambda repo: (repo.office(office), repo.services(office)))
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc)
     offered = [
         {
@@ -280,7 +265,7 @@ async def days_page(office: str, service: str, request: Request, parts: PartsDep
     try:
         found, chosen = await read(parts, lambda repo: _office_and_service(repo, office, service))
         days = await _days(page, parts, found, chosen, lambda day: page.url(_path("book", office, service, str(day))))
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc, back=page.url(_path("book", office)))
     return page.render(
         "book_days.html",
@@ -305,11 +290,9 @@ async def _slots_page(
     back = page.url(_path("book", office, service))
     try:
         found, chosen = await read(parts, lambda repo: _office_and_service(repo, office, service))
-        day = _parse_day(day_text)
-        if day is None or day not in _window(parts, found):
-            raise NotFound(f"{day_text} cannot be booked", code="day_not_bookable")
+        day = _bookable_day(parts, found, day_text)
         times = await _times(parts, found, chosen, day, page)
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc, back=back)
     return page.render(
         "book_slots.html",
@@ -345,7 +328,7 @@ def contact_problems(values: Mapping[str, str], region: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     try:
         phone = appointments.phone_e164(values.get("phone"), region)
-    except ApiError as exc:
+    except Invalid as exc:
         problems["phone"] = exc.code
         phone = values.get("phone", "").strip() or None  # unreadable, but given: the contact is not missing
     contact = normalised(Contact(values.get("name"), values.get("email"), phone, values.get("remind_via", "")))
@@ -367,10 +350,8 @@ async def _form_page(
 ) -> Response:
     try:
         found, chosen = await read(parts, lambda repo: _office_and_service(repo, office, service))
-        day = _parse_day(day_text)
-        if day is None or day not in _window(parts, found):
-            raise NotFound(f"{day_text} cannot be booked", code="day_not_bookable")
-    except (DomainError, ApiError) as exc:
+        day = _bookable_day(parts, found, day_text)
+    except DomainError as exc:
         return page.refusal(exc, back=page.url(_path("book", office, service)))
     at = _parse_time(at_text)
     if at is None:
@@ -444,6 +425,7 @@ async def book(
         )
         slot_at = datetime.combine(parsed_day, at, tzinfo=zone)
         booked = await appointments.book(parts, office, service, slot_at, page.language, contact, client_of(request))
+    # The rules refuse with a DomainError; the hourly budget, an edge's, with an ApiError 429 (and Retry-After).
     except (DomainError, ApiError) as exc:
         if exc.code in _SLOT_GONE:
             return page.redirect(_path("book", office, service, day), problem=exc.code)
@@ -519,7 +501,7 @@ async def booking_page(
     page = Page.of(request, lang)
     try:
         held = await _held(parts, token)
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc)
     if not lang:
         page = Page(request, held.booking.language)
@@ -555,7 +537,7 @@ async def move_days_page(token: str, request: Request, parts: PartsDep, lang: st
         if not held.changeable:
             return page.redirect(base)
         days = await _days(page, parts, held.office, held.service, lambda day: page.url(f"{base}/move/{day}"))
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc, back=page.url(base))
     return page.render(
         "book_days.html",
@@ -575,11 +557,9 @@ async def _move_slots_page(
         held = await _held(parts, token)
         if not held.changeable:
             return page.redirect(base)
-        day = _parse_day(day_text)
-        if day is None or day not in _window(parts, held.office):
-            raise NotFound(f"{day_text} cannot be booked", code="day_not_bookable")
+        day = _bookable_day(parts, held.office, day_text)
         times = await _times(parts, held.office, held.service, day, page)
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc, back=page.url(f"{base}/move"))
     zone = ZoneInfo(held.office.timezone)
     current = held.booking.slot_at.astimezone(zone)
@@ -630,7 +610,7 @@ async def _confirm_page(page: Page, parts: Parts, token: str, what: str) -> Resp
     base = _path("booking", token)
     try:
         held = await _held(parts, token)
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc)
     if what == "cancel" and not held.changeable:
         return page.redirect(base)
