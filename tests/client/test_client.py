@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -443,15 +444,42 @@ async def test_the_feed_never_yields_a_seq_twice_and_resumes_to_fill_a_gap() -> 
 
 async def test_the_feed_backs_off_while_the_server_is_down_and_stops_when_closed() -> None:
     port = free_port()  # nobody listens here
-    feed = OfficeFeed(f"ws://127.0.0.1:{port}", TOWN, "secret", min_backoff_s=0.05, max_backoff_s=0.2)
-    started = asyncio.get_running_loop().time()
+    loop = asyncio.get_running_loop()
+    failed_at: list[float] = []  # when each connection attempt failed (on_link(False))
+    six_failed = asyncio.Event()
+
+    def on_link(up: bool) -> None:
+        assert not up, "connected to a port nobody listens on"
+        failed_at.append(loop.time())
+        if len(failed_at) >= 6:
+            six_failed.set()
+
+    feed = OfficeFeed(f"ws://127.0.0.1:{port}", TOWN, "secret", min_backoff_s=0.05, max_backoff_s=0.2, on_link=on_link)
     pending = asyncio.create_task(anext(feed))
-    await asyncio.sleep(0.6)
+    await asyncio.wait_for(six_failed.wait(), WAIT_S)
     assert not pending.done()  # still retrying, never giving up on its own
+    # Each wait at least the backoff: 0.05 s doubling, held at 0.2 s (sleeps may run late, never early).
+    gaps = [later - earlier for earlier, later in itertools.pairwise(failed_at[:5])]
+    assert [g >= least for g, least in zip(gaps, (0.05, 0.1, 0.2, 0.2), strict=True)] == [True] * 4, gaps
     await feed.aclose()
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(pending, WAIT_S)
-    assert asyncio.get_running_loop().time() - started < 2
+    assert feed.connections == 0
+
+
+async def test_closing_the_feed_ends_its_wait_before_the_next_attempt_at_once() -> None:
+    # The wait between attempts is an hour: the iteration ends within WAIT_S only if closing cuts it short.
+    port = free_port()  # nobody listens here
+    failed = asyncio.Event()
+    feed = OfficeFeed(
+        f"ws://127.0.0.1:{port}", TOWN, "secret", min_backoff_s=3600, max_backoff_s=3600, on_link=lambda _: failed.set()
+    )
+    pending = asyncio.create_task(anext(feed))
+    await asyncio.wait_for(failed.wait(), WAIT_S)  # the first attempt failed: now waiting an hour
+    assert not pending.done()
+    await feed.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(pending, WAIT_S)
     assert feed.connections == 0
 
 
