@@ -431,6 +431,7 @@ def staffing(
     """Counters planned and needed per skill and hour, and how many more to open (Erlang C)."""
     import json
 
+    from i18n.advice import advice_lines
     from scheduler import staffing as plan
 
     scenario = _load_office_file(scenario_file)
@@ -441,10 +442,12 @@ def staffing(
     except ValueError as exc:
         _fail(str(exc))
     names = {s.code: s.names.get("en", s.code) for s in scenario.services}
+    runs = [plan.run_json(run) for run in plan.advice_runs(advice)]
+    sentences = advice_lines(runs, names)
     if as_json:
-        typer.echo(json.dumps(plan.advice_json(advice, names), ensure_ascii=False))
+        typer.echo(json.dumps({**plan.advice_json(advice), "advice": sentences}, ensure_ascii=False))
     else:
-        typer.echo(plan.format_table(advice, names))
+        typer.echo(plan.format_table(advice, sentences))
 
 
 def _read_staffing_arrivals(path: Path) -> list[Visit]:

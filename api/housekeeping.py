@@ -16,14 +16,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Parts
+from i18n import LANGUAGES
+from i18n.advice import lines_by_language
 from scheduler import advice, bookings, usecases
+from scheduler.events import Event
 from scheduler.numbering import office_day
 from store.database import Database, WireEvent
 from store.history import visits_on_same_weekday
@@ -53,9 +56,12 @@ def advise_office(db: Database, office: str, now: datetime, sent: AdviceSent) ->
     history, days = visits_on_same_weekday(db, office, now)
     if not history:
         return []
-    event = db.read(lambda repo: advice.staffing_advice(repo, office, now, history, days=days))
-    if event is None:
+    bare, services = db.read(
+        lambda repo: (advice.staffing_advice(repo, office, now, history, days=days), repo.services(office))
+    )
+    if bare is None:
         return []
+    event = in_words(bare, {language: {s.code: s.name(language) for s in services} for language in LANGUAGES})
     lines = list(event.data["lines"])
 
     def emit_if_new(repo: SqlRepository) -> date:
@@ -67,6 +73,13 @@ def advise_office(db: Database, office: str, now: datetime, sent: AdviceSent) ->
     day, events = db.write(office, now, emit_if_new)
     sent.lines[office] = (day, lines)
     return events
+
+
+def in_words(event: Event, names: Mapping[str, Mapping[str, str]]) -> Event:
+    """The advice event with its advice said in every language (`names[language]`: the services' names)."""
+    by_language = lines_by_language(event.data["advice"], names)
+    # `lines` (English) for clients that predate the languages.
+    return replace(event, data={"lines": by_language["en"], "lines_by_language": by_language, **event.data})
 
 
 async def send_staffing_advice(

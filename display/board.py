@@ -27,73 +27,6 @@ HISTORY = 7
 LANGUAGE_PERIOD_S = 10
 
 
-@dataclass(frozen=True)
-class Labels:
-    ticket: str
-    counter: str
-    waiting: str
-    wait: str
-    service: str
-    previous: str
-    recall: str
-    no_calls: str
-    no_wait: str
-    minutes: str  # with %(n)d
-    offline: str
-    connecting: str
-
-
-LABELS: dict[str, Labels] = {
-    "nl": Labels(
-        ticket="Ticket",
-        counter="Loket",
-        waiting="Wachtend",
-        wait="Wachttijd",
-        service="Dienst",
-        previous="Vorige oproepen",
-        recall="Herhaalde oproep",
-        no_calls="Nog geen oproepen",
-        no_wait="geen",
-        minutes="± %(n)d min",
-        offline="offline",
-        connecting="Verbinden met het kantoor…",
-    ),
-    "fr": Labels(
-        ticket="Ticket",
-        counter="Guichet",
-        waiting="En attente",
-        wait="Attente",
-        service="Service",
-        previous="Appels précédents",
-        recall="Rappel",
-        no_calls="Pas encore d'appel",
-        no_wait="aucune",
-        minutes="± %(n)d min",
-        offline="hors ligne",
-        connecting="Connexion au bureau…",
-    ),
-    "en": Labels(
-        ticket="Ticket",
-        counter="Counter",
-        waiting="Waiting",
-        wait="Wait",
-        service="Service",
-        previous="Previous calls",
-        recall="Recall",
-        no_calls="No calls yet",
-        no_wait="none",
-        minutes="± %(n)d min",
-        offline="offline",
-        connecting="Connecting to the office…",
-    ),
-}
-
-
-def labels(language: str) -> Labels:
-    """The texts of the board in `language` (English for a language we have no texts for)."""
-    return LABELS.get(language, LABELS["en"])
-
-
 def language_at(now: datetime, languages: Sequence[str], period_s: int = LANGUAGE_PERIOD_S) -> str:
     """The language to show at `now`: each of `languages` in turn, `period_s` seconds each.
 
@@ -101,14 +34,6 @@ def language_at(now: datetime, languages: Sequence[str], period_s: int = LANGUAG
     if not languages:
         return "en"
     return languages[int(now.timestamp() // period_s) % len(languages)]
-
-
-def wait_text(seconds: int, language: str) -> str:
-    """An estimated wait in whole minutes (at least 1), or "none" under a minute."""
-    texts = labels(language)
-    if seconds < 60:
-        return texts.no_wait
-    return texts.minutes % {"n": round(seconds / 60)}
 
 
 def local_clock(moment: datetime | str, timezone: str, *, seconds: bool = False) -> str:

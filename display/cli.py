@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from display.app import DisplayApp, DisplayConfig
-from display.board import LABELS
+from i18n import LANGUAGES
 
 
 class DisplayProblem(Exception):
@@ -16,10 +16,10 @@ def parse_languages(text: str | Sequence[str]) -> tuple[str, ...]:
     """`nl,fr` (or a sequence) as a tuple of language codes the board has texts for."""
     parts = text.split(",") if isinstance(text, str) else list(text)
     languages = tuple(part.strip().lower() for part in parts if part.strip())
-    unknown = [language for language in languages if language not in LABELS]
+    unknown = [language for language in languages if language not in LANGUAGES]
     if not languages or unknown:
         raise DisplayProblem(
-            f"--languages: {', '.join(unknown) or 'none given'}; choose among {', '.join(LABELS)} (e.g. nl,fr)"
+            f"--languages: {', '.join(unknown) or 'none given'}; choose among {', '.join(LANGUAGES)} (e.g. nl,fr)"
         )
     return languages
 

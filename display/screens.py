@@ -11,7 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from display.board import Board, labels, local_clock, wait_text
+from display.board import Board, local_clock
+from display.words import labels, wait_text
 from kiosk.bigtext import big
 
 

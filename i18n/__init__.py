@@ -12,7 +12,16 @@ Templates: ``i18n.install_jinja(env)``. Catalog upkeep: ``python -m i18n update`
 (see ``i18n/__main__.py``).
 """
 
-from i18n.catalog import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, gettext, ngettext, resolve_language, translations
+from i18n.catalog import (
+    DEFAULT_LANGUAGE,
+    DOMAIN,
+    LANGUAGES,
+    gettext,
+    ngettext,
+    pgettext,
+    resolve_language,
+    translations,
+)
 from i18n.jinja import install_jinja
 
 __all__ = [
@@ -22,6 +31,7 @@ __all__ = [
     "gettext",
     "install_jinja",
     "ngettext",
+    "pgettext",
     "resolve_language",
     "translations",
 ]

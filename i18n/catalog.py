@@ -55,6 +55,12 @@ def ngettext(language: str, singular: str, plural: str, n: int) -> str:
     return translations(language).ngettext(singular, plural, n)
 
 
+def pgettext(language: str, context: str, message: str) -> str:
+    """``message`` in ``context`` translated into ``language``: for the same English that reads otherwise
+    in another place (``pgettext(language, *messages.BOARD_RECALL)``)."""
+    return translations(language).pgettext(context, message)
+
+
 @functools.lru_cache(maxsize=len(LANGUAGES))
 def _load(language: str) -> _gettext.NullTranslations:
     source = resources.files("i18n") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"

@@ -8,6 +8,7 @@ language::
 
     gettext(ticket.language, messages.CALLED) % {"counter": counter.name}
     ngettext(ticket.language, *messages.PEOPLE_AHEAD, ahead) % {"n": ahead}
+    pgettext(language, *messages.BOARD_RECALL)
 
 In templates the same English text goes through ``_()``. A ``# Translators:``
 comment right above a message is copied into the catalogs for the translators.
@@ -23,12 +24,22 @@ class Plural(NamedTuple):
     plural: str
 
 
+class InContext(NamedTuple):
+    context: str
+    message: str
+
+
 def N_(message: str) -> str:
     return message
 
 
 def NN_(singular: str, plural: str) -> Plural:
     return Plural(singular, plural)
+
+
+def NC_(context: str, message: str) -> InContext:
+    """A message whose words differ from the same English elsewhere: ``pgettext(language, *message)``."""
+    return InContext(context, message)
 
 
 # The ticket page and the kiosk's printed ticket.
@@ -176,3 +187,33 @@ STATUS_SURVEY_CLOSED = N_("Your visit was too long ago to answer this question."
 STATUS_CHOOSE_A_SCORE = N_("Choose a score from 1 to 10.")
 STATUS_AT_MOST_THREE = N_("Choose at most 3 things.")
 STATUS_UNKNOWN_IMPROVEMENT = N_("Choose only from the list.")
+
+# The terminal display board (display/words.py). Its own words where the browser board's (web/display.py) differ.
+BOARD_TICKET = N_("Ticket")
+# Translators: the place where a citizen is served ("loket" / "guichet").
+BOARD_COUNTER = N_("Counter")
+# Translators: a column heading: how many people wait for the service.
+BOARD_WAITING = NC_("terminal board", "Waiting")
+# Translators: a column heading: the estimated wait for the service.
+BOARD_WAIT = N_("Wait")
+BOARD_SERVICE = N_("Service")
+BOARD_PREVIOUS = N_("Previous calls")
+# Translators: shown on the terminal board when a ticket is called again.
+BOARD_RECALL = NC_("terminal board", "Recall")
+BOARD_NO_CALLS = N_("No calls yet")
+# Translators: in the wait column when the wait is under a minute.
+BOARD_NO_WAIT = N_("none")
+# Translators: an estimated wait on the board; %(n)d is a whole number of minutes.
+BOARD_MINUTES = N_("± %(n)d min")
+# Translators: a small mark on the terminal board while it has lost its connection to the server.
+BOARD_OFFLINE = N_("offline")
+BOARD_CONNECTING = NC_("terminal board", "Connecting to the office…")
+
+# The staffing advice (i18n/advice.py), for managers and clerks: one line per stretch of hours.
+# Translators: %(start)s and %(end)s are times of day, e.g. "10:00-11:00: open 2 more counters for Passports".
+# %(what)s is one or more of the counter messages below, joined by "; ".
+ADVICE_LINE = N_("%(start)s-%(end)s: open %(what)s")
+# Translators: %(skills)s is the name of a service, e.g. "Passports" (or several joined by "or").
+ADVICE_COUNTERS = NN_("%(n)d more counter for %(skills)s", "%(n)d more counters for %(skills)s")
+# Translators: between the names of services, e.g. "Passports or Identity cards".
+ADVICE_OR = N_("or")

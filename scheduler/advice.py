@@ -1,7 +1,8 @@
 """Live staffing advice: today's plan (the counters' shifts) against the demand of the same weekday's history.
 
 A read, written against `Repository`: it returns the `staffing.advice` event and emits nothing, so the caller
-decides whether the advice changed enough to send it again.
+decides whether the advice changed enough to send it again. The event holds the advice as data; the caller
+adds it in words in every language (`i18n.advice`), since the scheduler has no catalogs.
 
 The office as a `Scenario`: its services with their planned durations, its counters with their skills and
 shifts. A counter counts as planned only during its shifts (a counter without shifts has no plan and adds
@@ -19,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from scheduler import staffing
 from scheduler.events import Event
-from scheduler.model import LANGUAGES
 from scheduler.repository import Repository
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec
 
@@ -76,18 +76,12 @@ def staffing_advice(
     rest = replace(advice, intervals=tuple(iv for iv in advice.intervals if iv.end_s > now_s))
     if not rest.intervals:
         return None
-    services = repo.services(office_id)
-    by_language = {
-        language: staffing.advice_lines(rest, {s.code: s.name(language) for s in services}, language)
-        for language in LANGUAGES
-    }
     return Event(
         office_id,
         EVENT_TYPE,
         {
-            # `lines` (English) for clients that predate the languages.
-            "lines": by_language["en"],
-            "lines_by_language": by_language,
+            # What to open, as data: the edge that sends the event adds it in words (`lines`, `lines_by_language`).
+            "advice": [staffing.run_json(run) for run in staffing.advice_runs(rest)],
             "hours": [staffing.interval_json(iv) for iv in rest.intervals],
             "computed_at": now.isoformat(),
         },

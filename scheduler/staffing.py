@@ -468,40 +468,34 @@ def advise(
     )
 
 
-#: The advice sentence in each language: (line, one more counter, n more counters, "or").
-_PHRASES = {
-    "en": ("{start}-{end}: open {what}", "1 more counter for {skills}", "{n} more counters for {skills}", " or "),
-    "nl": ("{start}-{end}: open nog {what}", "1 loket voor {skills}", "{n} loketten voor {skills}", " of "),
-    "fr": (
-        "{start}-{end} : ouvrir {what}",
-        "1 guichet de plus pour {skills}",
-        "{n} guichets de plus pour {skills}",
-        " ou ",
-    ),
-}
+@dataclass(frozen=True)
+class AdviceRun:
+    """Open `extra` on top of the plan from `start_s` to `end_s`: consecutive intervals with the same advice,
+    merged. The words are the edges' (`i18n.advice`), from `run_json`."""
+
+    start_s: int
+    end_s: int
+    extra: tuple[ExtraCounters, ...]
 
 
-def advice_lines(advice: StaffingAdvice, names: Mapping[str, str] | None = None, language: str = "en") -> list[str]:
-    """The advice as sentences for a manager or clerk in `language` (nl, fr or en; `names` are the
-    services' names in that language), consecutive intervals with the same advice merged."""
-    names = names or {}
-    line, one, more, either = _PHRASES.get(language, _PHRASES["en"])
-    lines: list[str] = []
-    runs: list[tuple[int, int, tuple[ExtraCounters, ...]]] = []
+def advice_runs(advice: StaffingAdvice) -> list[AdviceRun]:
+    """The stretches of the day that need more counters than planned, consecutive equal intervals merged."""
+    runs: list[AdviceRun] = []
     for iv in advice.intervals:
-        if runs and runs[-1][2] == iv.extra and runs[-1][1] == iv.start_s:
-            runs[-1] = (runs[-1][0], iv.end_s, iv.extra)
+        if runs and runs[-1].extra == iv.extra and runs[-1].end_s == iv.start_s:
+            runs[-1] = AdviceRun(runs[-1].start_s, iv.end_s, iv.extra)
         else:
-            runs.append((iv.start_s, iv.end_s, iv.extra))
-    for start, end, extra in runs:
-        if not extra:
-            continue
-        parts = []
-        for e in extra:
-            skills = either.join(names.get(s, s) for s in e.skills)
-            parts.append((more if e.counters > 1 else one).format(n=e.counters, skills=skills))
-        lines.append(line.format(start=clock(start), end=clock(end), what="; ".join(parts)))
-    return lines
+            runs.append(AdviceRun(iv.start_s, iv.end_s, iv.extra))
+    return [run for run in runs if run.extra]
+
+
+def run_json(run: AdviceRun) -> dict[str, object]:
+    """One stretch of advice as plain JSON (the shape `i18n.advice` says in words)."""
+    return {
+        "start": clock(run.start_s),
+        "end": clock(run.end_s),
+        "extra": [{"skills": list(e.skills), "counters": e.counters} for e in run.extra],
+    }
 
 
 def with_extra_shifts(scenario: Scenario, advice: StaffingAdvice) -> Scenario:
@@ -566,8 +560,9 @@ def _wrap(title: str, items: Sequence[str], width: int = 110) -> list[str]:
     return lines
 
 
-def format_table(advice: StaffingAdvice, names: Mapping[str, str] | None = None) -> str:
-    """A plain-text table: per interval, counters planned/needed per skill ('!' = short), and what to open."""
+def format_table(advice: StaffingAdvice, sentences: Sequence[str] = ()) -> str:
+    """A plain-text table: per interval, counters planned/needed per skill ('!' = short), and what to open;
+    then the advice in `sentences` (said by the caller, `i18n.advice`)."""
     head = ["time", "came", *advice.services, "all", "open more"]
     rows = [head]
     for iv in advice.intervals:
@@ -600,7 +595,6 @@ def format_table(advice: StaffingAdvice, names: Mapping[str, str] | None = None)
             ],
         ),
     ]
-    sentences = advice_lines(advice, names)
     lines += ["", *sentences] if sentences else ["", "The planned counters suffice all day."]
     return "\n".join(lines)
 
@@ -619,8 +613,8 @@ def interval_json(iv: IntervalAdvice, digits: int = 3) -> dict[str, object]:
     }
 
 
-def advice_json(advice: StaffingAdvice, names: Mapping[str, str] | None = None) -> dict[str, object]:
-    """The advice as plain JSON-able data."""
+def advice_json(advice: StaffingAdvice) -> dict[str, object]:
+    """The advice as plain JSON-able data (the caller adds it in words)."""
     return {
         "scenario": advice.scenario,
         "target_wait_s": advice.target_wait_s,
@@ -635,5 +629,4 @@ def advice_json(advice: StaffingAdvice, names: Mapping[str, str] | None = None) 
             for s in advice.forecast.services
         },
         "intervals": [interval_json(iv) for iv in advice.intervals],
-        "advice": advice_lines(advice, names),
     }

@@ -13,7 +13,18 @@ from babel.messages.extract import DEFAULT_KEYWORDS, check_and_call_extract_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from i18n import LANGUAGES, gettext, install_jinja, messages, ngettext, resolve_language, tooling, translations
+from i18n import (
+    LANGUAGES,
+    gettext,
+    install_jinja,
+    messages,
+    ngettext,
+    pgettext,
+    resolve_language,
+    tooling,
+    translations,
+)
+from i18n.advice import advice_lines, lines_by_language
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / tooling.TEMPLATE_FILE
@@ -27,8 +38,15 @@ def read(path: Path, language: str | None = None) -> Catalog:
         return read_po(po, locale=language, abort_invalid=True)
 
 
+def key(message_id: str | tuple[str, ...] | list[str], context: str | None) -> str:
+    """A message's key: its (first) msgid, after its context when it has one (the same English may be said
+    otherwise in another place: `pgettext`)."""
+    first = message_id if isinstance(message_id, str) else message_id[0]
+    return f"{context}|{first}" if context else first
+
+
 def entries(catalog: Catalog) -> dict[str, Message]:
-    return {message.id if isinstance(message.id, str) else message.id[0]: message for message in catalog if message.id}
+    return {key(message.id, message.context): message for message in catalog if message.id}
 
 
 def forms(message: Message) -> list[str]:
@@ -67,24 +85,25 @@ def test_every_message_is_translated_in_every_language(language: str) -> None:
 def test_extracted_messages_are_all_in_the_catalogs() -> None:
     with (ROOT / tooling.MAPPING_FILE).open(encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg, cfg.name)  # type: ignore[no-untyped-call]
-    extracted: list[tuple[str, str | tuple[str, ...]]] = []
+    extracted: list[tuple[str, str | tuple[str, ...], str | None]] = []
     for source in tooling.SOURCES:
         path = ROOT / source
         if path.is_dir():
             found = extract_from_dir(path, method_map, options_map)
-            extracted += [(f"{source}/{filename}", message) for filename, _, message, _, _ in found]
+            extracted += [(f"{source}/{filename}", message, context) for filename, _, message, _, context in found]
         elif path.is_file():
             found = check_and_call_extract_file(
                 path, method_map, options_map, None, DEFAULT_KEYWORDS, (), False, dirpath=ROOT
             )
-            extracted += [(filename, message) for filename, _, message, _, _ in found]
+            extracted += [(filename, message, context) for filename, _, message, _, context in found]
     template = entries(read(TEMPLATE))
 
-    assert messages.YOUR_TICKET in {message for _, message in extracted}, "extraction found nothing"
+    assert messages.YOUR_TICKET in {message for _, message, _ in extracted}, "extraction found nothing"
+    assert ("terminal board", "Recall") in {(context, message) for _, message, context in extracted}, "no context"
     missing = []
-    for filename, message in extracted:
+    for filename, message, context in extracted:
         ids = [message] if isinstance(message, str) else list(message)
-        known = template.get(ids[0])
+        known = template.get(key(message, context))
         if known is None or msgids(known) != ids:
             missing.append(f"{filename}: {message!r}")
     assert not missing, "\n".join(
@@ -131,6 +150,62 @@ def test_dutch_and_french_translations_come_out_of_gettext() -> None:
         == "C’est votre tour\u00a0: veuillez vous présenter au guichet 3."
     )
     assert gettext("en", messages.CALLED) % {"counter": 3} == "It is your turn: please go to counter 3."
+
+
+def test_the_same_english_in_another_context_has_its_own_translation() -> None:
+    assert gettext("nl", "Recall") == "Nieuwe oproep"  # the browser board
+    assert pgettext("nl", *messages.BOARD_RECALL) == "Herhaalde oproep"  # the terminal board
+    assert pgettext("fr", *messages.BOARD_RECALL) == "Rappel"
+    assert pgettext("en", *messages.BOARD_RECALL) == "Recall"
+    assert pgettext("de", *messages.BOARD_WAITING) == "Waiting"
+
+
+RUNS = [
+    {"start": "09:00", "end": "11:00", "extra": [{"skills": ["A"], "counters": 2}, {"skills": ["B"], "counters": 1}]},
+    {"start": "14:00", "end": "15:00", "extra": [{"skills": ["A", "B"], "counters": 1}]},
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "lines"),
+    [
+        (
+            "en",
+            {"A": "Identity card", "B": "Passport"},
+            [
+                "09:00-11:00: open 2 more counters for Identity card; 1 more counter for Passport",
+                "14:00-15:00: open 1 more counter for Identity card or Passport",
+            ],
+        ),
+        (
+            "nl",
+            {"A": "Identiteitskaart"},
+            [
+                "09:00-11:00: open nog 2 loketten voor Identiteitskaart; 1 loket voor B",
+                "14:00-15:00: open nog 1 loket voor Identiteitskaart of B",
+            ],
+        ),
+        (
+            "fr",
+            {"A": "Carte d'identité", "B": "Passeport"},
+            [
+                "09:00-11:00 : ouvrir 2 guichets de plus pour Carte d'identité; 1 guichet de plus pour Passeport",
+                "14:00-15:00 : ouvrir 1 guichet de plus pour Carte d'identité ou Passeport",
+            ],
+        ),
+    ],
+)
+def test_staffing_advice_is_said_in_each_language(language: str, names: dict[str, str], lines: list[str]) -> None:
+    assert advice_lines(RUNS, names, language) == lines
+
+
+def test_staffing_advice_is_said_in_every_language_at_once() -> None:
+    by_language = lines_by_language(RUNS[1:], {"nl": {"A": "Identiteitskaart"}})
+    assert by_language == {
+        "nl": ["14:00-15:00: open nog 1 loket voor Identiteitskaart of B"],
+        "fr": ["14:00-15:00 : ouvrir 1 guichet de plus pour A ou B"],
+        "en": ["14:00-15:00: open 1 more counter for A or B"],
+    }
 
 
 def test_a_message_missing_from_a_catalog_comes_out_in_english() -> None:
@@ -207,7 +282,9 @@ def test_babel_cfg_extracts_the_helpers_and_templates_of_citizen_facing_code_onl
         'ngettext(ticket.language, "%(n)d apple", "%(n)d apples", n)\n'
         '_("Three")\n'
         'translations(language).gettext("Four")\n'
-        "translations(language).gettext(message)\n",
+        "translations(language).gettext(message)\n"
+        'pgettext(language, "board", "Ten")\n'
+        'NC_("board", "Eleven")\n',
     )
     write(tmp_path / "server.py", '_("Five")\n')
     write(
@@ -229,6 +306,8 @@ def test_babel_cfg_extracts_the_helpers_and_templates_of_citizen_facing_code_onl
         "Six",
         "Seven and eight.",
         "Nine %(x)s",
+        "Ten",
+        "Eleven",
     }
 
 

@@ -89,6 +89,9 @@ def test_advice_is_stored_once_per_change(database_url: str, seeder: Callable[..
     assert len(lines) == 1
     assert lines[0].startswith("10:00-11:00: open ")
     assert "Identity card" in lines[0]
+    assert stored[0]["lines_by_language"]["en"] == lines
+    assert stored[0]["lines_by_language"]["nl"][0].startswith("10:00-11:00: open nog ")
+    assert [(run["start"], run["end"]) for run in stored[0]["advice"]] == [("10:00", "11:00")]
     assert [h["start"] for h in stored[0]["hours"]] == ["09:00", "10:00", "11:00"]
     assert stored[0]["computed_at"] == NOW.isoformat()
 

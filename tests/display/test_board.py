@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from display.board import Board, labels, language_at, local_clock, wait_text
+from display.board import Board, language_at, local_clock
+from display.words import labels, wait_text
 
 
 def ticket(number: str, counter: str = "1", *, recalls: int = 0, ticket_id: int | None = None) -> dict[str, Any]:

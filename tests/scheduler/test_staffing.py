@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from i18n.advice import advice_lines
 from scheduler import routing, staffing
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec, parse_scenario
 from scheduler.simulate import simulate
@@ -298,7 +299,7 @@ def test_planned_counters_that_suffice_need_no_extra() -> None:
     )
     advice = staffing.advise(roomy, staffing.forecast(roomy, [tiny_day()]))
     assert all(iv.extra == () for iv in advice.intervals)
-    assert staffing.advice_lines(advice) == []
+    assert staffing.advice_runs(advice) == []
     assert "suffice" in staffing.format_table(advice)
 
 
@@ -348,9 +349,19 @@ def test_extra_shifts_join_consecutive_intervals_and_keep_the_plan() -> None:
 def test_advice_lines_name_the_service_and_merge_consecutive_hours() -> None:
     steady = [*tiny_day(), *(Visit("B", hours(9) + 600 * i, 900) for i in range(6))]
     advice = staffing.advise(TINY, staffing.forecast(TINY, [steady]))
-    assert staffing.advice_lines(advice, {"A": "Identity card", "B": "Passport"}) == [
-        "09:00-11:00: open 2 more counters for Identity card; 3 more counters for Passport"
+    runs = staffing.advice_runs(advice)
+    assert runs == [
+        staffing.AdviceRun(hours(9), hours(11), (staffing.ExtraCounters(("A",), 2), staffing.ExtraCounters(("B",), 3)))
     ]
+    assert [staffing.run_json(run) for run in runs] == [
+        {
+            "start": "09:00",
+            "end": "11:00",
+            "extra": [{"skills": ["A"], "counters": 2}, {"skills": ["B"], "counters": 3}],
+        }
+    ]
+    said = advice_lines([staffing.run_json(run) for run in runs], {"A": "Identity card", "B": "Passport"})
+    assert said == ["09:00-11:00: open 2 more counters for Identity card; 3 more counters for Passport"]
 
 
 def test_json_advice_is_plain_data() -> None:

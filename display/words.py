@@ -1,0 +1,49 @@
+"""The terminal board's words, in the language it shows at the moment, from the catalogs (`i18n.messages`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from i18n import gettext, messages, pgettext
+
+
+@dataclass(frozen=True)
+class Labels:
+    ticket: str
+    counter: str
+    waiting: str
+    wait: str
+    service: str
+    previous: str
+    recall: str
+    no_calls: str
+    no_wait: str
+    minutes: str  # with %(n)d
+    offline: str
+    connecting: str
+
+
+def labels(language: str) -> Labels:
+    """The texts of the board in `language` (English for a language we have no catalog for)."""
+    return Labels(
+        ticket=gettext(language, messages.BOARD_TICKET),
+        counter=gettext(language, messages.BOARD_COUNTER),
+        waiting=pgettext(language, *messages.BOARD_WAITING),
+        wait=gettext(language, messages.BOARD_WAIT),
+        service=gettext(language, messages.BOARD_SERVICE),
+        previous=gettext(language, messages.BOARD_PREVIOUS),
+        recall=pgettext(language, *messages.BOARD_RECALL),
+        no_calls=gettext(language, messages.BOARD_NO_CALLS),
+        no_wait=gettext(language, messages.BOARD_NO_WAIT),
+        minutes=gettext(language, messages.BOARD_MINUTES),
+        offline=gettext(language, messages.BOARD_OFFLINE),
+        connecting=pgettext(language, *messages.BOARD_CONNECTING),
+    )
+
+
+def wait_text(seconds: int, language: str) -> str:
+    """An estimated wait in whole minutes (at least 1), or "none" under a minute."""
+    texts = labels(language)
+    if seconds < 60:
+        return texts.no_wait
+    return texts.minutes % {"n": round(seconds / 60)}
