@@ -88,6 +88,21 @@ class Kiosks:
             )
             await asyncio.sleep(0.02)
 
+    async def until_in_flight(self, *, for_s: float, timeout_s: float = 20.0) -> list[Attempt]:
+        """Wait until a request has been on its way for `for_s` with neither an answer nor a failure (sent, so
+        the server has it); return every request on its way at that moment. The caller acts on it before its
+        next await: no kiosk can see an answer in between."""
+        started = time.monotonic()
+        while not any(time.monotonic() - a.started >= for_s for a in self.in_flight):
+            assert time.monotonic() - started < timeout_s, f"no request on its way for {for_s} s in {timeout_s} s"
+            await asyncio.sleep(for_s / 4)
+        return self.in_flight
+
+    @property
+    def in_flight(self) -> list[Attempt]:
+        """Requests sent that have neither an answer nor a failure yet."""
+        return [a for a in self.attempts if a.status is None and a.failure is None]
+
     async def _kiosk(self, index: int) -> None:
         interval = self.count / self.rate
         due = time.monotonic() + index * interval / self.count

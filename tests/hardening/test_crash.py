@@ -29,6 +29,7 @@ pytestmark = pytest.mark.e2e
 RUSH_BEFORE_KILL_S = 1.0
 ACKNOWLEDGED_BEFORE_KILL = 20  # at least; a loaded machine is slow to answer a fresh server's first requests
 RUSH_AFTER_KILL_S = 0.3  # the kiosks keep trying a dead server for a moment
+IN_FLIGHT_S = 0.001  # the kill comes while a request has been on its way this long (sent, not yet answered)
 
 
 async def test_a_server_killed_mid_rush_loses_no_acknowledged_ticket_and_numbers_continue(
@@ -43,6 +44,8 @@ async def test_a_server_killed_mid_rush_loses_no_acknowledged_ticket_and_numbers
         kiosks = Kiosks(server.url, seeded.tokens[Role.KIOSK])
         kiosks.start()
         await kiosks.until_acknowledged(ACKNOWLEDGED_BEFORE_KILL, at_least_s=RUSH_BEFORE_KILL_S)
+        # Killed while requests are on their way (no await in between: none of them can be answered first).
+        on_their_way = await kiosks.until_in_flight(for_s=IN_FLIGHT_S)
         server.process.kill()
         await asyncio.sleep(RUSH_AFTER_KILL_S)
         await kiosks.stop()
@@ -53,6 +56,11 @@ async def test_a_server_killed_mid_rush_loses_no_acknowledged_ticket_and_numbers
         acknowledged = kiosks.acknowledged
         unanswered = kiosks.unanswered
         assert unanswered, "the kill hit no request: nothing was tested about requests cut short"
+        cut_short = [a for a in on_their_way if a in kiosks.broken_mid_request]
+        assert cut_short, (
+            f"the kill hit no request: the {len(on_their_way)} on their way were answered "
+            f"{[a.status for a in on_their_way]}, so nothing was tested about requests cut short"
+        )
         assert {a.status for a in kiosks.attempts} <= {201, None}, [a.body for a in kiosks.attempts if a.status]
 
         # Every acknowledged ticket is there, as the kiosk printed it.
