@@ -5,7 +5,6 @@ live status as server-sent events."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import json
 import re
@@ -411,16 +410,37 @@ class Events:
             pass
         return status
 
-    async def nothing_for(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await self.status(seconds)
-            return False
-        return True
+    async def statuses_until_keep_alive(self, within: float = 10) -> list[dict[str, Any]]:
+        """Every `event: status` up to the next keep-alive comment. With `quiet_then_mark` the comment is a
+        marker: the stream sends it only once it has handled every event published before."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        statuses: list[dict[str, Any]] = []
+        while True:
+            while "\n\n" in self.buffer:
+                block, self.buffer = self.buffer.split("\n\n", 1)
+                if block == ": keep-alive":
+                    return statuses
+                fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
+                assert fields.get("event") == "status", block
+                statuses.append(dict(json.loads(fields["data"])))
+            self.buffer += await self.chunk(max(0.01, deadline - loop.time()))
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.incoming.put({"type": "http.disconnect"})
         assert self.task is not None
         await asyncio.wait_for(self.task, 5)
+
+
+def no_keep_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No keep-alive comment until `keep_alive_soon`: the first one after that is a marker."""
+    monkeypatch.setattr(status_events, "KEEPALIVE_S", 3600.0)
+
+
+def keep_alive_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called once the events to check were published: the stream's next wait for an event, which starts only
+    once it has handled them (and sent what it sends for them), ends in a keep-alive comment."""
+    monkeypatch.setattr(status_events, "KEEPALIVE_S", 0.05)
 
 
 async def test_the_events_start_with_the_status_and_follow_the_call(office: Office) -> None:
@@ -438,19 +458,24 @@ async def test_the_events_start_with_the_status_and_follow_the_call(office: Offi
     assert office.parts.hub.listeners("town") == 0  # the client went away: nothing left behind
 
 
-async def test_events_that_change_nothing_for_the_ticket_send_nothing(office: Office) -> None:
+async def test_events_that_change_nothing_for_the_ticket_send_nothing(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_keep_alive(monkeypatch)
     token = await office.ticket("A")
     async with Events(office.app, f"/api/status/{token}/events") as events:
         await events.status()
         await office.open("3")  # counter 3 serves certificates only: nothing changes for an identity card
-        assert await events.nothing_for(0.8)
+        keep_alive_soon(monkeypatch)
+        assert await events.statuses_until_keep_alive() == []
         await office.open("1")  # a counter for identity cards: the estimate changes
         assert (await events.status())["state"] == "waiting"
         await office.call("1")
         assert (await events.until("called"))["counter"]["name"] == "1"
 
 
-async def test_a_burst_of_events_is_sent_as_few_statuses(office: Office) -> None:
+async def test_a_burst_of_events_is_sent_as_few_statuses(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_keep_alive(monkeypatch)
     await office.ticket("C")
     token = await office.ticket("C")
     async with Events(office.app, f"/api/status/{token}/events") as events:
@@ -459,10 +484,9 @@ async def test_a_burst_of_events_is_sent_as_few_statuses(office: Office) -> None
             await office.ticket("C")
         await office.open("3")
         await office.call("3")
-        seen = [await events.status()]
-        with contextlib.suppress(TimeoutError):
-            while True:
-                seen.append(await events.status(0.8))
+        keep_alive_soon(monkeypatch)
+        seen = await events.statuses_until_keep_alive()
+        assert seen
         assert seen[-1]["people_ahead"] == 0
         assert len(seen) < 6
 
