@@ -73,6 +73,7 @@ _SAYING = {
     "service_not_found": messages.BOOK_NO_SUCH_SERVICE,
     "service_not_bookable": messages.BOOK_NO_SUCH_SERVICE,
     "day_not_bookable": messages.BOOK_DAY_NOT_BOOKABLE,
+    "beyond_booking_horizon": messages.BOOK_DAY_NOT_BOOKABLE,
     "booking_not_found": messages.BOOKING_NOT_FOUND,
     "booking_cancelled": messages.BOOKING_IS_CANCELLED,
     "booking_past": messages.BOOKING_IS_PAST,
