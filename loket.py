@@ -16,7 +16,7 @@ from scheduler import routing
 from scheduler.errors import DomainError
 from scheduler.model import PROMISE, Role
 from scheduler.scenario import Scenario, parse_scenario
-from scheduler.staffing import Visit
+from scheduler.staffing import Demand
 from scheduler.workload import Arrival
 from settings import Settings
 
@@ -450,7 +450,7 @@ def staffing(
         typer.echo(plan.format_table(advice, sentences))
 
 
-def _read_staffing_arrivals(path: Path) -> list[Visit]:
+def _read_staffing_arrivals(path: Path) -> list[Demand]:
     """The citizens who came, from a workload's arrivals CSV (FORMAT.md)."""
     from scheduler.staffing import visits_from_workload
 

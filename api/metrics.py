@@ -26,7 +26,7 @@ from api.deps import Parts, PartsDep, resolve
 from api.errors import ApiError
 from scheduler.model import PROMISE, CounterState, Role, TicketState
 from scheduler.numbering import office_day
-from store.today import Visit, visits_of_day
+from store.today import TodaysWait, visits_of_day
 
 router = APIRouter(tags=["operations"])
 
@@ -111,7 +111,7 @@ class OfficeCollector(Collector):
         yield from (waiting, oldest, called, waits, within, counters, clients)
 
 
-def _longest(queued: list[Visit], now: datetime) -> float:
+def _longest(queued: list[TodaysWait], now: datetime) -> float:
     starts = [v.waiting_since for v in queued if v.waiting_since <= now]  # a timed return still away: not yet
     return max(((now - s).total_seconds() for s in starts), default=0.0)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.routing import PROMISE
+from scheduler.model import PROMISE
 
 Json = dict[str, Any]
 

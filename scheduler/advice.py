@@ -53,7 +53,7 @@ def office_scenario(repo: Repository, office_id: str) -> Scenario:
 
 
 def staffing_advice(
-    repo: Repository, office_id: str, now: datetime, history: Sequence[staffing.Visit], *, days: int = 1
+    repo: Repository, office_id: str, now: datetime, history: Sequence[staffing.Demand], *, days: int = 1
 ) -> Event | None:
     """The `staffing.advice` event for the rest of today, or None without history or when the day is over.
 

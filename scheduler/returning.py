@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from scheduler import routing
 from scheduler.errors import Conflict, NotFound
 from scheduler.events import ticket_event
-from scheduler.model import Office, Ticket, TicketKind, TicketState
+from scheduler.model import PROMISE, Office, Ticket, TicketKind, TicketState
 from scheduler.repository import Repository
 
 #: Come back this long before the estimated call: estimates err, and the promise leaves 5 minutes.
@@ -30,7 +29,7 @@ def offer(office: Office, ticket: Ticket, estimated_wait_s: int, now: datetime) 
     already, or the wait is within the promise anyway."""
     if not office.timed_return or ticket.kind is not TicketKind.WALKIN or ticket.state is not TicketState.WAITING:
         return None
-    if ticket.return_at is not None or estimated_wait_s <= routing.PROMISE.total_seconds():
+    if ticket.return_at is not None or estimated_wait_s <= PROMISE.total_seconds():
         return None
     back = now + timedelta(seconds=estimated_wait_s) - RETURN_MARGIN
     return back.replace(second=0, microsecond=0)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from scheduler.errors import Invalid
-from scheduler.model import Counter, QueueEntry, Ticket, TicketKind, TicketState
+from scheduler.model import PROMISE, Counter, QueueEntry, Ticket, TicketKind, TicketState
 
 #: Rules rank full tickets or their light queue entries alike.
 Queued = TypeVar("Queued", Ticket, QueueEntry)
@@ -84,10 +84,6 @@ def fifo(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floo
 def appointments_first(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
     """Appointments due within 5 minutes first (by slot), then everybody by when their wait started."""
     return rank(counter, waiting, now)
-
-
-#: The promise: nobody waits longer than this in the room.
-PROMISE = timedelta(minutes=5)
 
 
 def deadline(ticket: Ticket | QueueEntry) -> datetime:

@@ -202,7 +202,7 @@ def counters_needed(
 
 
 @dataclass(frozen=True)
-class Visit:
+class Demand:
     """One citizen who came: their service, when they could be served (s after midnight), how long it took.
 
     `visits_from_workload` makes them from the rows of a workload's arrivals file.
@@ -248,7 +248,7 @@ def clock(s: float) -> str:
     return text if s % 60 == 0 else f"{text}:{s % 60:02d}"
 
 
-def _day_bounds(scenario: Scenario, days: Sequence[Sequence[Visit]]) -> tuple[int, int]:
+def _day_bounds(scenario: Scenario, days: Sequence[Sequence[Demand]]) -> tuple[int, int]:
     starts = [seconds(a) for c in scenario.counters for a, _ in c.shifts]
     ends = [seconds(b) for c in scenario.counters for _, b in c.shifts]
     readies = [a.ready_s for day in days for a in day]
@@ -258,7 +258,7 @@ def _day_bounds(scenario: Scenario, days: Sequence[Sequence[Visit]]) -> tuple[in
     return start, max(end, start + 1)
 
 
-def visits_from_workload(citizens: Iterable[Arrival]) -> list[Visit]:
+def visits_from_workload(citizens: Iterable[Arrival]) -> list[Demand]:
     """The citizens who came, each when they could be served: a walk-in at check-in, an appointment at
     max(check-in, slot). Appointments that never came are left out."""
     visits = []
@@ -268,13 +268,13 @@ def visits_from_workload(citizens: Iterable[Arrival]) -> list[Visit]:
         ready = seconds(citizen.arrival)
         if citizen.kind is TicketKind.APPOINTMENT and citizen.slot is not None:
             ready = max(ready, seconds(citizen.slot))
-        visits.append(Visit(citizen.service, ready, citizen.duration_s))
+        visits.append(Demand(citizen.service, ready, citizen.duration_s))
     return visits
 
 
 def forecast(
     scenario: Scenario,
-    days: Sequence[Sequence[Visit]],
+    days: Sequence[Sequence[Demand]],
     *,
     interval_s: int = 3600,
     start_s: int | None = None,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from scheduler.model import TicketKind, TicketState, wait_start
 from scheduler.numbering import office_day
-from scheduler.staffing import Visit
+from scheduler.staffing import Demand
 from store.database import Database
 from store.tables import OfficeRow, TicketRow
 
@@ -17,7 +17,7 @@ _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 _OFFICES = OfficeRow.__table__  # type: ignore[attr-defined]
 
 
-def visits_on_same_weekday(db: Database, office_id: str, now: datetime, weeks: int = 4) -> tuple[list[Visit], int]:
+def visits_on_same_weekday(db: Database, office_id: str, now: datetime, weeks: int = 4) -> tuple[list[Demand], int]:
     """The visits of the office on its weekday of `now` in the previous `weeks` weeks, and on how many days.
 
     A citizen counts when they could be served, in the office's local time: a walk-in at check-in, an
@@ -46,7 +46,7 @@ def visits_on_same_weekday(db: Database, office_id: str, now: datetime, weeks: i
     zone = ZoneInfo(timezone)
     today = office_day(now, timezone)
     wanted = {today - timedelta(days=7 * k) for k in range(1, weeks + 1)}
-    visits: list[Visit] = []
+    visits: list[Demand] = []
     seen: set[object] = set()
     for row in rows:
         if row.day not in wanted:
@@ -57,5 +57,5 @@ def visits_on_same_weekday(db: Database, office_id: str, now: datetime, weeks: i
             ready = wait_start(row.checked_in_at, row.slot_at)
         local = ready.astimezone(zone)
         duration = row.service_s if row.state == TicketState.DONE.value else None
-        visits.append(Visit(row.service, local.hour * 3600 + local.minute * 60 + local.second, duration))
+        visits.append(Demand(row.service, local.hour * 3600 + local.minute * 60 + local.second, duration))
     return visits, len(seen)

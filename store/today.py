@@ -13,7 +13,7 @@ from store.tables import TicketRow
 
 
 @dataclass(frozen=True)
-class Visit:
+class TodaysWait:
     service: str
     state: TicketState
     #: When the wait in the room started (check-in, slot or return time).
@@ -31,7 +31,7 @@ class Visit:
 _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 
 
-def visits_of_day(db: Database, office: str, day: date) -> list[Visit]:
+def visits_of_day(db: Database, office: str, day: date) -> list[TodaysWait]:
     """Every ticket of the office's `day` (a transfer's continuation included: its own wait). One query."""
     t = _TICKETS.c
     query = select(t.service, t.state, t.checked_in_at, t.slot_at, t.return_at, t.called_at).where(
@@ -40,7 +40,7 @@ def visits_of_day(db: Database, office: str, day: date) -> list[Visit]:
     with db.reader.connect() as conn:
         rows = conn.execute(query).all()
     return [
-        Visit(
+        TodaysWait(
             row.service,
             TicketState(row.state),
             wait_start(row.checked_in_at, row.slot_at, row.return_at),

@@ -13,7 +13,7 @@ from api.housekeeping import AdviceSent, advise_office, send_staffing_advice
 from scheduler import usecases
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.model import Role
-from scheduler.staffing import Visit
+from scheduler.staffing import Demand
 from store.database import WireEvent
 from store.history import visits_on_same_weekday
 from tests.support import OFFICE, Seeded, running_server
@@ -67,10 +67,10 @@ def test_history_is_the_same_weekday_of_earlier_weeks(database_url: str, seeder:
     assert days == 4  # the fifth week back is too old
     assert len(visits) == 4 * 30 + 1
     assert min(v.ready_s for v in visits) == 10 * 3600  # local time of day
-    assert [v for v in visits if v.service == "C"] == [Visit("C", 11 * 3600, 240)]
+    assert [v for v in visits if v.service == "C"] == [Demand("C", 11 * 3600, 240)]
     assert all(v.duration_s is None for v in visits if v.service == "A")  # nobody was served
     # On Tuesday the weekday is the office's: the ticket of 00:30 counts, at 00:30.
-    assert visits_on_same_weekday(seeded.db, "town", NOW + timedelta(days=1)) == ([Visit("C", 1800, None)], 1)
+    assert visits_on_same_weekday(seeded.db, "town", NOW + timedelta(days=1)) == ([Demand("C", 1800, None)], 1)
     assert visits_on_same_weekday(seeded.db, "town", NOW + timedelta(days=2)) == ([], 0)
 
 

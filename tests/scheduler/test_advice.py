@@ -9,7 +9,7 @@ from i18n import LANGUAGES
 from i18n.advice import lines_by_language
 from scheduler.advice import office_scenario, staffing_advice
 from scheduler.memory import MemoryRepository
-from scheduler.staffing import Visit
+from scheduler.staffing import Demand
 from tests.scheduler.conftest import OFFICE, T0
 
 MORNING = (time(9), time(12))
@@ -20,12 +20,12 @@ def plan_morning(repo: MemoryRepository) -> None:
         repo.set_shifts(counter_id, [MORNING])
 
 
-def busy_hour(weeks: int) -> list[Visit]:
+def busy_hour(weeks: int) -> list[Demand]:
     """Over `weeks` days, 40 identity cards (10 min each) a day between 10:00 and 11:00, and a few certificates."""
     visits = []
     for _ in range(weeks):
-        visits += [Visit("A", 10 * 3600 + 90 * i, 600) for i in range(40)]
-        visits += [Visit("C", 9 * 3600 + 1200 * i, 300) for i in range(3)]
+        visits += [Demand("A", 10 * 3600 + 90 * i, 600) for i in range(40)]
+        visits += [Demand("C", 9 * 3600 + 1200 * i, 300) for i in range(3)]
     return visits
 
 
@@ -99,4 +99,4 @@ def test_the_advice_covers_the_hours_from_now_until_closing(repo: MemoryReposito
 def test_no_history_no_advice(repo: MemoryRepository) -> None:
     plan_morning(repo)
     assert staffing_advice(repo, OFFICE, T0, []) is None
-    assert staffing_advice(repo, OFFICE, T0, [Visit("Z", 10 * 3600, 600)]) is None  # a service no longer offered
+    assert staffing_advice(repo, OFFICE, T0, [Demand("Z", 10 * 3600, 600)]) is None  # a service no longer offered

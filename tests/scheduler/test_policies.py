@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scheduler.errors import Invalid
-from scheduler.model import Counter, CounterState, QueueEntry, TicketKind
-from scheduler.routing import PROMISE, STARVATION_BOUND, Floor, loket, policy_named
+from scheduler.model import PROMISE, Counter, CounterState, QueueEntry, TicketKind
+from scheduler.routing import STARVATION_BOUND, Floor, loket, policy_named
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OPEN = CounterState.OPEN

@@ -19,7 +19,7 @@ from i18n.advice import advice_lines
 from scheduler import routing, staffing
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec, parse_scenario
 from scheduler.simulate import simulate
-from scheduler.staffing import Visit, counters_needed, erlang_b, erlang_c, mean_wait_s, wait_exceeds
+from scheduler.staffing import Demand, counters_needed, erlang_b, erlang_c, mean_wait_s, wait_exceeds
 from scheduler.workload import parse_arrivals
 from tests.conftest import workloads
 from tests.support import ROOT
@@ -212,16 +212,16 @@ TINY = Scenario(
 )
 
 
-def tiny_day() -> list[Visit]:
+def tiny_day() -> list[Demand]:
     """09-10: six A (one counter's worth); 10-11: six A and six B (a B counter's worth more)."""
-    day = [Visit("A", hours(9) + 600 * i, 600) for i in range(6)]
-    day += [Visit("A", hours(10) + 600 * i, 600) for i in range(6)]
-    day += [Visit("B", hours(10) + 600 * i, 900) for i in range(6)]
+    day = [Demand("A", hours(9) + 600 * i, 600) for i in range(6)]
+    day += [Demand("A", hours(10) + 600 * i, 600) for i in range(6)]
+    day += [Demand("B", hours(10) + 600 * i, 900) for i in range(6)]
     return day
 
 
 def test_the_forecast_counts_arrivals_per_service_and_hour_and_averages_days() -> None:
-    quiet = [Visit("A", hours(9.5), 600)]
+    quiet = [Demand("A", hours(9.5), 600)]
     forecast = staffing.forecast(TINY, [tiny_day(), quiet], interval_s=3600)
     assert forecast.intervals == ((hours(9), hours(10)), (hours(10), hours(11)))
     by_code = {s.code: s for s in forecast.services}
@@ -240,27 +240,27 @@ def test_citizens_count_from_when_they_can_be_served() -> None:
         "4,appointment,A,,09:30:00,600,",  # never came: not counted
     ]
     assert staffing.visits_from_workload(parse_arrivals(lines)) == [
-        Visit("A", hours(9) + 600, 300),
-        Visit("B", hours(9.5), 900),
-        Visit("B", hours(9) + 2400, 800),
+        Demand("A", hours(9) + 600, 300),
+        Demand("B", hours(9.5), 900),
+        Demand("B", hours(9) + 2400, 800),
     ]
 
 
 def test_a_service_seen_too_rarely_uses_the_planning_figure() -> None:
-    forecast = staffing.forecast(TINY, [[Visit("B", hours(9), 100)]])
+    forecast = staffing.forecast(TINY, [[Demand("B", hours(9), 100)]])
     b = next(s for s in forecast.services if s.code == "B")
     assert (b.mean_service_s, b.scv_service, b.observed) == (900, 1.0, 0)
 
 
 def test_early_and_late_citizens_count_in_the_first_and_last_hour() -> None:
-    day = [Visit("A", hours(8), 600), Visit("A", hours(12), 600)]
+    day = [Demand("A", hours(8), 600), Demand("A", hours(12), 600)]
     a = next(s for s in staffing.forecast(TINY, [day]).services if s.code == "A")
     assert a.arrivals == (1, 1)
 
 
 def test_unknown_services_in_the_arrivals_are_refused() -> None:
     with pytest.raises(ValueError, match="'Z'"):
-        staffing.forecast(TINY, [[Visit("Z", hours(9), 60)]])
+        staffing.forecast(TINY, [[Demand("Z", hours(9), 60)]])
 
 
 @pytest.mark.parametrize(
@@ -313,8 +313,8 @@ def test_a_pooled_group_can_be_short_when_no_single_service_is() -> None:
         TINY.services,
         tuple(CounterSpec(str(i), ("A", "B"), ((t(9), t(10)),)) for i in range(2)),
     )
-    day = [Visit("A", hours(9) + 720 * i, 600) for i in range(5)]
-    day += [Visit("B", hours(9) + 720 * i, 600) for i in range(5)]
+    day = [Demand("A", hours(9) + 720 * i, 600) for i in range(5)]
+    day += [Demand("B", hours(9) + 720 * i, 600) for i in range(5)]
     (iv,) = staffing.advise(shared, staffing.forecast(shared, [day])).intervals
     assert dict(iv.needed) == {"A": 2, "B": 2}
     assert iv.needed_total == 3
@@ -347,7 +347,7 @@ def test_extra_shifts_join_consecutive_intervals_and_keep_the_plan() -> None:
 
 
 def test_advice_lines_name_the_service_and_merge_consecutive_hours() -> None:
-    steady = [*tiny_day(), *(Visit("B", hours(9) + 600 * i, 900) for i in range(6))]
+    steady = [*tiny_day(), *(Demand("B", hours(9) + 600 * i, 900) for i in range(6))]
     advice = staffing.advise(TINY, staffing.forecast(TINY, [steady]))
     runs = staffing.advice_runs(advice)
     assert runs == [
@@ -380,7 +380,7 @@ def workload(name: str) -> tuple[Path, Path]:
     return base.with_suffix(".toml"), base.with_suffix(".csv")
 
 
-def read_visits(path: Path) -> list[Visit]:
+def read_visits(path: Path) -> list[Demand]:
     with path.open(newline="") as f:
         return staffing.visits_from_workload(parse_arrivals(f))
 
