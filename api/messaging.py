@@ -80,7 +80,7 @@ class Messenger:
 
     def notice(self, booking: Booking) -> BookingNotice:
         office = self.db.read(lambda repo: repo.office(booking.office))
-        service = next(s for s in self.db.read(lambda repo: repo.services(booking.office)) if s.code == booking.service)
+        service = self.db.read(lambda repo: repo.service(booking.office, booking.service))
         base = f"{self.settings.public_url.rstrip('/')}/booking/{booking.manage_token}"
         return BookingNotice(
             office_name=office.name,

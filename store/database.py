@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, func, update
+from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
 from store.engine import reader
 from store.repository import SqlRepository
-from store.tables import EventRow, OfficeRow, TicketRow
+from store.tables import EventRow, OfficeRow
 
 T = TypeVar("T")
 
@@ -110,16 +110,6 @@ class Database:
     def office_ids(self) -> list[str]:
         with Session(self._reader) as session:
             return list(session.exec(select(OfficeRow.id).order_by(col(OfficeRow.id))).all())
-
-    def note_announced_wait(self, ticket_id: int, wait_s: int, low_s: int, high_s: int) -> None:
-        """Keep the wait a citizen was told at issue (for the estimate's accuracy), once. Outside the office's
-        lock: the issue is committed already, and this note changes nobody's place."""
-        with self.transaction() as session:
-            session.execute(
-                update(TicketRow)
-                .where(col(TicketRow.id) == ticket_id, col(TicketRow.announced_wait_s).is_(None))
-                .values(announced_wait_s=wait_s, announced_low_s=low_s, announced_high_s=high_s)
-            )
 
     def forget_events_before(self, before: datetime) -> int:
         """Drop old events; clients that were away longer resync from a snapshot."""
