@@ -231,15 +231,21 @@ class DroppingProxy:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._writers += [writer, up_writer]
 
+        posted = False  # this connection carried the first ticket request
+
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, request: bool) -> None:
+            nonlocal posted
             with contextlib.suppress(ConnectionError):
                 while data := await src.read(65536):
+                    if request and b"POST /api/offices/town/tickets" in data and self.dropped == 0:
+                        posted = True
+                    if not request and posted and self.dropped == 0:
+                        # The server's answer is here, so the ticket is issued; the kiosk's connection dies
+                        # before it hears of it.
+                        self.dropped += 1
+                        break
                     dst.write(data)
                     await dst.drain()
-                    if request and b"POST /api/offices/town/tickets" in data and self.dropped == 0:
-                        self.dropped += 1
-                        await asyncio.sleep(0.5)  # the server issues the ticket...
-                        break  # ...and the kiosk's connection dies before the answer
             writer.close()
             up_writer.close()
 
