@@ -368,7 +368,7 @@ def booking_add(
     from zoneinfo import ZoneInfo
 
     from scheduler import bookings
-    from store import public_holidays
+    from service import public_holidays
 
     try:
         slot = datetime.fromisoformat(at)
@@ -405,7 +405,7 @@ def purge(
 ) -> None:
     """Erase the personal data of past bookings: name, e-mail, phone and the manage link, for every
     appointment more than DAYS ago. The server also does this by itself every day; anonymous counts stay."""
-    from api.housekeeping import purge_bookings
+    from service.housekeeping import purge_bookings
 
     settings = _settings(database_url)
     after = timedelta(days=settings.purge_after_days if days is None else days)

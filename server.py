@@ -20,7 +20,6 @@ from api import (
     counters,
     errors,
     health,
-    housekeeping,
     live,
     metrics,
     offices,
@@ -28,16 +27,17 @@ from api import (
     status_events,
     tickets,
 )
-from api.bus import Bus, MemoryBus, PostgresBus
-from api.deps import Clock, Parts, TokenCache
 from api.headers import SecurityHeaders
-from api.hub import Hub
 from api.limits import BodyLimit
-from api.messaging import Messenger
 from api.metrics import Metrics, RequestMetrics
 from api.origin import SameOrigin
-from api.ratelimit import RateLimit
+from live.bus import Bus, MemoryBus, PostgresBus
+from live.hub import Hub
 from scheduler import routing
+from service import housekeeping
+from service.messaging import Messenger
+from service.parts import Clock, Parts, TokenCache
+from service.ratelimit import RateLimit
 from settings import Settings
 from store import migrate
 from store.database import Database

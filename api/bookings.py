@@ -12,29 +12,26 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 
-from api import appointments
-from api.changes import read
-from api.deps import PartsDep, require, resolve
-from api.invitation import invitation
+from api.deps import PartsDep, client_of, require, resolve
 from api.schemas import BookAppointment, BookingOut, MoveAppointment
 from scheduler import bookings
 from scheduler.access import Permission
 from scheduler.bookings import Contact
-from store import public_holidays
+from service import appointments, public_holidays
+from service.changes import read
+from service.invitation import invitation
 
 router = APIRouter(tags=["bookings"])
 
-_TOKEN_404 = {404: {"description": "`booking_not_found`: no booking has this manage token"}}
-_CHANGE_409 = {
+_TOKEN_404: dict[int | str, dict[str, Any]] = {
+    404: {"description": "`booking_not_found`: no booking has this manage token"}
+}
+_CHANGE_409: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "`booking_cancelled`, `already_checked_in`, `booking_past`; moving: `slot_full`",
     },
     429: {"description": "`too_many_requests`: this client's hourly budget is spent (see Retry-After)"},
 }
-
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _budget_of(request: Request, parts: PartsDep, office: str) -> str | None:

@@ -9,18 +9,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from api.bookings import client_of
-from api.changes import change, read
-from api.deps import PartsDep, PrincipalDep, require
+from api.deps import PartsDep, PrincipalDep, client_of, require
 from api.schemas import Body
-from api.telling import contact_to_tell
 from scheduler import citizen, usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
+from service.changes import change, read
+from service.telling import contact_to_tell
 
 router = APIRouter(tags=["citizen"])
 
-_TOKEN_404 = {404: {"description": "`ticket_not_found`: no ticket has this status token"}}
+_TOKEN_404: dict[int | str, dict[str, Any]] = {
+    404: {"description": "`ticket_not_found`: no ticket has this status token"}
+}
 
 
 class TellMe(Body):

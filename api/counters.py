@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
 from api.schemas import CallNumber, ChooseServices, CounterToday, PathId
 from api.schemas import CounterAction as CounterActionBody
@@ -15,6 +14,7 @@ from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.events import counter_view, ticket_view
 from scheduler.lifecycle import CounterAction
+from service.changes import change, read
 
 router = APIRouter(tags=["counters"])
 

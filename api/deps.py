@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,62 +9,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
-from api.followers import Followers
-from api.gates import OfficeGates
-from api.hub import Hub
-from api.messaging import Messenger
-from api.ratelimit import RateLimit
-from scheduler import routing
 from scheduler.access import Permission, Principal
-from settings import Settings
+from service.parts import Parts
 from store import admin
-from store.database import Database
-
-Clock = Callable[[], datetime]
 
 
-class TokenCache:
-    """Who holds a token, remembered for a few seconds: every kiosk and clerk request carries one,
-    and looking it up each time costs a database round trip. A revoked token stops working within
-    `ttl_s`."""
-
-    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, digest: str) -> Principal | None:
-        entry = self._entries.get(digest)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, digest: str, principal: Principal) -> None:
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[digest] = (time.monotonic() + self.ttl_s, principal)
-
-
-@dataclass
-class Parts:
-    """Everything `create_app` wires together, kept on `app.state.parts`."""
-
-    settings: Settings
-    db: Database
-    hub: Hub
-    clock: Clock
-    tokens: TokenCache
-    messenger: Messenger
-    #: Bookings, moves, cancellations and erasures per client address.
-    booking_limit: RateLimit
-    #: Requests to be told by e-mail or SMS (the status page's and the API's) per client address.
-    notify_limit: RateLimit
-    gates: OfficeGates = field(default_factory=OfficeGates)
-    followers: Followers = field(default_factory=Followers)
-
-    @property
-    def policy(self) -> routing.Policy:
-        return routing.policy_named(self.settings.policy)
+def client_of(request: Request) -> str:
+    """The client's address (the proxy's word for it when `--forwarded-allow-ips` trusts the proxy): whose budget."""
+    return request.client.host if request.client else "unknown"
 
 
 def get_parts(request: Request) -> Parts:

@@ -19,11 +19,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound
+from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound, Throttled
 
 log = logging.getLogger("loket.api")
 
 _STATUS: list[tuple[type[DomainError], int]] = [
+    (Throttled, 429),
     (NotFound, 404),
     (IllegalTransition, 409),
     (Conflict, 409),
@@ -76,6 +77,15 @@ def status_of(exc: DomainError) -> int:
     return next((status for cls, status in _STATUS if isinstance(exc, cls)), 400)
 
 
+def refusal_of(exc: DomainError | ApiError) -> tuple[int, dict[str, str]]:
+    """The HTTP status and headers of a refusal, whichever layer made it (pages answer both in words)."""
+    if isinstance(exc, ApiError):
+        return exc.status, dict(exc.headers or {})
+    if isinstance(exc, Throttled):
+        return 429, {"Retry-After": str(exc.retry_after_s)}
+    return status_of(exc), {}
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """The database cannot be reached or is busy (down, restarting, connection cut, pool exhausted, locked):
     worth retrying in a few seconds, unlike an error in our own SQL."""
@@ -104,7 +114,8 @@ def _describe(errors: list[dict[str, object]]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=status_of(exc))
+        status, headers = refusal_of(exc)
+        return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=status, headers=headers)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:

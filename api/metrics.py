@@ -14,6 +14,7 @@ import time
 from collections import Counter as Tally
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -22,16 +23,23 @@ from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import Parts, PartsDep, resolve
+from api.deps import PartsDep, resolve
 from api.errors import ApiError
-from scheduler.model import PROMISE, CounterState, Role, TicketState
+from scheduler import model
+from scheduler.model import PROMISE, CounterState, Office, Role, TicketState
 from scheduler.numbering import office_day
+from scheduler.repository import Repository
+from service.parts import Parts
 from store.today import TodaysWait, visits_of_day
 
 router = APIRouter(tags=["operations"])
 
 #: Seconds; the last buckets show how far past the five-minute promise the slow requests are.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def _office_and_counters(repo: Repository, *, office: str) -> tuple[Office, list[model.Counter]]:
+    return repo.office(office), repo.counters(office)
 
 
 class Metrics:
@@ -89,7 +97,7 @@ class OfficeCollector(Collector):
         now = self.parts.clock()
         db = self.parts.db
         for office in db.office_ids():
-            info = db.read(lambda repo, o=office: (repo.office(o), repo.counters(o)))
+            info = db.read(partial(_office_and_counters, office=office))
             day = office_day(now, info[0].timezone)
             visits = visits_of_day(db, office, day)
             for service in sorted({v.service for v in visits}):

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.changes import read
 from api.deps import PartsDep, PrincipalDep, require
 from scheduler import usecases
 from scheduler.access import Permission
+from service.changes import read
 
 router = APIRouter(tags=["offices"])
 

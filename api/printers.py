@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from api.changes import change
 from api.deps import PartsDep, PrincipalDep, require
 from api.schemas import Body
 from scheduler import devices
 from scheduler.access import Permission
+from service.changes import change
 
 router = APIRouter(tags=["kiosks"])
 

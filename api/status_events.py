@@ -20,12 +20,13 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.changes import read
-from api.deps import Parts, PartsDep
-from api.followers import Follower
-from api.hub import Subscription, encode
+from api.deps import PartsDep
+from live.followers import Follower
+from live.hub import Subscription, encode
 from scheduler import citizen, usecases
 from scheduler.errors import Conflict, NotFound
+from service.changes import read
+from service.parts import Parts
 
 router = APIRouter(tags=["citizen"])
 

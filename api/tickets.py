@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from api.changes import change, read
 from api.deps import PartsDep, PrincipalDep, require
 from api.schemas import IssuedTicket, IssueTicket, PathId, TicketAction
 from scheduler import checkin, returning, usecases
 from scheduler.access import Permission
 from scheduler.events import ticket_view
 from scheduler.lifecycle import Action
+from service.changes import change, read
 from store.admin import new_secret
 
 router = APIRouter(tags=["tickets"])

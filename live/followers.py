@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 
-from api.errors import ApiError
+from scheduler.errors import Throttled
 
 MAX_PER_TOKEN = 5
 #: When a refused follower may try again: about when a closed tab's stream is noticed and ends.
@@ -31,18 +31,17 @@ class Followers:
         self._streams: dict[str, weakref.WeakSet[Follower]] = {}
 
     def admit(self, token: str, stream: Follower) -> None:
-        """Count `stream` as one of `token`'s; ApiError 429 `too_many_streams` when it has its share."""
+        """Count `stream` as one of `token`'s; Throttled `too_many_streams` (429) when it has its share."""
         streams = self._streams.get(token)
         if streams is None:
             if len(self._streams) >= MAX_TOKENS:
                 self._forget_empty()
             streams = self._streams[token] = weakref.WeakSet()
         if len(streams) >= self.per_token:
-            raise ApiError(
-                429,
-                "too_many_streams",
+            raise Throttled(
                 f"this ticket is already followed on {self.per_token} screens: close one of them",
-                headers={"Retry-After": str(RETRY_AFTER_S)},
+                code="too_many_streams",
+                retry_after_s=RETRY_AFTER_S,
             )
         streams.add(stream)
 

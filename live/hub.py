@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from api.bus import Bus
+from live.bus import Bus
 from store.database import Database, WireEvent
 
 log = logging.getLogger("loket.hub")

@@ -40,3 +40,13 @@ class Invalid(DomainError):
     """The request names things that exist but makes no sense together."""
 
     code = "invalid"
+
+
+class Throttled(DomainError):
+    """Too many of these from one client (address, token) for now: try again in `retry_after_s` seconds."""
+
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after_s = retry_after_s

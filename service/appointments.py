@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from api.changes import change, read
-from api.deps import Parts
 from scheduler import bookings, calendar
 from scheduler.bookings import Contact
 from scheduler.errors import Invalid
 from scheduler.model import Booking, Office, Service
-from store import public_holidays
+from service import public_holidays
+from service.changes import change, read
+from service.parts import Parts
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Parts
+from service.parts import Parts
 from store.repository import SqlRepository
 
 T = TypeVar("T")

@@ -19,15 +19,18 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Parts
 from i18n import LANGUAGES
 from i18n.advice import lines_by_language
 from scheduler import advice, bookings, usecases
 from scheduler.events import Event
+from scheduler.model import Booking
 from scheduler.numbering import office_day
+from scheduler.repository import Repository
+from service.parts import Parts
 from store.database import Database, WireEvent
 from store.history import visits_on_same_weekday
 from store.repository import SqlRepository
@@ -110,9 +113,17 @@ def purge_bookings(db: Database, now: datetime, after: timedelta) -> int:
     """Erase the contacts of bookings whose slot is more than `after` ago, in every office (blocking)."""
     erased = 0
     for office in db.office_ids():
-        count, _ = db.write(office, now, lambda repo, o=office: bookings.purge(repo, o, now, after))
+        count, _ = db.write(office, now, partial(_purge, office=office, now=now, after=after))
         erased += count
     return erased
+
+
+def _purge(repo: Repository, *, office: str, now: datetime, after: timedelta) -> int:
+    return bookings.purge(repo, office, now, after)
+
+
+def _mark_no_shows(repo: Repository, *, office: str, now: datetime, grace: timedelta) -> list[Booking]:
+    return bookings.mark_no_shows(repo, office, now, grace)
 
 
 def bookings_round(parts: Parts) -> None:
@@ -120,7 +131,7 @@ def bookings_round(parts: Parts) -> None:
     grace = timedelta(minutes=parts.settings.no_show_after_min)
     for office in parts.db.office_ids():
         now = parts.clock()
-        parts.db.write(office, now, lambda repo, o=office, t=now: bookings.mark_no_shows(repo, o, t, grace))
+        parts.db.write(office, now, partial(_mark_no_shows, office=office, now=now, grace=grace))
         sent = parts.messenger.send_reminders(office, now)
         if sent:
             log.info("sent %d reminders for office %s", sent, office)

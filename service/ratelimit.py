@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from api.errors import ApiError
+from scheduler.errors import Throttled
 
 WINDOW_S = 3600.0
 
@@ -31,7 +31,7 @@ class RateLimit:
         self._seen: dict[str, deque[float]] = {}
 
     def spend(self, client: str) -> None:
-        """Count one action of `client`; ApiError 429 with Retry-After when its hour's budget is spent."""
+        """Count one action of `client`; Throttled (429 with Retry-After) when its hour's budget is spent."""
         if self.per_hour <= 0:
             return
         now = self.clock()
@@ -44,12 +44,10 @@ class RateLimit:
             seen.popleft()
         if len(seen) >= self.per_hour:
             retry = max(1, math.ceil(seen[0] + WINDOW_S - now))
-            raise ApiError(
-                429,
-                "too_many_requests",
+            raise Throttled(
                 f"too many {self.what} from this connection ({self.per_hour} an hour): "
                 f"try again in {math.ceil(retry / 60)} minutes",
-                headers={"Retry-After": str(retry)},
+                retry_after_s=retry,
             )
         seen.append(now)
 

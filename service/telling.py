@@ -7,13 +7,13 @@ sends on is accepted. That the ticket takes one contact, once, is the scheduler'
 
 from __future__ import annotations
 
-from api.appointments import phone_e164
-from api.deps import Parts
 from scheduler.bookings import Contact, check_contact, check_offered
+from service.appointments import phone_e164
+from service.parts import Parts
 
 
 def contact_to_tell(parts: Parts, email: str | None, phone: str | None, client: str) -> Contact:
-    """The contact to keep, checked; ApiError 429 past the client's budget, Conflict `notification_not_offered`
+    """The contact to keep, checked; Throttled (429) past the client's budget, Conflict `notification_not_offered`
     (409), Invalid `invalid_email`/`invalid_phone` (422)."""
     parts.notify_limit.spend(client)
     contact = check_contact(Contact(email=email, phone=phone_e164(phone, parts.settings.default_region)))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import RowMapping, delete, desc, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from scheduler.calendar import WEEKDAYS
@@ -174,7 +176,7 @@ _BOOKING_CONTACT = (
 )
 
 
-def _booking_values(booking: Booking) -> dict[str, object]:
+def _booking_values(booking: Booking) -> dict[str, Any]:
     return {
         "office": booking.office,
         "service": booking.service,
@@ -190,8 +192,8 @@ def _booking_values(booking: Booking) -> dict[str, object]:
 _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 
 
-def _ticket_values(ticket: Ticket) -> dict[str, object]:
-    values: dict[str, object] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
+def _ticket_values(ticket: Ticket) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
     values["kind"] = ticket.kind.value
     values["state"] = ticket.state.value
     values["service_s"] = ticket.service_s
@@ -267,7 +269,8 @@ class SqlRepository:
 
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
         t = _TICKETS.c
-        query = select(t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id, t.return_at).where(
+        # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
+        query = sa_select(t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id, t.return_at).where(
             t.office == office_id, t.state == TicketState.WAITING.value, t.day == day
         )
         if services is not None:

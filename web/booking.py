@@ -24,17 +24,16 @@ from jinja2 import Environment
 from markupsafe import Markup
 from qrcode.constants import ERROR_CORRECT_M
 
-from api import appointments
-from api.bookings import client_of
-from api.changes import read
-from api.deps import Parts, PartsDep
-from api.errors import ApiError, status_of
+from api.deps import PartsDep, client_of
+from api.errors import refusal_of
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext, messages, resolve_language
 from scheduler import bookings
 from scheduler.bookings import Contact, normalised
 from scheduler.errors import DomainError, Invalid
 from scheduler.model import Booking, BookingState, Office, Service
-from store import public_holidays
+from service import appointments, public_holidays
+from service.changes import read
+from service.parts import Parts
 
 router = APIRouter(tags=["citizen pages"], include_in_schema=False)
 
@@ -135,12 +134,11 @@ class Page:
         html = env.get_template(template).render(language=self.language, switch=switch, url=self.url, **context)
         return HTMLResponse(html, status_code=status, headers=PRIVATE)
 
-    def refusal(self, exc: DomainError | ApiError, *, back: str | None = None) -> HTMLResponse:
+    def refusal(self, exc: DomainError, *, back: str | None = None) -> HTMLResponse:
         """A refusal of the back end as a page: what happened, in words, and where to go on."""
-        status = exc.status if isinstance(exc, ApiError) else status_of(exc)
+        status, headers = refusal_of(exc)
         saying = _SAYING.get(exc.code, messages.BOOK_SOMETHING_WRONG)
         title = messages.PAGE_NOT_FOUND if status == 404 else messages.BOOK_CANNOT_BE_DONE
-        headers = (exc.headers or {}) if isinstance(exc, ApiError) else {}
         response = self.render(
             "booking_error.html", status=status, title=self._(title), message=self._(saying), back=back
         )
@@ -426,8 +424,8 @@ async def book(
         )
         slot_at = datetime.combine(parsed_day, at, tzinfo=zone)
         booked = await appointments.book(parts, office, service, slot_at, page.language, contact, client_of(request))
-    # The rules refuse with a DomainError; the hourly budget, an edge's, with an ApiError 429 (and Retry-After).
-    except (DomainError, ApiError) as exc:
+    # Every refusal is the rules' (DomainError); the hourly budget's is Throttled, a 429 with Retry-After.
+    except DomainError as exc:
         if exc.code in _SLOT_GONE:
             return page.redirect(_path("book", office, service, day), problem=exc.code)
         if exc.code in _FIELD_OF:
@@ -436,11 +434,11 @@ async def book(
                 page, parts, office, service, day, at_text, values=values, problems=problem, status=422
             )
         if exc.code in ("too_many_bookings", "too_many_bookings_today", "too_many_requests"):
-            status = exc.status if isinstance(exc, ApiError) else status_of(exc)
+            status, headers = refusal_of(exc)
             response = await _form_page(
                 page, parts, office, service, day, at_text, values=values, general=exc.code, status=status
             )
-            response.headers.update((exc.headers or {}) if isinstance(exc, ApiError) else {})
+            response.headers.update(headers)
             return response
         return page.refusal(exc, back=slots)
     return page.redirect(_path("booking", booked.token), done="booked")
@@ -600,7 +598,7 @@ async def move(token: str, day: str, request: Request, parts: PartsDep, lang: st
         held = await _held(parts, token)
         slot_at = datetime.combine(parsed_day, at, tzinfo=ZoneInfo(held.office.timezone))
         await appointments.move(parts, token, slot_at, client_of(request))
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         if exc.code in _SLOT_GONE:
             return page.redirect(f"{base}/move/{day}", problem=exc.code)
         return page.refusal(exc, back=page.url(base))
@@ -639,7 +637,7 @@ async def cancel(token: str, request: Request, parts: PartsDep, lang: str | None
     base = _path("booking", token)
     try:
         await appointments.cancel(parts, token, client_of(request))
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc, back=page.url(base))
     return page.redirect(base, done="cancelled")
 
@@ -655,6 +653,6 @@ async def erase(token: str, request: Request, parts: PartsDep, lang: str | None 
     base = _path("booking", token)
     try:
         await appointments.erase(parts, token, client_of(request))
-    except (DomainError, ApiError) as exc:
+    except DomainError as exc:
         return page.refusal(exc, back=page.url(base))
     return page.redirect(base, done="erased")

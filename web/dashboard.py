@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
-from api.changes import read
 from api.deps import PartsDep, resolve
 from api.errors import ApiError
 from scheduler import advice, outbox, routing, usecases
@@ -28,6 +27,7 @@ from scheduler.errors import NotFound
 from scheduler.model import PROMISE, TicketState
 from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
+from service.changes import read
 from store.statistics import OfficeStatistics, Tally, latest_event, office_statistics, tally
 from web import charts, token_cookie
 

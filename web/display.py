@@ -10,15 +10,15 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
-from api import live
-from api.changes import read
 from api.deps import PartsDep, resolve
 from api.errors import ApiError
+from api.websocket import follow
 from i18n import LANGUAGES, gettext
 from i18n.messages import N_
 from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
+from service.changes import read
 from web import token_cookie
 
 router = APIRouter(tags=["displays"])
@@ -118,8 +118,8 @@ async def display_queue(office: str, request: Request, parts: PartsDep) -> dict[
 
 @router.websocket("/display/{office}/ws")
 async def display_events(websocket: WebSocket, office: str, since: int | None = None) -> None:
-    """The office websocket (api/live.py) for the page's cookie."""
+    """The office websocket (api/websocket.py) for the page's cookie."""
     if not token_cookie.from_own_page(websocket, websocket.app.state.parts.settings.public_url):
         await websocket.close(code=4403, reason="another site's page")  # before accepting: the handshake fails
         return
-    await live.follow(websocket, office, since, websocket.cookies.get(COOKIE))
+    await follow(websocket, office, since, websocket.cookies.get(COOKIE))

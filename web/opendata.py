@@ -21,11 +21,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
-from api.changes import read
 from api.deps import PartsDep
 from api.errors import ApiError
 from scheduler.disclosure import Relation, suppress
 from scheduler.numbering import office_day
+from service.changes import read
 from store.statistics import Bookings, Happiness, OfficeStatistics, Tally, office_statistics
 from web.opendata_cache import Answer, AnswerCache, matches
 

@@ -19,15 +19,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.bookings import client_of
-from api.changes import change, read
-from api.deps import Parts, PartsDep
-from api.errors import ApiError, status_of
-from api.telling import contact_to_tell
+from api.deps import PartsDep, client_of
+from api.errors import refusal_of
 from i18n import LANGUAGES, gettext, messages, ngettext, resolve_language
 from scheduler import citizen, returning, usecases
 from scheduler.errors import DomainError, Invalid
 from scheduler.model import Office
+from service.changes import change, read
+from service.parts import Parts
+from service.telling import contact_to_tell
 from store.repository import SqlRepository
 from web.booking import LANGUAGE_NAMES, choose_language
 
@@ -235,8 +235,8 @@ async def _act(
     language, now = _language(lang, status), parts.clock()
     try:
         await change(parts, status["office"]["id"], now, lambda repo: action(repo, now, status))
-    except (DomainError, ApiError) as exc:
-        code = exc.status if isinstance(exc, ApiError) else status_of(exc)
+    except DomainError as exc:
+        code, _headers = refusal_of(exc)
         problem = gettext(language, _REFUSALS.get(exc.code, messages.BOOK_SOMETHING_WRONG))
         return _page(request, token, language, await _find(parts, token), code=code, problem=problem, values=values)
     query = urlencode({"lang": language, "done": done})

@@ -20,9 +20,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from api.deps import Parts
 from scheduler.model import Role
 from server import create_app
+from service.parts import Parts
 from settings import Settings
 from tests.support import Seeded, free_port
 

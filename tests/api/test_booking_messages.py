@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.concurrency import run_in_threadpool
 
-from api import housekeeping
+from service import housekeeping
 from tests.api.conftest import Api, Gateway, Inbox, serving
 from tests.support import Seeded
 

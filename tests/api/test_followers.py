@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from api.errors import ApiError
-from api.followers import Follower, Followers
+from api.errors import refusal_of
+from live.followers import Follower, Followers
 from scheduler import citizen
+from scheduler.errors import Throttled
 from scheduler.model import Role, TicketState
 from tests.api.conftest import Api
 from tests.scheduler.conftest import T0, make_ticket
@@ -22,10 +23,10 @@ def test_the_sixth_stream_of_a_token_is_refused_with_retry_after() -> None:
     for follower in held:
         followers.admit("t", follower)
     followers.admit("another token", Follower())
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Throttled) as refused:
         followers.admit("t", Follower())
-    assert (refused.value.status, refused.value.code) == (429, "too_many_streams")
-    assert int((refused.value.headers or {})["Retry-After"]) > 0
+    assert (refusal_of(refused.value)[0], refused.value.code) == (429, "too_many_streams")
+    assert int(refusal_of(refused.value)[1]["Retry-After"]) > 0
     followers.left("t", held.pop())
     followers.admit("t", Follower())
 

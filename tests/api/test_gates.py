@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from api.gates import OfficeGates
+from live.gates import OfficeGates
 
 
 async def test_changes_of_one_office_run_one_at_a_time_in_arrival_order() -> None:

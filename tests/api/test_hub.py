@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from api.bus import MemoryBus
-from api.hub import Delivery, Hub
+from live.bus import MemoryBus
+from live.hub import Delivery, Hub
 from scheduler import usecases
 from store.database import WireEvent
 from tests.support import Seeded

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from starlette.concurrency import run_in_threadpool
 
-from api import housekeeping
 from scheduler import outbox
 from scheduler.model import Role, TicketState
+from service import housekeeping
 from tests.api.conftest import Api, Gateway, Inbox, serving
 from tests.support import OFFICE, Seeded
 

@@ -95,7 +95,9 @@ async def slot_state(page: Page, base: str, day: date, at: str) -> str | None:
     await page.goto(f"{base}/book/town/B/{day.isoformat()}?lang=en")
     radio = page.locator(f"input[name=time][value='{at}']")
     if not await radio.count():
-        return None
+        # A day with no free time left lists its times as text (late in the day the booked one can be the last).
+        listed = page.locator("ul.times-list > li", has_text=f"{at} — full")
+        return "full" if await listed.count() else None
     if await radio.is_disabled():
         label = await page.locator(f"label[for='time-{at.replace(':', '')}']").text_content()
         assert label is not None

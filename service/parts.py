@@ -1,0 +1,65 @@
+"""The parts `create_app` wires together (settings, database, hub, clock, messenger, budgets), which the edges
+hand to the services; and the short memory of who holds a token."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from live.followers import Followers
+from live.gates import OfficeGates
+from live.hub import Hub
+from scheduler import routing
+from scheduler.access import Principal
+from service.messaging import Messenger
+from service.ratelimit import RateLimit
+from settings import Settings
+from store.database import Database
+
+Clock = Callable[[], datetime]
+
+
+class TokenCache:
+    """Who holds a token, remembered for a few seconds: every kiosk and clerk request carries one,
+    and looking it up each time costs a database round trip. A revoked token stops working within
+    `ttl_s`."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[digest] = (time.monotonic() + self.ttl_s, principal)
+
+
+@dataclass
+class Parts:
+    """Everything `create_app` wires together, kept on `app.state.parts`."""
+
+    settings: Settings
+    db: Database
+    hub: Hub
+    clock: Clock
+    tokens: TokenCache
+    messenger: Messenger
+    #: Bookings, moves, cancellations and erasures per client address.
+    booking_limit: RateLimit
+    #: Requests to be told by e-mail or SMS (the status page's and the API's) per client address.
+    notify_limit: RateLimit
+    gates: OfficeGates = field(default_factory=OfficeGates)
+    followers: Followers = field(default_factory=Followers)
+
+    @property
+    def policy(self) -> routing.Policy:
+        return routing.policy_named(self.settings.policy)
