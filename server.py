@@ -43,7 +43,7 @@ from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
 from web import booking as booking_pages
-from web import dashboard, display, docs, opendata, status
+from web import booking_manage, dashboard, display, docs, opendata, status
 from web.templates import make_environment
 
 
@@ -130,6 +130,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         display,
         printers,
         booking_pages,
+        booking_manage,
         opendata,
         dashboard,
     ):

@@ -29,7 +29,7 @@ from service.changes import change, read
 from service.parts import Parts
 from service.telling import contact_to_tell
 from store.repository import SqlRepository
-from web.booking import LANGUAGE_NAMES, choose_language
+from web.page import LANGUAGE_NAMES, choose_language
 
 router = APIRouter(tags=["citizen pages"])
 
