@@ -6,6 +6,7 @@ import os
 import secrets
 import sys
 import tomllib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -14,9 +15,10 @@ import typer
 
 from scheduler import routing
 from scheduler.errors import DomainError
+from scheduler.forecast import Demand, clock
 from scheduler.model import PROMISE, Role
 from scheduler.scenario import Scenario, parse_scenario
-from scheduler.staffing import Demand
+from scheduler.staffing import ExtraCounters, StaffingAdvice
 from scheduler.workload import Arrival
 from settings import Settings
 
@@ -433,12 +435,13 @@ def staffing(
 
     from i18n.advice import advice_lines
     from scheduler import staffing as plan
+    from scheduler.forecast import forecast
 
     scenario = _load_office_file(scenario_file)
     days = [_read_staffing_arrivals(path) for path in arrivals_files]
     try:
-        forecast = plan.forecast(scenario, days, interval_s=interval * 60)
-        advice = plan.advise(scenario, forecast, target_wait_s=target_wait, target_share=target_share)
+        expected = forecast(scenario, days, interval_s=interval * 60)
+        advice = plan.advise(scenario, expected, target_wait_s=target_wait, target_share=target_share)
     except ValueError as exc:
         _fail(str(exc))
     names = {s.code: s.names.get("en", s.code) for s in scenario.services}
@@ -447,14 +450,77 @@ def staffing(
     if as_json:
         typer.echo(json.dumps({**plan.advice_json(advice), "advice": sentences}, ensure_ascii=False))
     else:
-        typer.echo(plan.format_table(advice, sentences))
+        typer.echo(staffing_table(advice, sentences))
 
 
 def _read_staffing_arrivals(path: Path) -> list[Demand]:
     """The citizens who came, from a workload's arrivals CSV (FORMAT.md)."""
-    from scheduler.staffing import visits_from_workload
+    from scheduler.forecast import visits_from_workload
 
     return visits_from_workload(_read_arrivals(path))
+
+
+# The staffing table: the advice as text, for people at a terminal (the scheduler gives it as data).
+
+#: Below this, planned and needed counters are equal (the planned are sums of shares of an interval).
+_SHORT_EPS = 1e-9
+
+
+def _count(x: float) -> str:
+    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+
+
+def _extra_text(extra: Sequence[ExtraCounters]) -> str:
+    return ", ".join(f"{e.counters}×{'/'.join(e.skills)}" if e.counters > 1 else "/".join(e.skills) for e in extra)
+
+
+def _wrap(title: str, items: Sequence[str], width: int = 110) -> list[str]:
+    lines = [title]
+    for j, item in enumerate(items):
+        piece = item + ("," if j < len(items) - 1 else "")
+        if len(lines[-1]) + 1 + len(piece) > width:
+            lines.append(" " * 8)
+        lines[-1] += " " + piece
+    return lines
+
+
+def staffing_table(advice: StaffingAdvice, sentences: Sequence[str] = ()) -> str:
+    """A plain-text table: per interval, counters planned/needed per skill ('!' = short), and what to open;
+    then the advice in `sentences` (said by the caller, `i18n.advice`)."""
+    head = ["time", "came", *advice.services, "all", "open more"]
+    rows = [head]
+    for iv in advice.intervals:
+        cells = [f"{clock(iv.start_s)}-{clock(iv.end_s)}", _count(sum(iv.arrivals.values()))]
+        for code in advice.services:
+            short = "!" if iv.planned[code] + _SHORT_EPS < iv.needed[code] else ""
+            cells.append(f"{_count(iv.planned[code])}/{iv.needed[code]}{short}")
+        short = "!" if iv.planned_total + _SHORT_EPS < iv.needed_total else ""
+        cells.append(f"{_count(iv.planned_total)}/{iv.needed_total}{short}")
+        cells.append(_extra_text(iv.extra) or "-")
+        rows.append(cells)
+    widths = [max(len(r[j]) for r in rows) for j in range(len(head))]
+    table = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    wait = f"{advice.target_wait_s / 60:g} min"
+    lines = [
+        f"{advice.scenario}: counters planned/needed per skill so that {advice.target_share:.0%} wait at most {wait}",
+        "",
+        *table,
+        "",
+        "planned: counters open with the skill (share of the interval; a counter with several skills counts for each)",
+        "needed:  counters the service would need as its own pooled queue (Erlang C, Allen-Cunneen correction);",
+        "         'all': the whole office as one pool. '!' = fewer planned than needed.",
+        "open more: extra counters (one skill each; greedy, then any that the others make unnecessary dropped)",
+        "         so that every group of services sharing counters has enough: an approximation, re-simulate it.",
+        *_wrap(
+            "service times:",
+            [
+                f"{s.code} {s.mean_service_s:.0f} s (cs² {s.scv_service:.2f}{'' if s.observed else ', planned'})"
+                for s in advice.forecast.services
+            ],
+        ),
+    ]
+    lines += ["", *sentences] if sentences else ["", "The planned counters suffice all day."]
+    return "\n".join(lines)
 
 
 @app.command()

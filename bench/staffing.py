@@ -22,7 +22,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scheduler import routing, staffing  # noqa: E402
+from scheduler import forecast, routing, staffing  # noqa: E402
 from scheduler.scenario import Scenario, parse_scenario  # noqa: E402
 from scheduler.simulate import simulate  # noqa: E402
 from scheduler.workload import Arrival, parse_arrivals  # noqa: E402
@@ -43,10 +43,10 @@ def extra_counter_hours(advice: staffing.StaffingAdvice) -> float:
 
 def rows(toml: Path) -> list[list[str]]:
     scenario, arrivals = load(toml)
-    visits = staffing.visits_from_workload(arrivals)
+    visits = forecast.visits_from_workload(arrivals)
     plans: list[tuple[str, Scenario, float]] = [("as planned", scenario, 0.0)]
     for minutes in (60, 30):
-        advice = staffing.advise(scenario, staffing.forecast(scenario, [visits], interval_s=minutes * 60))
+        advice = staffing.advise(scenario, forecast.forecast(scenario, [visits], interval_s=minutes * 60))
         plans.append(
             (f"advised per {minutes} min", staffing.with_extra_shifts(scenario, advice), extra_counter_hours(advice))
         )

@@ -7,7 +7,7 @@ adds it in words in every language (`i18n.advice`), since the scheduler has no c
 The office as a `Scenario`: its services with their planned durations, its counters with their skills and
 shifts. A counter counts as planned only during its shifts (a counter without shifts has no plan and adds
 nothing); the day runs from the first shift (or arrival of the history) to the last. The forecast averages the
-history per service and hour over the days it covers (see `staffing`), and the advice is for the hours from now
+history per service and hour over the days it covers (see `forecast`), and the advice is for the hours from now
 until closing.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from scheduler import staffing
+from scheduler import forecast, staffing
 from scheduler.events import Event
 from scheduler.repository import Repository
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec
@@ -53,7 +53,7 @@ def office_scenario(repo: Repository, office_id: str) -> Scenario:
 
 
 def staffing_advice(
-    repo: Repository, office_id: str, now: datetime, history: Sequence[staffing.Demand], *, days: int = 1
+    repo: Repository, office_id: str, now: datetime, history: Sequence[forecast.Demand], *, days: int = 1
 ) -> Event | None:
     """The `staffing.advice` event for the rest of today, or None without history or when the day is over.
 
@@ -69,7 +69,7 @@ def staffing_advice(
     if not visits:
         return None
     # Spread over `days` days, so that `forecast` averages by their number.
-    expected = staffing.forecast(scenario, [visits, *([[]] * (days - 1))])
+    expected = forecast.forecast(scenario, [visits, *([[]] * (days - 1))])
     advice = staffing.advise(scenario, expected)
     local = now.astimezone(ZoneInfo(scenario.timezone))
     now_s = local.hour * 3600 + local.minute * 60 + local.second

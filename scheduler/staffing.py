@@ -1,29 +1,7 @@
-"""How many counters to open: Erlang C, a variability correction, and per-hour advice for multi-skill offices.
+"""How many counters to open: per-interval advice for multi-skill offices, on the queueing model
+(`scheduler.erlang`: Erlang C with the Allen–Cunneen correction) and the forecast (`scheduler.forecast`).
 
 Pure functions, standard library only, no I/O. Times of day are seconds after midnight.
-
-The queueing model
-------------------
-One service, `c` counters, Poisson arrivals at rate λ, service times with mean 1/μ, offered load a = λ/μ
-(in Erlangs). For exponential service times (M/M/c) Erlang C is exact:
-
-* Erlang B by its recursion B(0) = 1, B(n) = a·B(n-1) / (n + a·B(n-1)): every step stays in [0, 1], so
-  it neither overflows nor loses precision for hundreds of servers and large loads (no factorials, no
-  powers of a);
-* the probability of waiting C = c·B / (c - a·(1 - B)) for a < c (and 1 when a >= c: the queue grows);
-* P(W > t) = C · exp(-(cμ - λ)·t) and the mean wait E[W] = C / (cμ - λ).
-
-Service-time variability (the approximation)
---------------------------------------------
-Real services are not exponential (a passport takes 12 ± 3 minutes, a quick question 3 ± 5). We use the
-Allen–Cunneen approximation for the GI/G/c queue: the mean wait is that of M/M/c times
-k = (ca² + cs²) / 2, where ca² and cs² are the squared coefficients of variation of the inter-arrival and
-service times (A. O. Allen, *Probability, Statistics, and Queueing Theory with Computer Science
-Applications*, 2nd ed., Academic Press, 1990; see also W. Whitt, "Approximations for the GI/G/m queue",
-Production and Operations Management 2(2), 1993). For the tail we keep Erlang C's probability of waiting
-and stretch the conditional wait, which stays exponential, by the same factor:
-P(W > t) ≈ C · exp(-(cμ - λ)·t / k). Its mean is then exactly Allen–Cunneen's, and k = 1 gives back
-M/M/c. It is an approximation: good in heavy traffic, rougher for one or two lightly loaded counters.
 
 Several services and counters with several skills (the approximation)
 ----------------------------------------------------------------------
@@ -47,278 +25,27 @@ skill per extra counter keeps the advice specific ("one more counter for passpor
 only adds capacity to more groups. The honest check of the whole advice is to re-simulate the day with it
 (`with_extra_shifts`, then the simulator; bench/staffing.py).
 
-The forecast
-------------
-Per service and interval (by default an hour, from the opening time on the quarter hour): the expected number
-of arrivals, averaged over the days given (the same weekday's history, or one workload day). A citizen counts
-when they can be served: a walk-in at check-in, an appointment at max(check-in, slot); appointments that never
-came do not count; walk-ins who gave up do (we staff for everybody who came). The mean and the squared
-coefficient of variation of the service time come from the observed durations when a service has at least
-`MIN_OBSERVATIONS` of them over the days, else from the scenario's planning figure with cs² = 1. Within an
-interval arrivals are taken as Poisson (ca² = 1) at a steady rate: a crowd at the door at opening is smoothed
-over its interval, which is why shorter intervals may be asked for.
-
 The counters planned in an interval are counted as the share of the interval each counter is open
 (a counter on lunch break for half of the hour counts as 0.5).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 from itertools import combinations
 
-from scheduler.model import PROMISE, TicketKind
+from scheduler.erlang import counters_needed
+from scheduler.forecast import Forecast, clock, seconds
+from scheduler.model import PROMISE
 from scheduler.scenario import CounterSpec, Scenario
-from scheduler.workload import Arrival
 
-#: A service needs this many observed durations before its own mean and spread replace the planning figure.
-MIN_OBSERVATIONS = 5
 #: Up to this many services with demand in an interval, every group of services is checked (2^n - 1 groups);
 #: above it, the single services, the skill sets of the counters and the whole office.
 MAX_EXACT_SERVICES = 12
 
 _EPS = 1e-9
-
-
-# ---------------------------------------------------------------------------------------------- Erlang B and C
-
-
-def erlang_b(servers: int, load: float) -> float:
-    """Erlang B blocking probability for `servers` servers and `load` Erlangs (stable recursion)."""
-    if servers < 0 or load < 0:
-        raise ValueError("servers and load must not be negative")
-    b = 1.0
-    for n in range(1, servers + 1):
-        b = load * b / (n + load * b)
-    return b
-
-
-def _c_from_b(servers: int, load: float, b: float) -> float:
-    if load <= 0:
-        return 0.0
-    if servers <= load:
-        return 1.0
-    return servers * b / (servers - load * (1.0 - b))
-
-
-def erlang_c(servers: int, load: float) -> float:
-    """Probability that an arriving customer waits, M/M/`servers` with `load` Erlangs (1 if a >= c)."""
-    return _c_from_b(servers, load, erlang_b(servers, load))
-
-
-def _check(arrival_rate_per_s: float, mean_service_s: float, scv_arrival: float, scv_service: float) -> None:
-    if arrival_rate_per_s < 0:
-        raise ValueError("arrival rate must not be negative")
-    if mean_service_s <= 0:
-        raise ValueError("mean service time must be positive")
-    if scv_arrival < 0 or scv_service < 0:
-        raise ValueError("squared coefficients of variation must not be negative")
-
-
-def _tail(c_prob: float, servers: int, rate: float, mean_service_s: float, t: float, k: float) -> float:
-    """P(W > t) given the probability of waiting, with the conditional wait stretched by k."""
-    if c_prob <= 0:
-        return 0.0
-    if servers <= rate * mean_service_s:
-        return 1.0
-    if t <= 0:
-        return c_prob
-    if k <= 0:  # no variability at all: a stable D/D/c queue never makes anyone wait
-        return 0.0
-    return c_prob * math.exp(-(servers / mean_service_s - rate) * t / k)
-
-
-def wait_exceeds(
-    servers: int,
-    arrival_rate_per_s: float,
-    mean_service_s: float,
-    t_s: float,
-    *,
-    scv_arrival: float = 1.0,
-    scv_service: float = 1.0,
-) -> float:
-    """P(wait > t_s): exact for M/M/c (both scv = 1), Allen–Cunneen-stretched otherwise (module docstring)."""
-    _check(arrival_rate_per_s, mean_service_s, scv_arrival, scv_service)
-    load = arrival_rate_per_s * mean_service_s
-    k = (scv_arrival + scv_service) / 2
-    return _tail(erlang_c(servers, load), servers, arrival_rate_per_s, mean_service_s, t_s, k)
-
-
-def mean_wait_s(
-    servers: int,
-    arrival_rate_per_s: float,
-    mean_service_s: float,
-    *,
-    scv_arrival: float = 1.0,
-    scv_service: float = 1.0,
-) -> float:
-    """Mean wait in the queue, C / (cμ - λ) × (ca² + cs²)/2; infinite when the counters cannot keep up."""
-    _check(arrival_rate_per_s, mean_service_s, scv_arrival, scv_service)
-    load = arrival_rate_per_s * mean_service_s
-    if load <= 0:
-        return 0.0
-    if servers <= load:
-        return math.inf
-    k = (scv_arrival + scv_service) / 2
-    return erlang_c(servers, load) / (servers / mean_service_s - arrival_rate_per_s) * k
-
-
-def counters_needed(
-    arrival_rate_per_s: float,
-    mean_service_s: float,
-    target_wait_s: float = PROMISE.total_seconds(),
-    target_share: float = 0.9,
-    scv_service: float = 1.0,
-    *,
-    scv_arrival: float = 1.0,
-) -> int:
-    """The smallest number of counters c > offered load with P(wait <= target_wait_s) >= target_share.
-
-    Zero arrivals need zero counters. Linear in the answer: Erlang B is carried forward one counter at a time.
-    """
-    _check(arrival_rate_per_s, mean_service_s, scv_arrival, scv_service)
-    if not 0 <= target_share < 1:
-        raise ValueError("target share must be at least 0 and below 1")
-    if target_wait_s < 0:
-        raise ValueError("target wait must not be negative")
-    if arrival_rate_per_s == 0:
-        return 0
-    load = arrival_rate_per_s * mean_service_s
-    k = (scv_arrival + scv_service) / 2
-    servers = math.floor(load) + 1
-    b = erlang_b(servers, load)
-    while True:
-        c_prob = _c_from_b(servers, load, b)
-        if 1 - _tail(c_prob, servers, arrival_rate_per_s, mean_service_s, target_wait_s, k) >= target_share:
-            return servers
-        servers += 1
-        b = load * b / (servers + load * b)
-
-
-# ---------------------------------------------------------------------------------------------- the forecast
-
-
-@dataclass(frozen=True)
-class Demand:
-    """One citizen who came: their service, when they could be served (s after midnight), how long it took.
-
-    `visits_from_workload` makes them from the rows of a workload's arrivals file.
-    """
-
-    service: str
-    ready_s: float
-    duration_s: float | None = None
-
-
-@dataclass(frozen=True)
-class ServiceForecast:
-    code: str
-    mean_service_s: float
-    scv_service: float
-    observed: int  # durations behind the two figures above (0: the scenario's planning figure, scv 1)
-    arrivals: tuple[float, ...]  # expected arrivals per interval
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """Expected demand per service and interval; the intervals are [start_s + i·interval_s, ...) up to end_s."""
-
-    start_s: int
-    end_s: int
-    interval_s: int
-    services: tuple[ServiceForecast, ...]
-
-    @property
-    def intervals(self) -> tuple[tuple[int, int], ...]:
-        edges = range(self.start_s, self.end_s, self.interval_s)
-        return tuple((a, min(a + self.interval_s, self.end_s)) for a in edges)
-
-
-def seconds(t: time) -> int:
-    return t.hour * 3600 + t.minute * 60 + t.second
-
-
-def clock(s: float) -> str:
-    """Seconds after midnight as HH:MM (HH:MM:SS when not on a minute)."""
-    s = round(s)
-    text = f"{s // 3600:02d}:{s % 3600 // 60:02d}"
-    return text if s % 60 == 0 else f"{text}:{s % 60:02d}"
-
-
-def _day_bounds(scenario: Scenario, days: Sequence[Sequence[Demand]]) -> tuple[int, int]:
-    starts = [seconds(a) for c in scenario.counters for a, _ in c.shifts]
-    ends = [seconds(b) for c in scenario.counters for _, b in c.shifts]
-    readies = [a.ready_s for day in days for a in day]
-    # From the opening time (else the first shift or citizen), on the quarter hour before it: 08:30, 07:15.
-    start = (seconds(scenario.opens) if scenario.opens else int(min(starts + readies, default=0))) // 900 * 900
-    end = seconds(scenario.closes) if scenario.closes else math.ceil(max(ends + readies, default=start + 1))
-    return start, max(end, start + 1)
-
-
-def visits_from_workload(citizens: Iterable[Arrival]) -> list[Demand]:
-    """The citizens who came, each when they could be served: a walk-in at check-in, an appointment at
-    max(check-in, slot). Appointments that never came are left out."""
-    visits = []
-    for citizen in citizens:
-        if citizen.arrival is None:
-            continue
-        ready = seconds(citizen.arrival)
-        if citizen.kind is TicketKind.APPOINTMENT and citizen.slot is not None:
-            ready = max(ready, seconds(citizen.slot))
-        visits.append(Demand(citizen.service, ready, citizen.duration_s))
-    return visits
-
-
-def forecast(
-    scenario: Scenario,
-    days: Sequence[Sequence[Demand]],
-    *,
-    interval_s: int = 3600,
-    start_s: int | None = None,
-    end_s: int | None = None,
-) -> Forecast:
-    """Average the arrivals of `days` per service and interval (see the module docstring for the rules).
-
-    The intervals run from the opening time (or the first shift or arrival), on the quarter hour before
-    it, to the closing time; arrivals before the first interval count in it, arrivals after the last in the last one.
-    """
-    if interval_s <= 0:
-        raise ValueError("the interval must be positive")
-    if not days:
-        raise ValueError("a forecast needs at least one day of arrivals")
-    default_start, default_end = _day_bounds(scenario, days)
-    start = default_start if start_s is None else start_s
-    end = default_end if end_s is None else end_s
-    if end <= start:
-        raise ValueError("the day must end after it starts")
-    n = math.ceil((end - start) / interval_s)
-    known = {s.code: s for s in scenario.services}
-    counts: dict[str, list[float]] = {code: [0.0] * n for code in known}
-    durations: dict[str, list[float]] = {code: [] for code in known}
-    for day in days:
-        for visit in day:
-            if visit.service not in known:
-                raise ValueError(f"the arrivals name service {visit.service!r}, which the scenario does not offer")
-            i = min(max(int((visit.ready_s - start) // interval_s), 0), n - 1)
-            counts[visit.service][i] += 1 / len(days)
-            if visit.duration_s is not None:
-                durations[visit.service].append(visit.duration_s)
-    services = []
-    for spec in scenario.services:
-        observed = [d for d in durations[spec.code] if d > 0]
-        if len(observed) >= MIN_OBSERVATIONS:
-            mean = sum(observed) / len(observed)
-            scv = sum((d - mean) ** 2 for d in observed) / len(observed) / mean**2
-            services.append(ServiceForecast(spec.code, mean, scv, len(observed), tuple(counts[spec.code])))
-        else:
-            services.append(ServiceForecast(spec.code, float(spec.duration_s), 1.0, 0, tuple(counts[spec.code])))
-    return Forecast(start, end, interval_s, tuple(services))
-
-
-# ---------------------------------------------------------------------------------------------- the advice
 
 
 def open_share(counter: CounterSpec, start_s: float, end_s: float) -> float:
@@ -537,66 +264,6 @@ def with_extra_shifts(scenario: Scenario, advice: StaffingAdvice) -> Scenario:
 def _time(s: int) -> time:
     s = min(s, 24 * 3600 - 1)
     return time(s // 3600, s % 3600 // 60, s % 60)
-
-
-# ---------------------------------------------------------------------------------------------- presenting it
-
-
-def _count(x: float) -> str:
-    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
-
-
-def _extra_text(extra: Sequence[ExtraCounters]) -> str:
-    return ", ".join(f"{e.counters}×{'/'.join(e.skills)}" if e.counters > 1 else "/".join(e.skills) for e in extra)
-
-
-def _wrap(title: str, items: Sequence[str], width: int = 110) -> list[str]:
-    lines = [title]
-    for j, item in enumerate(items):
-        piece = item + ("," if j < len(items) - 1 else "")
-        if len(lines[-1]) + 1 + len(piece) > width:
-            lines.append(" " * 8)
-        lines[-1] += " " + piece
-    return lines
-
-
-def format_table(advice: StaffingAdvice, sentences: Sequence[str] = ()) -> str:
-    """A plain-text table: per interval, counters planned/needed per skill ('!' = short), and what to open;
-    then the advice in `sentences` (said by the caller, `i18n.advice`)."""
-    head = ["time", "came", *advice.services, "all", "open more"]
-    rows = [head]
-    for iv in advice.intervals:
-        cells = [f"{clock(iv.start_s)}-{clock(iv.end_s)}", _count(sum(iv.arrivals.values()))]
-        for code in advice.services:
-            short = "!" if iv.planned[code] + _EPS < iv.needed[code] else ""
-            cells.append(f"{_count(iv.planned[code])}/{iv.needed[code]}{short}")
-        short = "!" if iv.planned_total + _EPS < iv.needed_total else ""
-        cells.append(f"{_count(iv.planned_total)}/{iv.needed_total}{short}")
-        cells.append(_extra_text(iv.extra) or "-")
-        rows.append(cells)
-    widths = [max(len(r[j]) for r in rows) for j in range(len(head))]
-    table = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    wait = f"{advice.target_wait_s / 60:g} min"
-    lines = [
-        f"{advice.scenario}: counters planned/needed per skill so that {advice.target_share:.0%} wait at most {wait}",
-        "",
-        *table,
-        "",
-        "planned: counters open with the skill (share of the interval; a counter with several skills counts for each)",
-        "needed:  counters the service would need as its own pooled queue (Erlang C, Allen-Cunneen correction);",
-        "         'all': the whole office as one pool. '!' = fewer planned than needed.",
-        "open more: extra counters (one skill each; greedy, then any that the others make unnecessary dropped)",
-        "         so that every group of services sharing counters has enough: an approximation, re-simulate it.",
-        *_wrap(
-            "service times:",
-            [
-                f"{s.code} {s.mean_service_s:.0f} s (cs² {s.scv_service:.2f}{'' if s.observed else ', planned'})"
-                for s in advice.forecast.services
-            ],
-        ),
-    ]
-    lines += ["", *sentences] if sentences else ["", "The planned counters suffice all day."]
-    return "\n".join(lines)
 
 
 def interval_json(iv: IntervalAdvice, digits: int = 3) -> dict[str, object]:

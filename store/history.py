@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from scheduler.forecast import Demand
 from scheduler.model import TicketKind, TicketState, wait_start
 from scheduler.numbering import office_day
-from scheduler.staffing import Demand
 from store.database import Database
 from store.tables import OfficeRow, TicketRow
 

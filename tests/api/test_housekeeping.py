@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from websockets.asyncio.client import connect
 
 from scheduler import usecases
+from scheduler.forecast import Demand
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.model import Role
-from scheduler.staffing import Demand
 from service.housekeeping import AdviceSent, advise_office, send_staffing_advice
 from store.database import WireEvent
 from store.history import visits_on_same_weekday

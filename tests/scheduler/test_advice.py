@@ -8,8 +8,8 @@ from datetime import time, timedelta
 from i18n import LANGUAGES
 from i18n.advice import lines_by_language
 from scheduler.advice import office_scenario, staffing_advice
+from scheduler.forecast import Demand
 from scheduler.memory import MemoryRepository
-from scheduler.staffing import Demand
 from tests.scheduler.conftest import OFFICE, T0
 
 MORNING = (time(9), time(12))

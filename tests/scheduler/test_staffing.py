@@ -1,4 +1,5 @@
-"""Staffing advice: Erlang C against published values and an independent formula, and the per-hour advice."""
+"""Staffing: the forecast, the per-hour advice, the `loket staffing` command and the advice replayed (the queueing
+model's own tests: test_erlang.py)."""
 
 from __future__ import annotations
 
@@ -9,181 +10,23 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from datetime import time
-from fractions import Fraction
 from itertools import combinations, combinations_with_replacement
 from pathlib import Path
 
 import pytest
 
 from i18n.advice import advice_lines
-from scheduler import routing, staffing
+from loket import staffing_table
+from scheduler import forecast, routing, staffing
+from scheduler.erlang import counters_needed, wait_exceeds
+from scheduler.forecast import Demand
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec, parse_scenario
 from scheduler.simulate import simulate
-from scheduler.staffing import Demand, counters_needed, erlang_b, erlang_c, mean_wait_s, wait_exceeds
 from scheduler.workload import parse_arrivals
 from tests.conftest import workloads
 from tests.support import ROOT
 
 MINUTE = 60.0
-
-
-def textbook_erlang_c(servers: int, load: int | Fraction) -> Fraction:
-    """The factorial formula, in exact rational arithmetic: an independent oracle (slow, but exact)."""
-    a = Fraction(load)
-    term, total = Fraction(1), Fraction(1)  # a^0 / 0!
-    for k in range(1, servers):
-        term = term * a / k
-        total += term
-    last = term * a / servers * servers / (servers - a)  # a^c / c! · c / (c - a)
-    return last / (total + last)
-
-
-# ---------------------------------------------------------------------------------------------- Erlang C
-
-
-@pytest.mark.parametrize(
-    ("servers", "load", "expected"),
-    [
-        (1, 0.5, 0.5),  # M/M/1: the probability of waiting is the utilisation
-        (2, 1.0, 1 / 3),
-        (3, 2.0, 4 / 9),  # the M/M/3 case: λ = 0.2/min, mean service 10 min
-        (10, 8.0, 0.409),  # Erlang C tables
-    ],
-)
-def test_erlang_c_matches_published_values(servers: int, load: float, expected: float) -> None:
-    assert erlang_c(servers, load) == pytest.approx(expected, abs=5e-4)
-
-
-def test_mm3_case_mean_wait_and_tail_match_the_published_figures() -> None:
-    rate, mean = 0.2 / MINUTE, 10 * MINUTE
-    assert erlang_c(3, rate * mean) == pytest.approx(0.4444, abs=1e-4)
-    assert mean_wait_s(3, rate, mean) / MINUTE == pytest.approx(4.444, abs=1e-3)
-    assert wait_exceeds(3, rate, mean, 5 * MINUTE) == pytest.approx(0.2696, abs=1e-4)
-
-
-@pytest.mark.parametrize(("servers", "load"), [(1, 0), (2, 1), (4, 3), (7, 5), (20, 17), (30, 29), (60, 45)])
-def test_erlang_c_agrees_with_the_factorial_formula(servers: int, load: int) -> None:
-    if load == 0:
-        assert erlang_c(servers, load) == 0
-    else:
-        assert erlang_c(servers, load) == pytest.approx(float(textbook_erlang_c(servers, load)), rel=1e-12)
-
-
-@pytest.mark.parametrize(("servers", "load"), [(500, 480), (500, 250), (800, 799)])
-def test_erlang_c_stays_exact_for_hundreds_of_counters(servers: int, load: int) -> None:
-    assert erlang_c(servers, load) == pytest.approx(float(textbook_erlang_c(servers, load)), rel=1e-9)
-
-
-@pytest.mark.parametrize(("servers", "load"), [(5000, 4900.0), (20000, 19999.5), (100, 1e-9)])
-def test_erlang_b_and_c_neither_overflow_nor_leave_zero_to_one(servers: int, load: float) -> None:
-    b, c = erlang_b(servers, load), erlang_c(servers, load)
-    assert 0 <= b <= c <= 1
-    assert math.isfinite(c)
-
-
-@pytest.mark.parametrize(("servers", "load"), [(3, 3.0), (3, 4.5), (1, 1.0)])
-def test_counters_that_cannot_keep_up_make_everyone_wait_forever(servers: int, load: float) -> None:
-    assert erlang_c(servers, load) == 1
-    assert mean_wait_s(servers, load / 600, 600) == math.inf
-    assert wait_exceeds(servers, load / 600, 600, 10_000) == 1
-
-
-@pytest.mark.parametrize("load", [0.3, 2.0, 7.5, 40.0, 123.4])
-def test_more_counters_never_make_anyone_wait_longer(load: float) -> None:
-    mean = 600.0
-    rate = load / mean
-    previous = (1.0, math.inf, 1.0)
-    for servers in range(1, int(load) + 40):
-        now = (erlang_c(servers, load), mean_wait_s(servers, rate, mean), wait_exceeds(servers, rate, mean, 300))
-        assert all(n <= p + 1e-15 for n, p in zip(now, previous, strict=True)), servers
-        previous = now
-
-
-# ---------------------------------------------------------------------------------------------- variability
-
-
-@pytest.mark.parametrize("scv", [0.0, 0.25, 1.0, 2.0])
-def test_variability_correction_is_the_pollaczek_khinchine_formula_for_one_counter(scv: float) -> None:
-    rate, mean = 1 / 600, 400.0
-    rho = rate * mean
-    pk = rho * mean * (1 + scv) / (2 * (1 - rho))  # M/G/1 mean wait, exact
-    assert mean_wait_s(1, rate, mean, scv_service=scv) == pytest.approx(pk)
-
-
-def test_steadier_service_times_need_no_more_counters() -> None:
-    rate, mean = 20 / 3600, 900.0
-    needs = [counters_needed(rate, mean, scv_service=scv) for scv in (0.0, 0.5, 1.0, 2.0, 4.0)]
-    assert needs == sorted(needs)
-    assert needs[0] < needs[-1]
-
-
-def test_no_variability_at_all_means_no_wait_once_stable() -> None:
-    assert wait_exceeds(2, 1 / 600, 900, 1, scv_arrival=0, scv_service=0) == 0
-    assert counters_needed(1 / 600, 900, target_wait_s=1, target_share=0.99, scv_service=0, scv_arrival=0) == 2
-
-
-# ---------------------------------------------------------------------------------------------- counters needed
-
-
-@pytest.mark.parametrize(
-    ("rate_per_min", "mean_min", "wait_min", "share", "scv"),
-    [
-        (0.2, 10, 5, 0.9, 1.0),  # the M/M/3 case: 3 counters give 73%, so more are needed
-        (0.2, 10, 5, 0.7, 1.0),
-        (1.0, 9, 5, 0.9, 1.0),
-        (1.0, 9, 5, 0.9, 0.3),
-        (5.0, 4, 1, 0.95, 1.0),
-        (100.0, 5, 0.5, 0.8, 1.0),  # a big call centre
-        (0.01, 20, 5, 0.9, 1.0),  # almost nobody comes: still one counter
-    ],
-)
-def test_counters_needed_is_the_smallest_number_that_meets_the_target(
-    rate_per_min: float, mean_min: float, wait_min: float, share: float, scv: float
-) -> None:
-    rate, mean, wait = rate_per_min / MINUTE, mean_min * MINUTE, wait_min * MINUTE
-    n = counters_needed(rate, mean, wait, share, scv)
-    assert n > rate * mean
-    assert 1 - wait_exceeds(n, rate, mean, wait, scv_service=scv) >= share
-    if n - 1 > rate * mean:
-        assert 1 - wait_exceeds(n - 1, rate, mean, wait, scv_service=scv) < share
-
-
-def test_the_mm3_case_needs_four_counters_for_ninety_percent_within_five_minutes() -> None:
-    assert 1 - wait_exceeds(3, 0.2 / MINUTE, 10 * MINUTE, 5 * MINUTE) == pytest.approx(0.7304, abs=1e-4)
-    assert counters_needed(0.2 / MINUTE, 10 * MINUTE) == 4
-
-
-@pytest.mark.parametrize(
-    ("rate", "share", "expected"),
-    [
-        (0.0, 0.9, 0),  # nobody comes: no counter
-        (2.5 / 600, 0.0, 3),  # no service level asked: just enough to keep up (c > offered load)
-        (3.0 / 600, 0.0, 4),  # an integer load needs one more than itself
-    ],
-)
-def test_counters_needed_edges(rate: float, share: float, expected: int) -> None:
-    assert counters_needed(rate, 600, 300, share) == expected
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"arrival_rate_per_s": -1, "mean_service_s": 600},
-        {"arrival_rate_per_s": 1, "mean_service_s": 0},
-        {"arrival_rate_per_s": 1, "mean_service_s": 600, "target_share": 1.0},
-        {"arrival_rate_per_s": 1, "mean_service_s": 600, "target_wait_s": -1},
-        {"arrival_rate_per_s": 1, "mean_service_s": 600, "scv_service": -0.5},
-    ],
-)
-def test_counters_needed_refuses_nonsense(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
-        counters_needed(**kwargs)  # type: ignore[arg-type]
-
-
-def test_counters_needed_copes_with_a_very_large_load() -> None:
-    n = counters_needed(2000 / 60, 300)  # 10 000 Erlangs
-    assert 10_000 < n < 10_200
-
 
 # ---------------------------------------------------------------------------------------------- the advice
 
@@ -222,9 +65,9 @@ def tiny_day() -> list[Demand]:
 
 def test_the_forecast_counts_arrivals_per_service_and_hour_and_averages_days() -> None:
     quiet = [Demand("A", hours(9.5), 600)]
-    forecast = staffing.forecast(TINY, [tiny_day(), quiet], interval_s=3600)
-    assert forecast.intervals == ((hours(9), hours(10)), (hours(10), hours(11)))
-    by_code = {s.code: s for s in forecast.services}
+    expected = forecast.forecast(TINY, [tiny_day(), quiet], interval_s=3600)
+    assert expected.intervals == ((hours(9), hours(10)), (hours(10), hours(11)))
+    by_code = {s.code: s for s in expected.services}
     assert by_code["A"].arrivals == (3.5, 3.0)
     assert by_code["B"].arrivals == (0.0, 3.0)
     assert by_code["A"].mean_service_s == 600
@@ -239,7 +82,7 @@ def test_citizens_count_from_when_they_can_be_served() -> None:
         "3,appointment,B,09:40:00,09:30:00,800,",  # late: from check-in
         "4,appointment,A,,09:30:00,600,",  # never came: not counted
     ]
-    assert staffing.visits_from_workload(parse_arrivals(lines)) == [
+    assert forecast.visits_from_workload(parse_arrivals(lines)) == [
         Demand("A", hours(9) + 600, 300),
         Demand("B", hours(9.5), 900),
         Demand("B", hours(9) + 2400, 800),
@@ -247,20 +90,20 @@ def test_citizens_count_from_when_they_can_be_served() -> None:
 
 
 def test_a_service_seen_too_rarely_uses_the_planning_figure() -> None:
-    forecast = staffing.forecast(TINY, [[Demand("B", hours(9), 100)]])
-    b = next(s for s in forecast.services if s.code == "B")
+    expected = forecast.forecast(TINY, [[Demand("B", hours(9), 100)]])
+    b = next(s for s in expected.services if s.code == "B")
     assert (b.mean_service_s, b.scv_service, b.observed) == (900, 1.0, 0)
 
 
 def test_early_and_late_citizens_count_in_the_first_and_last_hour() -> None:
     day = [Demand("A", hours(8), 600), Demand("A", hours(12), 600)]
-    a = next(s for s in staffing.forecast(TINY, [day]).services if s.code == "A")
+    a = next(s for s in forecast.forecast(TINY, [day]).services if s.code == "A")
     assert a.arrivals == (1, 1)
 
 
 def test_unknown_services_in_the_arrivals_are_refused() -> None:
     with pytest.raises(ValueError, match="'Z'"):
-        staffing.forecast(TINY, [[Demand("Z", hours(9), 60)]])
+        forecast.forecast(TINY, [[Demand("Z", hours(9), 60)]])
 
 
 @pytest.mark.parametrize(
@@ -272,7 +115,7 @@ def test_a_counter_counts_for_the_share_of_the_hour_it_is_open(start: float, end
 
 
 def test_advice_compares_planned_and_needed_per_skill_and_adds_what_is_missing() -> None:
-    advice = staffing.advise(TINY, staffing.forecast(TINY, [tiny_day()], interval_s=3600))
+    advice = staffing.advise(TINY, forecast.forecast(TINY, [tiny_day()], interval_s=3600))
     first, second = advice.intervals
     # Counter 1 (A) all hour, counter 2 (A, B) half of each hour.
     assert (dict(first.planned), first.planned_total) == ({"A": 1.5, "B": 0.5}, 1.5)
@@ -297,10 +140,10 @@ def test_planned_counters_that_suffice_need_no_extra() -> None:
         TINY.services,
         tuple(CounterSpec(str(i), both, ((t(9), t(11)),)) for i in range(6)),
     )
-    advice = staffing.advise(roomy, staffing.forecast(roomy, [tiny_day()]))
+    advice = staffing.advise(roomy, forecast.forecast(roomy, [tiny_day()]))
     assert all(iv.extra == () for iv in advice.intervals)
     assert staffing.advice_runs(advice) == []
-    assert "suffice" in staffing.format_table(advice)
+    assert "suffice" in staffing_table(advice)
 
 
 def test_a_pooled_group_can_be_short_when_no_single_service_is() -> None:
@@ -315,7 +158,7 @@ def test_a_pooled_group_can_be_short_when_no_single_service_is() -> None:
     )
     day = [Demand("A", hours(9) + 720 * i, 600) for i in range(5)]
     day += [Demand("B", hours(9) + 720 * i, 600) for i in range(5)]
-    (iv,) = staffing.advise(shared, staffing.forecast(shared, [day])).intervals
+    (iv,) = staffing.advise(shared, forecast.forecast(shared, [day])).intervals
     assert dict(iv.needed) == {"A": 2, "B": 2}
     assert iv.needed_total == 3
     assert iv.extra_total == 1
@@ -324,21 +167,21 @@ def test_a_pooled_group_can_be_short_when_no_single_service_is() -> None:
 def test_many_services_check_fewer_groups_but_still_each_service_and_the_whole_office(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    exact = staffing.advise(TINY, staffing.forecast(TINY, [tiny_day()]))
+    exact = staffing.advise(TINY, forecast.forecast(TINY, [tiny_day()]))
     monkeypatch.setattr(staffing, "MAX_EXACT_SERVICES", 1)
-    assert staffing.advise(TINY, staffing.forecast(TINY, [tiny_day()])) == exact
+    assert staffing.advise(TINY, forecast.forecast(TINY, [tiny_day()])) == exact
 
 
 def test_extra_counters_cover_every_group_of_services_that_shares_counters() -> None:
-    advice = staffing.advise(TINY, staffing.forecast(TINY, [tiny_day()]))
+    advice = staffing.advise(TINY, forecast.forecast(TINY, [tiny_day()]))
     richer = staffing.with_extra_shifts(TINY, advice)
-    again = staffing.advise(richer, staffing.forecast(richer, [tiny_day()]))
+    again = staffing.advise(richer, forecast.forecast(richer, [tiny_day()]))
     assert all(iv.extra == () for iv in again.intervals)
 
 
 def test_extra_shifts_join_consecutive_intervals_and_keep_the_plan() -> None:
-    forecast = staffing.forecast(TINY, [tiny_day()], interval_s=1800)
-    richer = staffing.with_extra_shifts(TINY, staffing.advise(TINY, forecast))
+    expected = forecast.forecast(TINY, [tiny_day()], interval_s=1800)
+    richer = staffing.with_extra_shifts(TINY, staffing.advise(TINY, expected))
     assert richer.counters[: len(TINY.counters)] == TINY.counters
     added = {c.name: c for c in richer.counters[len(TINY.counters) :]}
     assert added["+B-1"].services == ("B",)
@@ -348,7 +191,7 @@ def test_extra_shifts_join_consecutive_intervals_and_keep_the_plan() -> None:
 
 def test_advice_lines_name_the_service_and_merge_consecutive_hours() -> None:
     steady = [*tiny_day(), *(Demand("B", hours(9) + 600 * i, 900) for i in range(6))]
-    advice = staffing.advise(TINY, staffing.forecast(TINY, [steady]))
+    advice = staffing.advise(TINY, forecast.forecast(TINY, [steady]))
     runs = staffing.advice_runs(advice)
     assert runs == [
         staffing.AdviceRun(hours(9), hours(11), (staffing.ExtraCounters(("A",), 2), staffing.ExtraCounters(("B",), 3)))
@@ -365,7 +208,7 @@ def test_advice_lines_name_the_service_and_merge_consecutive_hours() -> None:
 
 
 def test_json_advice_is_plain_data() -> None:
-    advice = staffing.advise(TINY, staffing.forecast(TINY, [tiny_day()]))
+    advice = staffing.advise(TINY, forecast.forecast(TINY, [tiny_day()]))
     data = json.loads(json.dumps(staffing.advice_json(advice)))
     assert [iv["start"] for iv in data["intervals"]] == ["09:00", "10:00"]
     assert data["intervals"][0]["extra"] == [{"skills": ["A"], "counters": 2}]
@@ -382,16 +225,16 @@ def workload(name: str) -> tuple[Path, Path]:
 
 def read_visits(path: Path) -> list[Demand]:
     with path.open(newline="") as f:
-        return staffing.visits_from_workload(parse_arrivals(f))
+        return forecast.visits_from_workload(parse_arrivals(f))
 
 
 def test_busy_commune_day_needs_more_counters_than_planned_in_its_busy_hours() -> None:
     toml, csv_ = workload("commune-busy")
     scenario = parse_scenario(tomllib.loads(toml.read_text()))
-    advice = staffing.advise(scenario, staffing.forecast(scenario, [read_visits(csv_)]))
+    advice = staffing.advise(scenario, forecast.forecast(scenario, [read_visits(csv_)]))
     busiest = sorted(advice.intervals, key=lambda iv: -sum(iv.arrivals.values()))[:3]
     for iv in busiest:
-        assert iv.needed_total > iv.planned_total, staffing.clock(iv.start_s)
+        assert iv.needed_total > iv.planned_total, forecast.clock(iv.start_s)
         assert iv.extra_total >= iv.needed_total - iv.planned_total
     assert sum(iv.extra_total for iv in advice.intervals) > 0
 
@@ -477,10 +320,10 @@ def covers(needs: dict[frozenset[str], int], planned: list[tuple[set[str], float
 def test_the_extra_counters_are_as_few_as_a_brute_force_search_finds_on_the_busy_day() -> None:
     toml, csv_ = workload("commune-busy")
     scenario = parse_scenario(tomllib.loads(toml.read_text()))
-    forecast = staffing.forecast(scenario, [read_visits(csv_)])
-    advice = staffing.advise(scenario, forecast)
-    for i, (start, end) in enumerate(forecast.intervals):
-        streams = {s.code: (s.arrivals[i] / (end - start), s.mean_service_s, s.scv_service) for s in forecast.services}
+    expected = forecast.forecast(scenario, [read_visits(csv_)])
+    advice = staffing.advise(scenario, expected)
+    for i, (start, end) in enumerate(expected.intervals):
+        streams = {s.code: (s.arrivals[i] / (end - start), s.mean_service_s, s.scv_service) for s in expected.services}
         active = [code for code, (rate, _, _) in streams.items() if rate > 0]
         needs = {}
         for size in range(1, len(active) + 1):
@@ -494,7 +337,7 @@ def test_the_extra_counters_are_as_few_as_a_brute_force_search_finds_on_the_busy
             k for k in range(20) if any(covers(needs, planned, m) for m in combinations_with_replacement(active, k))
         )
         advised = [c for e in advice.intervals[i].extra for c in e.skills * e.counters]
-        assert len(advised) == fewest, staffing.clock(start)
+        assert len(advised) == fewest, forecast.clock(start)
         assert covers(needs, planned, advised)
 
 
@@ -507,8 +350,8 @@ def replay(name: str, advised: bool, policy: str) -> float:
     with csv_.open(newline="") as f:
         arrivals = parse_arrivals(f)
     if advised:
-        forecast = staffing.forecast(scenario, [staffing.visits_from_workload(arrivals)])
-        scenario = staffing.with_extra_shifts(scenario, staffing.advise(scenario, forecast))
+        expected = forecast.forecast(scenario, [forecast.visits_from_workload(arrivals)])
+        scenario = staffing.with_extra_shifts(scenario, staffing.advise(scenario, expected))
     return float(simulate(scenario, arrivals, policy).metrics()["walkin_sl5"] or 0)
 
 
