@@ -27,8 +27,9 @@ from scheduler.errors import NotFound
 from scheduler.model import PROMISE, TicketState
 from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
+from scheduler.statistics import OfficeStatistics, Tally, tally
 from service.changes import read
-from store.statistics import OfficeStatistics, Tally, latest_event, office_statistics, tally
+from store.statistics import latest_event, office_statistics
 from web import charts, token_cookie
 
 router = APIRouter(tags=["manager dashboard"])

@@ -25,8 +25,9 @@ from api.deps import PartsDep
 from api.errors import ApiError
 from scheduler.disclosure import Relation, suppress
 from scheduler.numbering import office_day
+from scheduler.statistics import Bookings, Happiness, OfficeStatistics, Tally
 from service.changes import read
-from store.statistics import Bookings, Happiness, OfficeStatistics, Tally, office_statistics
+from store.statistics import office_statistics
 from web.opendata_cache import Answer, AnswerCache, matches
 
 router = APIRouter(tags=["open data"])

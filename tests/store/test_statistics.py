@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from scheduler.errors import NotFound
-from store.statistics import Outcome, office_statistics
+from scheduler.statistics import Outcome
+from store.statistics import office_statistics
 from store.tables import BookingRow, HappinessRow, TicketRow
 from tests.support import Seeded
 

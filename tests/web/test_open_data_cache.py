@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import web.opendata
-from store.statistics import OfficeStatistics, office_statistics
+from scheduler.statistics import OfficeStatistics
+from store.statistics import office_statistics
 from tests.api.conftest import Api, serving
 from tests.support import OFFICE, Seeded
 from web.opendata_cache import Answer, AnswerCache, etag_of, matches
