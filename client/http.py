@@ -1,7 +1,8 @@
 """`LoketClient`: the server's HTTP API as typed async methods.
 
 Every refusal becomes a `LoketError` parsed from the server's `{"error", "detail"}` body; a server that
-cannot be reached becomes `Unreachable`. Bodies come back as the server's JSON objects.
+cannot be reached becomes `Unreachable`. Bodies come back as the typed models of `client.models`, parsed here
+once (the citizen's `status` and the kiosk's reports stay JSON objects).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from client.errors import LoketError, Unreachable
+from client.models import Counter, CounterDay, IssuedTicket, Session, Snapshot, Ticket
 
 Json = dict[str, Any]
 TicketActionName = Literal["call", "recall", "start", "finish", "no-show", "park", "transfer", "cancel"]
@@ -74,7 +76,7 @@ class LoketClient:
         idempotency_key: str | None = None,
         *,
         appointment: str | None = None,
-    ) -> Json:
+    ) -> IssuedTicket:
         """Issue a walk-in ticket for `service`, or check in `appointment` (its service is the booked one).
         Retrying with the same key returns the same ticket."""
         body: Json = {"language": language}
@@ -83,13 +85,15 @@ class LoketClient:
         if appointment is not None:
             body["appointment"] = appointment
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
-        return await self._json("POST", f"/api/offices/{_segment(office)}/tickets", json=body, headers=headers)
+        raw = await self._json("POST", f"/api/offices/{_segment(office)}/tickets", json=body, headers=headers)
+        return IssuedTicket.of(raw)
 
-    async def ticket_action(self, ticket_id: int, action: TicketActionName, **body: int | str | None) -> Json:
+    async def ticket_action(self, ticket_id: int, action: TicketActionName, **body: int | str | None) -> Ticket:
         """`call` (needs `counter=`), `recall`, `start`, `finish`, `no-show`, `park`, `transfer` (`to_service=`,
         `to_counter=`) or `cancel`. Answers with the ticket as it now is (after a transfer: the new waiting one)."""
         payload = {key: value for key, value in body.items() if value is not None}
-        return await self._json("POST", f"/api/tickets/{_segment(ticket_id)}/{_segment(action)}", json=payload or None)
+        path = f"/api/tickets/{_segment(ticket_id)}/{_segment(action)}"
+        return Ticket.of(await self._json("POST", path, json=payload or None))
 
     async def status(self, token: str) -> Json:
         """What the holder of a ticket sees, by the ticket's status token (public)."""
@@ -112,45 +116,46 @@ class LoketClient:
 
     # -- offices and counters ----------------------------------------------------------------------------
 
-    async def queue(self, office: str) -> Json:
+    async def queue(self, office: str) -> Snapshot:
         """The office snapshot: waiting tickets per service, counters, recent calls and its `seq`."""
-        return await self._json("GET", f"/api/offices/{_segment(office)}/queue")
+        return Snapshot.of(await self._json("GET", f"/api/offices/{_segment(office)}/queue"))
 
-    async def call_next(self, counter: int) -> Json | None:
+    async def call_next(self, counter: int) -> Ticket | None:
         """Call the best waiting ticket for this counter; None when nobody waits for it."""
         response = await self._send("POST", f"/api/counters/{_segment(counter)}/call-next")
         if response.status_code == 204:
             return None
-        return _object(response)
+        return Ticket.of(_object(response))
 
-    async def counter_action(self, counter_id: int, action: CounterActionName, reason: str | None = None) -> Json:
+    async def counter_action(self, counter_id: int, action: CounterActionName, reason: str | None = None) -> Counter:
         """`open`, `pause` (with an optional reason), `resume` or `close` a counter."""
         payload = {"reason": reason} if reason is not None else None
-        return await self._json("POST", f"/api/counters/{_segment(counter_id)}/{_segment(action)}", json=payload)
+        path = f"/api/counters/{_segment(counter_id)}/{_segment(action)}"
+        return Counter.of(await self._json("POST", path, json=payload))
 
-    async def set_counter_services(self, counter_id: int, services: list[str]) -> Json:
+    async def set_counter_services(self, counter_id: int, services: list[str]) -> Counter:
         """Choose which of the counter's skills it serves today (where the office allows it); answers the
         counter with `services` (served now) and `skills` (all)."""
-        return await self._json(
-            "PUT", f"/api/counters/{_segment(counter_id)}/services", json={"services": list(services)}
-        )
+        path = f"/api/counters/{_segment(counter_id)}/services"
+        return Counter.of(await self._json("PUT", path, json={"services": list(services)}))
 
-    async def call_number(self, counter_id: int, number: str) -> Json:
+    async def call_number(self, counter_id: int, number: str) -> Ticket:
         """Call today's waiting or parked ticket with this number (e.g. "A012", any case) at this counter."""
-        return await self._json("POST", f"/api/counters/{_segment(counter_id)}/call-number", json={"number": number})
+        path = f"/api/counters/{_segment(counter_id)}/call-number"
+        return Ticket.of(await self._json("POST", path, json={"number": number}))
 
-    async def counter_today(self, counter_id: int) -> Json:
+    async def counter_today(self, counter_id: int) -> CounterDay:
         """The counter's numbers today: `served`, `no_shows`, `mean_service_s` (or None), `parked`."""
-        return await self._json("GET", f"/api/counters/{_segment(counter_id)}/today")
+        return CounterDay.of(await self._json("GET", f"/api/counters/{_segment(counter_id)}/today"))
 
     # -- access ------------------------------------------------------------------------------------------
 
-    async def login(self, username: str, password: str) -> Json:
+    async def login(self, username: str, password: str) -> Session:
         """Exchange a password for a token: `{"token", "role", "office", "username"}`.
 
         This client keeps its own token; make a new `LoketClient` with the one returned.
         """
-        return await self._json("POST", "/api/login", json={"username": username, "password": password})
+        return Session.of(await self._json("POST", "/api/login", json={"username": username, "password": password}))
 
     # -- plumbing ----------------------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ what was missed, or sends a fresh snapshot, which the feed yields too. An event 
 after the last one yielded is dropped, so no `seq` is ever yielded twice (a snapshot resets the count).
 A refusal (bad token, unknown office) ends the iteration with a `LoketError`. The token travels in the
 `Authorization` header, not as `?token=` (which servers and proxies write to their access logs).
+
+Iterating the feed yields the wire's JSON objects; `feed.messages()` yields the same messages parsed into
+`client.models` (a `Snapshot` or an event), which is what the apps read.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlencode
@@ -27,6 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from client.errors import LoketError
+from client.models import LiveMessage, live_message
 
 log = logging.getLogger("loket.client.live")
 
@@ -97,6 +101,11 @@ class OfficeFeed:
 
     def __aiter__(self) -> Self:
         return self
+
+    async def messages(self) -> AsyncIterator[LiveMessage]:
+        """The same messages as iterating the feed, each parsed once into its model."""
+        async for raw in self:
+            yield live_message(raw)
 
     async def __anext__(self) -> Message:
         while not self._closing.is_set():

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
+from client.models import CounterDay, Snapshot
 from counter import screens
 from counter.desk import desk, notice_of
 
@@ -47,8 +48,8 @@ class CounterApp(App[None]):
         self.office: str | None = config.office
         self.clerk = ""
         self.counter_id: int | None = config.counter
-        self.snapshot: dict[str, Any] | None = None
-        self.today: dict[str, Any] | None = None
+        self.snapshot: Snapshot | None = None
+        self.today: CounterDay | None = None
         self.notices: dict[str, str] = {}
         self.online = True
         self._wanted = asyncio.Event()
@@ -92,14 +93,14 @@ class CounterApp(App[None]):
             except LoketError as refusal:
                 self._tell(login, refusal.detail)
                 return
-        if answer.get("role") not in ("clerk", "manager", "admin"):
+        if answer.role not in ("clerk", "manager", "admin"):
             self._tell(login, "This account may not serve at a counter.")
             return
-        office = answer.get("office") or self.config.office
+        office = answer.office or self.config.office
         if not office:
             self._tell(login, "This account is not bound to an office: start with --office OFFICE.")
             return
-        self.office, self.clerk, self.token = str(office), str(answer.get("username") or username), str(answer["token"])
+        self.office, self.clerk, self.token = office, answer.username or username, answer.token
         if self.client is not None:
             await self.client.aclose()
         self.client = LoketClient(self.config.server, self.token, timeout=5.0)
@@ -109,8 +110,8 @@ class CounterApp(App[None]):
             self._tell(login, getattr(exc, "detail", str(exc)))
             return
         self.snapshot = snapshot
-        choose = bool(snapshot.get("office", {}).get("clerks_choose_services"))
-        self.push_screen(screens.CounterScreen(list(snapshot.get("counters", [])), choose, self.counter_id))
+        choose = snapshot.office.clerks_choose_services
+        self.push_screen(screens.CounterScreen(list(snapshot.counters), choose, self.counter_id))
 
     def on_counter_chosen(self, message: screens.CounterChosen) -> None:
         self._start(message.counter_id, message.services)
@@ -156,10 +157,8 @@ class CounterApp(App[None]):
         assert self.token is not None
         feed = OfficeFeed(self.config.server, self.office, self.token)
         try:
-            async for message in feed:
-                if message.get("type") == "ping":
-                    continue
-                noticed = notice_of(message)
+            async for message in feed.messages():
+                noticed = None if isinstance(message, Snapshot) else notice_of(message)
                 if noticed is not None:
                     key, text = noticed
                     if text is None:
@@ -244,10 +243,10 @@ class CounterApp(App[None]):
         current = state.current if state else None
         if name == "call_next":
             called = await client.call_next(me)
-            return f"Called {called['number']}" if called else "Nobody is waiting for your services."
+            return f"Called {called.number}" if called else "Nobody is waiting for your services."
         if name in ("call_number", "call_back"):
             called = await client.call_number(me, str(value))
-            return f"Called {called['number']}"
+            return f"Called {called.number}"
         if name in ("open", "close", "resume"):
             await client.counter_action(me, name)  # type: ignore[arg-type]
             return {"open": "Counter open.", "close": "Counter closed.", "resume": "Resumed."}[name]
@@ -256,7 +255,7 @@ class CounterApp(App[None]):
             return f"Paused: {value}"
         if current is None:
             return "Nobody is at your counter: call someone first."
-        ticket_id = int(str(current["id"]))
+        ticket_id = current.id
         if name == "transfer":
             target = str(value).strip()
             if target.lower().startswith("counter"):
@@ -267,13 +266,13 @@ class CounterApp(App[None]):
                 moved = await client.ticket_action(ticket_id, "transfer", counter=me, to_counter=counter)
             else:
                 moved = await client.ticket_action(ticket_id, "transfer", counter=me, to_service=target.upper())
-            return f"{current['number']} transferred, keeps its place ({moved['number']})"
+            return f"{current.number} transferred, keeps its place ({moved.number})"
         action = {"no_show": "no-show"}.get(name, name)
         await client.ticket_action(ticket_id, action, counter=me)  # type: ignore[arg-type]
         return {
-            "recall": f"{current['number']} recalled",
-            "start": f"Serving {current['number']}",
-            "finish": f"{current['number']} done",
-            "no-show": f"{current['number']} did not come",
-            "park": f"{current['number']} parked",
+            "recall": f"{current.number} recalled",
+            "start": f"Serving {current.number}",
+            "finish": f"{current.number} done",
+            "no-show": f"{current.number} did not come",
+            "park": f"{current.number} parked",
         }.get(action, "Done.")

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.model import PROMISE
-
-Json = dict[str, Any]
-
-#: The promise (the scheduler's): a citizen waiting longer than this is an alert.
-PROMISE_S = int(PROMISE.total_seconds())
+from client.models import PROMISE_S, Counter, Event, PrinterEvent, Snapshot, StaffingEvent, Ticket
 
 
 @dataclass(frozen=True)
@@ -27,10 +21,10 @@ class ServiceLine:
 
 @dataclass(frozen=True)
 class Desk:
-    counter: Json | None
-    current: Json | None
-    queue: tuple[Json, ...]
-    parked: tuple[Json, ...]
+    counter: Counter | None
+    current: Ticket | None
+    queue: tuple[Ticket, ...]
+    parked: tuple[Ticket, ...]
     services: tuple[ServiceLine, ...]
     alerts: tuple[str, ...]
     services_by_code: dict[str, str] = field(default_factory=dict)
@@ -38,37 +32,36 @@ class Desk:
     timezone: str = "Europe/Brussels"
 
 
-def _since(moment: str | None, now: datetime) -> int:
-    if not moment:
+def _since(moment: datetime | None, now: datetime) -> int:
+    if moment is None:
         return 0
-    return max(0, round((now - datetime.fromisoformat(moment)).total_seconds()))
+    return max(0, round((now - moment).total_seconds()))
 
 
-def waited_s(ticket: Json, now: datetime) -> int:
+def waited_s(ticket: Ticket, now: datetime) -> int:
     """How long the citizen has been waiting in the room (from their return, if they came back later)."""
-    return _since(ticket.get("return_at") or ticket.get("checked_in_at"), now)
+    return _since(ticket.return_at or ticket.checked_in_at, now)
 
 
-def desk(snapshot: Json, counter_id: int, now: datetime, notices: dict[str, str] | None = None) -> Desk:
+def desk(snapshot: Snapshot, counter_id: int, now: datetime, notices: dict[str, str] | None = None) -> Desk:
     """The clerk's view of the office. `notices`: alerts kept from events (printers, staffing advice)."""
-    counters = snapshot.get("counters", [])
-    me = next((c for c in counters if c.get("id") == counter_id), None)
-    serving = set(me.get("services", [])) if me else set()
-    queue = tuple(t for t in snapshot.get("waiting", []) if t.get("service") in serving)
-    parked = tuple(t for t in snapshot.get("parked", []) if (t.get("counter") or {}).get("id") == counter_id)
-    names = {s["code"]: (s.get("names") or {}).get("en") or s["code"] for s in snapshot.get("services", [])}
+    me = next((c for c in snapshot.counters if c.id == counter_id), None)
+    serving = set(me.services) if me else set()
+    queue = tuple(t for t in snapshot.waiting if t.service in serving)
+    parked = tuple(t for t in snapshot.parked if t.counter is not None and t.counter.id == counter_id)
+    names = {s.code: s.names.get("en") or s.code for s in snapshot.services}
     lines = []
-    for service in snapshot.get("services", []):
-        if service["code"] not in serving:
+    for service in snapshot.services:
+        if service.code not in serving:
             continue
-        mine = [t for t in queue if t["service"] == service["code"]]
+        mine = [t for t in queue if t.service == service.code]
         lines.append(
             ServiceLine(
-                code=service["code"],
-                name=names[service["code"]],
+                code=service.code,
+                name=names[service.code],
                 waiting=len(mine),
                 oldest_wait_s=max((waited_s(t, now) for t in mine if not _away(t, now)), default=0),
-                estimated_wait_s=int(service.get("estimated_wait_s", 0)),
+                estimated_wait_s=service.estimated_wait_s,
             )
         )
     late = [t for t in queue if not _away(t, now) and waited_s(t, now) > PROMISE_S]
@@ -80,41 +73,37 @@ def desk(snapshot: Json, counter_id: int, now: datetime, notices: dict[str, str]
         )
     return Desk(
         counter=me,
-        current=me.get("ticket") if me else None,
+        current=me.ticket if me else None,
         queue=queue,
         parked=parked,
         services=tuple(lines),
         alerts=tuple(alerts),
         services_by_code=names,
-        counters_by_name={str(c["name"]): int(c["id"]) for c in counters},
-        timezone=str(snapshot.get("office", {}).get("timezone", "Europe/Brussels")),
+        counters_by_name={c.name: c.id for c in snapshot.counters},
+        timezone=snapshot.office.timezone,
     )
 
 
-def _away(ticket: Json, now: datetime) -> bool:
-    back = ticket.get("return_at")
-    return isinstance(back, str) and datetime.fromisoformat(back) > now
+def _away(ticket: Ticket, now: datetime) -> bool:
+    return ticket.return_at is not None and ticket.return_at > now
 
 
-def notice_of(event: Json) -> tuple[str, str | None] | None:
+def notice_of(event: Event) -> tuple[str, str | None] | None:
     """The alert an event raises or clears: (key, text or None to clear); None for other events."""
-    kind = event.get("type")
-    if kind == "printer.status":
-        key = f"printer:{event.get('kiosk')}"
-        state = event.get("state")
-        if state in ("ok", None):
+    if isinstance(event, PrinterEvent):
+        key = f"printer:{event.kiosk}"
+        if event.state in ("ok", None):
             return key, None
-        detail = f" ({event['detail']})" if event.get("detail") else ""
-        return key, f"Kiosk {event.get('kiosk')}: printer {str(state).replace('_', ' ')}{detail}"
-    if kind == "staffing.advice":
-        lines = event.get("lines") or []
-        return "staffing", ("Staffing: " + "; ".join(lines)) if lines else None
+        detail = f" ({event.detail})" if event.detail else ""
+        return key, f"Kiosk {event.kiosk}: printer {str(event.state).replace('_', ' ')}{detail}"
+    if isinstance(event, StaffingEvent):
+        return "staffing", ("Staffing: " + "; ".join(event.lines)) if event.lines else None
     return None
 
 
-def local_clock(moment: str, timezone: str) -> str:
-    """An ISO time as HH:MM in the office's time zone."""
-    return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+def local_clock(moment: datetime, timezone: str) -> str:
+    """A moment as HH:MM in the office's time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
 def clock(seconds: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,9 +15,8 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, SelectionList, Static
 
+from client.models import Counter, CounterDay
 from counter.desk import Desk, clock, local_clock, waited_s
-
-Json = dict[str, Any]
 
 
 class LoginWanted(Message):
@@ -81,18 +80,17 @@ class LoginScreen(Screen[None]):
 class CounterScreen(Screen[None]):
     """Choose your counter and, where the office allows it, the services you serve today."""
 
-    def __init__(self, counters: list[Json], choose_services: bool, preferred: int | None) -> None:
+    def __init__(self, counters: list[Counter], choose_services: bool, preferred: int | None) -> None:
         super().__init__()
         self.counters = counters
         self.choose_services = choose_services
         self.preferred = preferred
 
     def compose(self) -> ComposeResult:
-        options = [(f"Counter {c['name']} ({', '.join(map(str, c.get('skills') or c['services']))})", c["id"])
-                   for c in self.counters]  # fmt: skip
+        options = [(f"Counter {c.name} ({', '.join(c.skills or c.services)})", c.id) for c in self.counters]
         with Vertical(id="choose"):
             yield Static("Your counter", id="title")
-            ids = [c["id"] for c in self.counters]
+            ids = [c.id for c in self.counters]
             if self.preferred in ids:
                 yield Select(options, id="counter", allow_blank=False, value=self.preferred)
             else:
@@ -113,12 +111,12 @@ class CounterScreen(Screen[None]):
         if not self.choose_services:
             return
         chosen = self.query_one("#counter", Select).value
-        counter = next((c for c in self.counters if c["id"] == chosen), None)
+        counter = next((c for c in self.counters if c.id == chosen), None)
         services = self.query_one("#services", SelectionList)
         services.clear_options()
         if counter is not None:
-            skills = [str(s) for s in (counter.get("skills") or counter["services"])]
-            now = {str(s) for s in counter["services"]}
+            skills = list(counter.skills or counter.services)
+            now = set(counter.services)
             services.add_options([(s, s, s in now) for s in skills])
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -183,7 +181,7 @@ class DeskScreen(Screen[None]):
         super().__init__()
         self.clerk = clerk
         # The server's latest truth as the app gave it: (state, online, today's numbers, when).
-        self._latest: tuple[Desk, bool, dict[str, object] | None, datetime] | None = None
+        self._latest: tuple[Desk, bool, CounterDay | None, datetime] | None = None
 
     @property
     def state(self) -> Desk | None:
@@ -233,7 +231,7 @@ class DeskScreen(Screen[None]):
             "pause": ("Why do you pause? (empty: resume)", "lunch, break, meeting"),
             "call_back": ("Call back which parked number?", self._parked_hint()),
         }
-        if name == "pause" and self.state and self.state.counter and self.state.counter.get("state") == "paused":
+        if name == "pause" and self.state and self.state.counter and self.state.counter.state == "paused":
             self.post_message(ActionWanted("resume"))
             return
         if name in questions:
@@ -249,13 +247,13 @@ class DeskScreen(Screen[None]):
 
     def _parked_hint(self) -> str:
         parked = self.state.parked if self.state else ()
-        return ", ".join(str(t["number"]) for t in parked) or "nobody is parked"
+        return ", ".join(t.number for t in parked) or "nobody is parked"
 
     def notice(self, text: str) -> None:
         for line in self.query("#notice").results(Static):  # none while the screen is taken down
             line.update(text)
 
-    def show(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
+    def show(self, state: Desk, online: bool, today: CounterDay | None, now: datetime) -> None:
         """Redraw from the server's truth (called by the app after every answer and event). The app may answer
         before this screen is mounted (the latest truth is kept and painted when it is) or while it is being taken
         down, quitting or back to login (its widgets are gone: nothing to paint)."""
@@ -264,31 +262,32 @@ class DeskScreen(Screen[None]):
             with contextlib.suppress(NoMatches):
                 self._paint(state, online, today, now)
 
-    def _paint(self, state: Desk, online: bool, today: dict[str, object] | None, now: datetime) -> None:
+    def _paint(self, state: Desk, online: bool, today: CounterDay | None, now: datetime) -> None:
         self.query_one("#banner", Static).update(
             "" if online else "SERVER UNREACHABLE — reconnecting; actions are disabled until it is back"
         )
         self.query_one("#banner", Static).display = not online
         for button in self.query(Button):
             button.disabled = not online
-        counter = state.counter or {}
-        reason = f" ({counter['pause_reason']})" if counter.get("pause_reason") else ""
+        counter = state.counter
+        reason = f" ({counter.pause_reason})" if counter and counter.pause_reason else ""
         self.query_one("#header", Static).update(
-            f"Counter {counter.get('name', '?')} — {counter.get('state', '?')}{reason} — "
-            f"serving {', '.join(map(str, counter.get('services', [])))} — clerk {self.clerk}"
+            f"Counter {counter.name if counter else '?'} — {counter.state if counter else '?'}{reason} — "
+            f"serving {', '.join(counter.services if counter else ())} — clerk {self.clerk}"
         )
         current = state.current
         if current:
-            waited = waited_s(current, now) if current.get("state") == "called" else None
-            service = state.services_by_code.get(str(current["service"]), current["service"])
-            recalled = f", recalled {current['recalls']}×" if current.get("recalls") else ""
+            waited = waited_s(current, now) if current.state == "called" else None
+            service = state.services_by_code.get(current.service, current.service)
+            recalled = f", recalled {current.recalls}×" if current.recalls else ""
             called = f", called {clock(waited)} ago" if waited is not None else ""
+            checked_in = local_clock(current.checked_in_at, state.timezone) if current.checked_in_at else "?"
             lines = [
-                f"[b]{current['number']}[/b]  {service}",
-                f"{current['state']}{recalled}",
-                f"checked in {local_clock(str(current['checked_in_at']), state.timezone)}{called}",
+                f"[b]{current.number}[/b]  {service}",
+                f"{current.state}{recalled}",
+                f"checked in {checked_in}{called}",
             ]
-            if current.get("kind") == "appointment":
+            if current.kind == "appointment":
                 lines.append("appointment")
             self.query_one("#current", Static).update("\n".join(lines))
         else:
@@ -299,20 +298,15 @@ class DeskScreen(Screen[None]):
             f"{s.code}: {s.waiting} waiting, oldest {clock(s.oldest_wait_s)}, newcomer ~{s.estimated_wait_s // 60} min"
             for s in state.services
         )
-        served = today or {}
-        mean = served.get("mean_service_s")
+        served = today or CounterDay(counter=state.counter.id if state.counter else 0)
+        mean = served.mean_service_s
         self.query_one("#stats", Static).update(
-            f"{summary}\nToday: {served.get('served', 0)} served"
-            + (f", {float(str(mean)) / 60:.1f} min on average" if mean is not None else "")
+            f"{summary}\nToday: {served.served} served"
+            + (f", {mean / 60:.1f} min on average" if mean is not None else "")
             + (f"; parked: {self._parked_hint()}" if state.parked else "")
         )
         self.query_one("#alerts", Static).update("\n".join(f"! {a}" for a in state.alerts))
         table = self.query_one("#queue", DataTable)
         table.clear()
         for ticket in state.queue:
-            table.add_row(
-                str(ticket["number"]),
-                str(ticket["service"]),
-                clock(waited_s(ticket, now)),
-                clock(int(str(ticket.get("estimated_wait_s", 0)))),
-            )
+            table.add_row(ticket.number, ticket.service, clock(waited_s(ticket, now)), clock(ticket.estimated_wait_s))

@@ -15,7 +15,6 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from textual import work
 from textual.app import App
@@ -25,6 +24,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
+from client.models import LiveMessage, Snapshot
 from display.board import HISTORY, LANGUAGE_PERIOD_S, Board, language_at
 from display.screens import BoardScreen
 
@@ -51,7 +51,7 @@ class DisplayConfig:
 class FeedMessage(Message):
     """A snapshot or an event from the office's websocket, in the order the feed yielded it."""
 
-    def __init__(self, message: dict[str, Any]) -> None:
+    def __init__(self, message: LiveMessage) -> None:
         super().__init__()
         self.message = message
 
@@ -59,7 +59,7 @@ class FeedMessage(Message):
 class Counts(Message):
     """A snapshot read over HTTP: only its per-service numbers are used."""
 
-    def __init__(self, snapshot: dict[str, Any]) -> None:
+    def __init__(self, snapshot: Snapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
 
@@ -152,7 +152,7 @@ class DisplayApp(App[None]):
     async def follow_office(self) -> None:
         feed = OfficeFeed(self.config.server, self.config.office, self.config.token, on_link=self._heard_link)
         try:
-            async for message in feed:
+            async for message in feed.messages():
                 self.post_message(FeedMessage(message))
         except LoketError as refusal:
             self.post_message(Refused(refusal_text(refusal, self.config.office)))
@@ -181,7 +181,7 @@ class DisplayApp(App[None]):
 
     def on_feed_message(self, message: FeedMessage) -> None:
         heard = message.message
-        if heard.get("type") == "snapshot":
+        if isinstance(heard, Snapshot):
             self.board = self.board.reset(heard) if self.board else Board.from_snapshot(heard, self.config.history)
         elif self.board is not None:
             self.board = self.board.apply(heard)

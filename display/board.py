@@ -1,5 +1,5 @@
 """What the waiting-room display shows, as a pure model: built from the office snapshot, then fed the office's
-events in order. Standard library only; `now` is always passed in.
+events in order, both as the client parsed them (`client.models`). No I/O; `now` is always passed in.
 
 Rules (ARCHITECTURE.md: "a display never shows a call twice and never misses one"):
 - an event whose `seq` is not after the last one applied is ignored, so a replayed event changes nothing;
@@ -13,13 +13,15 @@ Rules (ARCHITECTURE.md: "a display never shows a call twice and never misses one
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-Json = Mapping[str, Any]
+from client.models import Event, EventType, Service, Snapshot, Ticket, TicketEvent
+
+#: The events that put a number on the board.
+CALLS = frozenset({EventType.TICKET_CALLED, EventType.TICKET_RECALLED})
 
 #: How many calls are listed under the latest one.
 HISTORY = 7
@@ -50,47 +52,22 @@ class Call:
     service: str
     counter: str
     ticket_id: int | None = None
-    called_at: str | None = None
+    called_at: datetime | None = None
     recall: bool = False
     #: The event that put it here (None when it came from a snapshot).
     seq: int | None = None
 
     @classmethod
-    def of(cls, ticket: Json, *, recall: bool, seq: int | None) -> Call:
-        counter = ticket.get("counter") or {}
-        ticket_id = ticket.get("id")
+    def of(cls, ticket: Ticket, *, recall: bool, seq: int | None) -> Call:
         return cls(
-            number=str(ticket.get("number", "?")),
-            service=str(ticket.get("service", "")),
-            counter=str(counter.get("name", "")) if isinstance(counter, Mapping) else "",
-            ticket_id=ticket_id if isinstance(ticket_id, int) else None,
-            called_at=str(ticket["called_at"]) if ticket.get("called_at") else None,
+            number=ticket.number,
+            service=ticket.service,
+            counter=ticket.counter.name if ticket.counter else "",
+            ticket_id=ticket.id,
+            called_at=ticket.called_at,
             recall=recall,
             seq=seq,
         )
-
-
-@dataclass(frozen=True)
-class ServiceLine:
-    code: str
-    names: Mapping[str, str]
-    waiting: int
-    estimated_wait_s: int
-
-    def name(self, language: str) -> str:
-        return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()), self.code)
-
-
-def _services(snapshot: Json) -> tuple[ServiceLine, ...]:
-    return tuple(
-        ServiceLine(
-            code=str(s["code"]),
-            names=dict(s.get("names") or {}),
-            waiting=int(s.get("waiting", 0)),
-            estimated_wait_s=int(s.get("estimated_wait_s", 0)),
-        )
-        for s in snapshot.get("services", [])
-    )
 
 
 @dataclass(frozen=True)
@@ -103,48 +80,45 @@ class Board:
     latest: Call | None
     #: The calls before `latest`, newest first, at most `history`.
     previous: tuple[Call, ...]
-    services: tuple[ServiceLine, ...]
+    services: tuple[Service, ...]
     history: int = HISTORY
 
     @classmethod
-    def from_snapshot(cls, snapshot: Json, history: int = HISTORY) -> Board:
+    def from_snapshot(cls, snapshot: Snapshot, history: int = HISTORY) -> Board:
         """The board as the snapshot (`GET /api/offices/{office}/queue`, or the websocket's) shows it."""
-        office = snapshot.get("office") or {}
         calls: list[Call] = []
-        for ticket in snapshot.get("recent_calls", []):  # newest first
-            call = Call.of(ticket, recall=int(ticket.get("recalls") or 0) > 0, seq=None)
+        for ticket in snapshot.recent_calls:  # newest first
+            call = Call.of(ticket, recall=ticket.recalls > 0, seq=None)
             if all(c.number != call.number for c in calls):
                 calls.append(call)
         return cls(
-            office_id=str(office.get("id", "")),
-            office_name=str(office.get("name") or office.get("id") or ""),
-            timezone=str(office.get("timezone") or "Europe/Brussels"),
-            seq=int(snapshot.get("seq", 0)),
+            office_id=snapshot.office.id,
+            office_name=snapshot.office.name,
+            timezone=snapshot.office.timezone,
+            seq=snapshot.seq,
             latest=calls[0] if calls else None,
             previous=tuple(calls[1 : history + 1]),
-            services=_services(snapshot),
+            services=snapshot.services,
             history=history,
         )
 
-    def reset(self, snapshot: Json) -> Board:
+    def reset(self, snapshot: Snapshot) -> Board:
         """Start again from a snapshot (after a gap too old to replay): its calls, its seq, even backwards."""
         return Board.from_snapshot(snapshot, self.history)
 
-    def with_services(self, snapshot: Json) -> Board:
+    def with_services(self, snapshot: Snapshot) -> Board:
         """The per-service numbers (and office name and time zone) of a fresh snapshot; the calls and the
         seq stay as the events made them."""
         fresh = Board.from_snapshot(snapshot, self.history)
         return replace(self, office_name=fresh.office_name, timezone=fresh.timezone, services=fresh.services)
 
-    def apply(self, event: Json) -> Board:
-        """The board after `event`; the same board when the event was applied already (or has no seq)."""
-        seq = event.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq <= self.seq:
+    def apply(self, event: Event) -> Board:
+        """The board after `event`; the same board when the event was applied already."""
+        seq = event.seq
+        if seq <= self.seq:
             return self
-        kind = event.get("type")
-        ticket = event.get("ticket")
-        if kind in ("ticket.called", "ticket.recalled") and isinstance(ticket, Mapping):
-            return self._called(Call.of(ticket, recall=kind == "ticket.recalled", seq=seq), seq)
+        if isinstance(event, TicketEvent) and event.type in CALLS:
+            return self._called(Call.of(event.ticket, recall=event.type == EventType.TICKET_RECALLED, seq=seq), seq)
         return replace(self, seq=seq)
 
     def _called(self, call: Call, seq: int) -> Board:

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
+from client.models import IssuedTicket, Snapshot
 from i18n import gettext
 from kiosk import rating, screens
 from kiosk.issuing import Request, issue
@@ -125,10 +126,10 @@ class KioskApp(App[None]):
         """Every event may change the waits: ask for a fresh snapshot (at most a few times a second)."""
         feed = OfficeFeed(self.config.server, self.config.office, self.config.token)
         try:
-            async for message in feed:
-                if message.get("type") == "snapshot":
+            async for message in feed.messages():
+                if isinstance(message, Snapshot):
                     self._apply_office(office_view(message), online=True)
-                elif message.get("type") != "ping":
+                else:
                     self._refresh_wanted.set()
         except LoketError as refusal:
             self._apply_office(self.office, online=False, why=refusal.detail)
@@ -208,13 +209,12 @@ class KioskApp(App[None]):
             return
         self.pending = None
         self._refresh_wanted.set()
-        service = self.office.service(str(ticket["service"])) if self.office else None
+        service = self.office.service(ticket.service) if self.office else None
         timezone = self.office.timezone if self.office else "Europe/Brussels"
-        shown = screens.TicketScreen(
-            self.language, ticket, service.name(self.language) if service else str(ticket["service"]), timezone
-        )
+        service_name = service.name(self.language) if service else ticket.service
+        shown = screens.TicketScreen(self.language, ticket, service_name, timezone)
         self._show_screen(shown, idle_s=self.config.idle_s)
-        self._print_ticket(shown, ticket, service.name(self.language) if service else str(ticket["service"]), timezone)
+        self._print_ticket(shown, ticket, service_name, timezone)
 
     def _refused(self, asking: Any, refusal: LoketError) -> None:
         lang = self.language
@@ -250,19 +250,19 @@ class KioskApp(App[None]):
 
     @work(group="print")
     async def _print_ticket(
-        self, shown: screens.TicketScreen, ticket: dict[str, Any], service_name: str, tz: str
+        self, shown: screens.TicketScreen, ticket: IssuedTicket, service_name: str, tz: str
     ) -> None:
         lang = self.language
         office_name = self.office.name if self.office else self.config.office
         layout = TicketPrint(
             office_name=office_name,
-            number=str(ticket["number"]),
+            number=ticket.number,
             service_name=service_name,
             issued_at=datetime.now(UTC),
             timezone=tz,
-            people_ahead=int(ticket.get("people_ahead", 0)),
-            estimated_wait_s=int(ticket.get("estimated_wait_s", 0)),
-            status_url=str(ticket["status_url"]),
+            people_ahead=ticket.people_ahead,
+            estimated_wait_s=ticket.estimated_wait_s,
+            status_url=ticket.status_url,
             language=self.language,  # type: ignore[arg-type]
             paper_width=self.config.paper,  # type: ignore[arg-type]
         )

@@ -72,13 +72,13 @@ async def _issue_one(config: KioskConfig, service: str, language: str) -> Printe
         info = office.service(service)
         layout = TicketPrint(
             office_name=office.name,
-            number=str(ticket["number"]),
+            number=ticket.number,
             service_name=info.name(language) if info else service,
             issued_at=_now(),
             timezone=office.timezone,
-            people_ahead=int(ticket.get("people_ahead", 0)),
-            estimated_wait_s=int(ticket.get("estimated_wait_s", 0)),
-            status_url=str(ticket["status_url"]),
+            people_ahead=ticket.people_ahead,
+            estimated_wait_s=ticket.estimated_wait_s,
+            status_url=ticket.status_url,
             language=language,  # type: ignore[arg-type]
             paper_width=config.paper,  # type: ignore[arg-type]
         )
@@ -88,7 +88,7 @@ async def _issue_one(config: KioskConfig, service: str, language: str) -> Printe
             # The ticket is what matters; the staff will hear at the next print.
             with contextlib.suppress(Unreachable, LoketError):
                 await client.printer_status(config.office, config.name, report, state.detail)
-        return Printed(str(ticket["number"]), str(ticket["status_url"]), state.status.value)
+        return Printed(ticket.number, ticket.status_url, state.status.value)
 
 
 def _now() -> datetime:

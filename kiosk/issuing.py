@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
+from client.models import IssuedTicket
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Request:
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-async def issue(client: LoketClient, request: Request, *, attempts: int = 3, delay_s: float = 1.0) -> dict[str, Any]:
+async def issue(client: LoketClient, request: Request, *, attempts: int = 3, delay_s: float = 1.0) -> IssuedTicket:
     """The ticket the server confirmed. Retries a request whose answer was lost (`Unreachable`) with the
     same key: the server then answers with the ticket it issued the first time, never a second one.
     A 503 (the server is up but its database is not) counts as unreachable: the ticket may even have been
@@ -42,8 +42,3 @@ async def issue(client: LoketClient, request: Request, *, attempts: int = 3, del
                 raise Unreachable(str(failed)) from failed
             await asyncio.sleep(delay_s * (attempt + 1))
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
-
-
-def status_token(ticket: dict[str, Any]) -> str:
-    """The ticket's status token: the last part of its `status_url` (the key to the citizen's page)."""
-    return str(ticket["status_url"]).rstrip("/").rsplit("/", 1)[-1]

@@ -4,7 +4,8 @@ citizen's language, whether they are served right now and the wait a newcomer wo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from client.models import Improvement, Snapshot, name_in
 
 
 @dataclass(frozen=True)
@@ -17,16 +18,7 @@ class ServiceInfo:
     served: bool
 
     def name(self, language: str) -> str:
-        return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()), self.code)
-
-
-@dataclass(frozen=True)
-class Improvement:
-    code: str
-    names: dict[str, str]
-
-    def name(self, language: str) -> str:
-        return self.names.get(language) or self.names.get("en") or self.code
+        return name_in(self.names, language, self.code)
 
 
 @dataclass(frozen=True)
@@ -43,27 +35,18 @@ class OfficeView:
         return next((s for s in self.services if s.code == code), None)
 
 
-def office_view(snapshot: dict[str, Any]) -> OfficeView:
+def office_view(snapshot: Snapshot) -> OfficeView:
     """The snapshot of `GET /api/offices/{office}/queue` (or the websocket's first message)."""
-    counters = snapshot.get("counters", [])
-    staffed = {code for c in counters if c.get("state") in ("open", "paused") for code in c.get("services", [])}
-    office = snapshot["office"]
+    staffed = {code for c in snapshot.counters if c.state in ("open", "paused") for code in c.services}
+    office = snapshot.office
     return OfficeView(
-        id=office["id"],
-        name=office["name"],
-        timezone=office.get("timezone", "Europe/Brussels"),
+        id=office.id,
+        name=office.name,
+        timezone=office.timezone,
         services=tuple(
-            ServiceInfo(
-                code=s["code"],
-                names=dict(s.get("names") or {}),
-                waiting=int(s.get("waiting", 0)),
-                estimated_wait_s=int(s.get("estimated_wait_s", 0)),
-                served=s["code"] in staffed,
-            )
-            for s in snapshot.get("services", [])
+            ServiceInfo(s.code, s.names, s.waiting, s.estimated_wait_s, served=s.code in staffed)
+            for s in snapshot.services
         ),
-        happiness_at_kiosk=bool(office.get("happiness_at_kiosk", False)),
-        improvements=tuple(
-            Improvement(str(i["code"]), dict(i.get("names") or {})) for i in office.get("improvements", [])
-        ),
+        happiness_at_kiosk=office.happiness_at_kiosk,
+        improvements=office.improvements,
     )

@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
+from client.models import IssuedTicket
 from i18n import gettext, ngettext
 from kiosk.bigtext import big
-from kiosk.issuing import status_token
 from kiosk.office import OfficeView, ServiceInfo
 from kiosk.qr import qr_text
 
@@ -28,8 +28,9 @@ def wait_text(language: str, seconds: int) -> str:
     return ngettext(language, "About %(n)d minute", "About %(n)d minutes", minutes) % {"n": minutes}
 
 
-def local_clock(moment: str, timezone: str) -> str:
-    return datetime.fromisoformat(moment).astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+def local_clock(moment: datetime | str, timezone: str) -> str:
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
 class LanguageChosen(Message):
@@ -216,7 +217,7 @@ class AppointmentScreen(Screen[None]):
 class TicketScreen(Screen[None]):
     """The number very large, the service, people ahead, the wait, the QR code; back to the start on a touch."""
 
-    def __init__(self, language: str, ticket: dict[str, object], service_name: str, timezone: str) -> None:
+    def __init__(self, language: str, ticket: IssuedTicket, service_name: str, timezone: str) -> None:
         super().__init__()
         self.language = language
         self.ticket = ticket
@@ -226,25 +227,25 @@ class TicketScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         lang = self.language
         ticket = self.ticket
-        ahead = int(str(ticket.get("people_ahead", 0)))
+        ahead = ticket.people_ahead
         with Horizontal(id="ticket"):
             with Vertical(id="ticket-text"):
                 yield Static(gettext(lang, "Your number"), classes="label")
-                yield Static(big(str(ticket["number"])), id="number")
+                yield Static(big(ticket.number), id="number")
                 yield Static(self.service_name, id="service")
                 people = ngettext(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
                 yield Static(people % {"n": ahead})
-                yield Static(wait_text(lang, int(str(ticket.get("estimated_wait_s", 0)))), id="wait")
+                yield Static(wait_text(lang, ticket.estimated_wait_s), id="wait")
                 yield Static(gettext(lang, "Printing your ticket…"), id="printer")
-                offer = ticket.get("timed_return_offer")
-                if isinstance(offer, str):
+                offer = ticket.timed_return_offer
+                if offer is not None:
                     label = gettext(lang, "Come back at %(time)s instead of waiting") % {
                         "time": local_clock(offer, self.timezone)
                     }
                     yield Button(label, id="timed-return", classes="big")
                 yield Static("", id="notice")
             with Vertical(id="ticket-qr"):
-                yield Static(qr_text(str(ticket["status_url"])), id="qr")
+                yield Static(qr_text(ticket.status_url), id="qr")
                 yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
 
     # Printing and the server answer in workers: the citizen may have touched the screen away meanwhile, and a
@@ -269,7 +270,7 @@ class TicketScreen(Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "timed-return":
-            self.post_message(TimedReturnWanted(status_token(self.ticket)))
+            self.post_message(TimedReturnWanted(self.ticket.status_token))
 
     def on_click(self) -> None:
         self.post_message(StartOver())

@@ -6,9 +6,35 @@ The store numbers them per office (`seq`) when the change that caused them commi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from scheduler.model import Counter, Ticket
+
+
+class EventType(StrEnum):
+    """Every event type an office publishes: the one list of the wire's names (`client.models.EventType`
+    repeats it for the apps, and a test holds the two equal)."""
+
+    TICKET_ISSUED = "ticket.issued"
+    TICKET_CALLED = "ticket.called"
+    TICKET_RECALLED = "ticket.recalled"
+    TICKET_STARTED = "ticket.started"
+    TICKET_FINISHED = "ticket.finished"
+    TICKET_NO_SHOW = "ticket.no_show"
+    TICKET_PARKED = "ticket.parked"
+    TICKET_TRANSFERRED = "ticket.transferred"
+    TICKET_RELEASED = "ticket.released"
+    TICKET_CANCELLED = "ticket.cancelled"
+    TICKET_LATE = "ticket.late"
+    TICKET_RETURNING = "ticket.returning"
+    COUNTER_OPENED = "counter.opened"
+    COUNTER_PAUSED = "counter.paused"
+    COUNTER_RESUMED = "counter.resumed"
+    COUNTER_CLOSED = "counter.closed"
+    COUNTER_SERVICES = "counter.services"
+    PRINTER_STATUS = "printer.status"
+    STAFFING_ADVICE = "staffing.advice"
 
 
 @dataclass(frozen=True)
@@ -52,8 +78,10 @@ def counter_view(counter: Counter) -> dict[str, Any]:
 
 
 def ticket_event(kind: str, ticket: Ticket, counter: Counter | None = None, **extra: Any) -> Event:
-    return Event(ticket.office, f"ticket.{kind}", {"ticket": ticket_view(ticket, counter), **extra})
+    """`kind` names one of the `ticket.*` types of `EventType` (an unknown kind raises ValueError)."""
+    return Event(ticket.office, EventType(f"ticket.{kind}"), {"ticket": ticket_view(ticket, counter), **extra})
 
 
 def counter_event(kind: str, counter: Counter) -> Event:
-    return Event(counter.office, f"counter.{kind}", {"counter": counter_view(counter)})
+    """`kind` names one of the `counter.*` types of `EventType` (an unknown kind raises ValueError)."""
+    return Event(counter.office, EventType(f"counter.{kind}"), {"counter": counter_view(counter)})

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from client import LoketClient, LoketError
+from client.models import CounterDay
 from scheduler.model import Role
 from server import create_app
 from settings import Settings
@@ -41,20 +42,17 @@ async def desk(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[
 async def test_a_clerk_day_through_the_client(desk: Desk) -> None:
     one = desk.seeded.counters["1"]
     chosen = await desk.clerk.set_counter_services(one, ["B"])
-    assert (chosen["services"], chosen["skills"]) == (["B"], ["A", "B"])
+    assert (chosen.services, chosen.skills) == (("B",), ("A", "B"))
     await desk.kiosk.issue_ticket("town", "B", "nl")
     await desk.clerk.counter_action(one, "open")
     ticket = await desk.clerk.call_number(one, "b001")
-    assert (ticket["number"], ticket["state"], ticket["counter"]["id"]) == ("B001", "called", one)
+    assert ticket.counter is not None
+    assert (ticket.number, ticket.state, ticket.counter.id) == ("B001", "called", one)
     desk.clock.advance(minutes=5)
-    await desk.clerk.ticket_action(ticket["id"], "finish", counter=one)
-    assert await desk.clerk.counter_today(one) == {
-        "counter": one,
-        "served": 1,
-        "no_shows": 0,
-        "mean_service_s": 300.0,
-        "parked": 0,
-    }
+    await desk.clerk.ticket_action(ticket.id, "finish", counter=one)
+    assert await desk.clerk.counter_today(one) == CounterDay(
+        counter=one, served=1, no_shows=0, mean_service_s=300.0, parked=0
+    )
 
 
 async def test_refusals_come_back_as_loket_errors_with_their_extras(desk: Desk) -> None:

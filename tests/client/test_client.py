@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from client import LoketClient, LoketError, OfficeFeed, Unreachable
 from client.http import KEEPALIVE_S
+from client.models import CounterRef
 from scheduler import usecases
 from scheduler.model import Role
 from store.admin import add_user, new_secret
@@ -125,10 +126,10 @@ async def test_a_kiosk_retrying_with_the_same_idempotency_key_gets_the_same_tick
         other = await kiosk.issue_ticket(TOWN, "A", "nl", idempotency_key="kiosk-hall-0002")
         queue = await kiosk.queue(TOWN)
 
-    assert (again["id"], again["number"], again["status_url"]) == (first["id"], first["number"], first["status_url"])
-    assert other["number"] != first["number"]
-    assert [t["number"] for t in queue["waiting"]] == [first["number"], other["number"]]
-    assert queue["seq"] == 2  # the replay issued nothing and emitted nothing
+    assert (again.id, again.number, again.status_url) == (first.id, first.number, first.status_url)
+    assert other.number != first.number
+    assert [t.number for t in queue.waiting] == [first.number, other.number]
+    assert queue.seq == 2  # the replay issued nothing and emitted nothing
 
 
 @pytest.mark.e2e
@@ -181,23 +182,23 @@ async def test_unknown_service_names_the_service_in_the_error(refusing_town: Tow
 @pytest.mark.e2e
 async def test_a_counter_serves_a_citizen_through_the_client(town: Town, manager: LoketClient) -> None:
     counter = town.counter("1")
-    assert (await manager.counter_action(counter, "open"))["state"] == "open"
+    assert (await manager.counter_action(counter, "open")).state == "open"
     assert await manager.call_next(counter) is None  # nobody waits: 204
 
     issued = await manager.issue_ticket(TOWN, "B", "fr")
     called = await manager.call_next(counter)
     assert called is not None
-    assert (called["id"], called["state"], called["counter"]) == (issued["id"], "called", {"id": counter, "name": "1"})
-    assert (await manager.ticket_action(issued["id"], "start", counter=counter))["state"] == "serving"
-    assert (await manager.ticket_action(issued["id"], "finish"))["state"] == "done"
+    assert (called.id, called.state, called.counter) == (issued.id, "called", CounterRef(id=counter, name="1"))
+    assert (await manager.ticket_action(issued.id, "start", counter=counter)).state == "serving"
+    assert (await manager.ticket_action(issued.id, "finish")).state == "done"
 
     paused = await manager.counter_action(counter, "pause", reason="coffee")
-    assert (paused["state"], paused["pause_reason"]) == ("paused", "coffee")
+    assert (paused.state, paused.pause_reason) == ("paused", "coffee")
     with pytest.raises(LoketError) as caught:
         await manager.call_next(counter)
     assert (caught.value.status, caught.value.code) == (409, "counter_not_open")
-    assert (await manager.counter_action(counter, "resume"))["state"] == "open"
-    assert (await manager.counter_action(counter, "close"))["state"] == "closed"
+    assert (await manager.counter_action(counter, "resume")).state == "open"
+    assert (await manager.counter_action(counter, "close")).state == "closed"
 
 
 @pytest.mark.e2e
@@ -206,10 +207,10 @@ async def test_a_transfer_answers_with_the_ticket_that_continues_the_visit(town:
     await manager.counter_action(counter, "open")
     issued = await manager.issue_ticket(TOWN, "A", "en")
     await manager.call_next(counter)
-    continued = await manager.ticket_action(issued["id"], "transfer", to_service="C")
-    assert continued["id"] != issued["id"]
-    assert (continued["number"], continued["service"], continued["state"]) == (issued["number"], "C", "waiting")
-    assert continued["checked_in_at"] == issued["checked_in_at"]
+    continued = await manager.ticket_action(issued.id, "transfer", to_service="C")
+    assert continued.id != issued.id
+    assert (continued.number, continued.service, continued.state) == (issued.number, "C", "waiting")
+    assert continued.checked_in_at == issued.checked_in_at
 
 
 @pytest.mark.e2e
@@ -220,11 +221,11 @@ async def test_a_clerk_logs_in_and_serves_with_the_token_it_got(town: Town) -> N
             await anonymous.login("clerk1", "wrong password!")
         assert caught.value.status == 401
         session = await anonymous.login("clerk1", "correct horse battery")
-    assert (session["role"], session["office"], session["username"]) == ("clerk", TOWN, "clerk1")
+    assert (session.role, session.office, session.username) == ("clerk", TOWN, "clerk1")
 
-    async with LoketClient(town.server.url, session["token"]) as clerk:
+    async with LoketClient(town.server.url, session.token) as clerk:
         opened = await clerk.counter_action(town.counter("3"), "open")
-        assert opened["state"] == "open"
+        assert opened.state == "open"
         with pytest.raises(LoketError) as refused:
             await clerk.issue_ticket(TOWN, "C", "nl")  # a clerk serves; kiosks issue
         assert refused.value.code == "forbidden"
@@ -236,13 +237,14 @@ async def test_a_citizen_reads_the_ticket_status_by_its_token(town: Town, manage
     first = await manager.issue_ticket(TOWN, "C", "nl")
     second = await manager.issue_ticket(TOWN, "C", "nl")
     async with LoketClient(town.server.url, None) as citizen:
-        status = await citizen.status(second["status_url"].rsplit("/", 1)[1])
-        assert (status["number"], status["state"], status["people_ahead"]) == (second["number"], "waiting", 1)
+        status = await citizen.status(second.status_url.rsplit("/", 1)[1])
+        assert second.status_token == second.status_url.rsplit("/", 1)[1]
+        assert (status["number"], status["state"], status["people_ahead"]) == (second.number, "waiting", 1)
         assert status["office"]["id"] == TOWN
         with pytest.raises(LoketError) as caught:
             await citizen.status("not-a-ticket")
         assert (caught.value.status, caught.value.code) == (404, "ticket_not_found")
-    assert first["number"] != second["number"]
+    assert first.number != second.number
 
 
 async def test_a_closed_port_raises_unreachable_not_a_refusal() -> None:

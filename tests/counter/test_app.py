@@ -148,7 +148,7 @@ async def test_a_server_answer_arriving_while_the_desk_is_taken_down_is_dropped_
         await log_in(app, pilot, "1", office)
         await app.screen.query_one("#banner").remove()
         office.issue("A")  # an event: the terminal reads the server and draws
-        await until(pilot, lambda: bool(app.snapshot and app.snapshot["waiting"]), "the read after the event")
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.waiting), "the read after the event")
         await pilot.pause(0.3)
         assert isinstance(app.screen, screens.DeskScreen)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from client.models import Snapshot, live_message
 from counter.desk import desk, notice_of
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -42,18 +43,22 @@ SNAPSHOT: dict[str, Any] = {
 
 
 def test_the_desk_shows_my_citizen_my_services_queue_and_my_parked_tickets() -> None:
-    mine = desk(SNAPSHOT, 1, NOW)
+    mine = desk(Snapshot.of(SNAPSHOT), 1, NOW)
     assert mine.current is not None
-    assert mine.current["number"] == "A001"
-    assert [t["number"] for t in mine.queue] == ["A002", "B001", "A003"]
-    assert [t["number"] for t in mine.parked] == ["B002"]
+    assert mine.current.number == "A001"
+    assert [t.number for t in mine.queue] == ["A002", "B001", "A003"]
+    assert [t.number for t in mine.parked] == ["B002"]
     assert [(s.code, s.waiting, s.oldest_wait_s) for s in mine.services] == [("A", 2, 420), ("B", 1, 120)]
     assert mine.counters_by_name == {"1": 1, "2": 2}
 
 
 def test_citizens_waiting_over_five_minutes_for_my_services_are_an_alert() -> None:
-    assert desk(SNAPSHOT, 1, NOW).alerts == ("1 waiting over 5 minutes for your services (longest 7 min 0 s)",)
-    assert desk(SNAPSHOT, 2, NOW).alerts == ("1 waiting over 5 minutes for your services (longest 9 min 0 s)",)
+    assert desk(Snapshot.of(SNAPSHOT), 1, NOW).alerts == (
+        "1 waiting over 5 minutes for your services (longest 7 min 0 s)",
+    )
+    assert desk(Snapshot.of(SNAPSHOT), 2, NOW).alerts == (
+        "1 waiting over 5 minutes for your services (longest 9 min 0 s)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,9 +80,11 @@ def test_citizens_waiting_over_five_minutes_for_my_services_are_an_alert() -> No
 def test_printer_faults_and_staffing_advice_raise_and_clear_alerts(
     event: dict[str, Any], notice: tuple[str, str | None] | None
 ) -> None:
-    assert notice_of(event) == notice
+    parsed = live_message(event)
+    assert not isinstance(parsed, Snapshot)
+    assert notice_of(parsed) == notice
 
 
 def test_kept_notices_come_after_the_late_citizens() -> None:
-    alerts = desk(SNAPSHOT, 1, NOW, {"printer:hall-1": "Kiosk hall-1: printer paper out"}).alerts
+    alerts = desk(Snapshot.of(SNAPSHOT), 1, NOW, {"printer:hall-1": "Kiosk hall-1: printer paper out"}).alerts
     assert alerts[1:] == ("Kiosk hall-1: printer paper out",)

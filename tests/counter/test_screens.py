@@ -7,6 +7,7 @@ import copy
 from textual.app import App
 from textual.widgets import DataTable, Static
 
+from client.models import CounterDay, Snapshot
 from counter import screens
 from counter.desk import desk
 from tests.counter.test_desk import NOW, SNAPSHOT
@@ -20,7 +21,9 @@ async def test_the_servers_answer_before_the_desk_is_mounted_is_painted_when_it_
         shown = screens.DeskScreen("ann")
         snapshot = copy.deepcopy(SNAPSHOT)
         snapshot["counters"][0]["ticket"].update(state="called", called_at=NOW.isoformat())
-        shown.show(desk(snapshot, 1, NOW), True, {"served": 4}, NOW)  # before it is mounted: kept, no crash
+        shown.show(
+            desk(Snapshot.of(snapshot), 1, NOW), True, CounterDay(counter=1, served=4), NOW
+        )  # before it is mounted: kept, no crash
         await app.push_screen(shown)
         await pilot.pause()
         assert "A001" in str(shown.query_one("#current", Static).render())

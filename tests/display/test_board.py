@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from client.models import Event, Snapshot, live_message
 from display.board import Board, language_at, local_clock
 from display.words import labels, wait_text
 
@@ -23,50 +24,63 @@ def ticket(number: str, counter: str = "1", *, recalls: int = 0, ticket_id: int 
     }
 
 
-def snapshot(seq: int, recent: list[dict[str, Any]] | None = None, waiting: int = 0) -> dict[str, Any]:
-    return {
-        "type": "snapshot",
-        "office": {"id": "town", "name": "Town hall", "timezone": "Europe/Brussels"},
-        "seq": seq,
-        "services": [
-            {
-                "code": "A",
-                "names": {"nl": "Identiteitskaart", "fr": "Carte d'identité"},
-                "waiting": waiting,
-                "estimated_wait_s": 600,
-            },
-            {"code": "B", "names": {"en": "Passport"}, "waiting": 0, "estimated_wait_s": 0},
-        ],
-        "counters": [],
-        "waiting": [],
-        "parked": [],
-        "recent_calls": recent or [],
-    }
+def snapshot(seq: int, recent: list[dict[str, Any]] | None = None, waiting: int = 0) -> Snapshot:
+    return Snapshot.of(
+        {
+            "type": "snapshot",
+            "office": {"id": "town", "name": "Town hall", "timezone": "Europe/Brussels"},
+            "seq": seq,
+            "services": [
+                {
+                    "code": "A",
+                    "names": {"nl": "Identiteitskaart", "fr": "Carte d'identité"},
+                    "waiting": waiting,
+                    "estimated_wait_s": 600,
+                },
+                {"code": "B", "names": {"en": "Passport"}, "waiting": 0, "estimated_wait_s": 0},
+            ],
+            "counters": [],
+            "waiting": [],
+            "parked": [],
+            "recent_calls": recent or [],
+        }
+    )
 
 
-def called(seq: int, number: str, counter: str = "1", **kw: Any) -> dict[str, Any]:
-    return {"seq": seq, "type": "ticket.called", "office": "town", "at": "now", "ticket": ticket(number, counter, **kw)}
+def event(raw: dict[str, Any]) -> Event:
+    """An event off the wire, as the client parses it."""
+    parsed = live_message(raw)
+    assert not isinstance(parsed, Snapshot)
+    return parsed
 
 
-def recalled(seq: int, number: str, counter: str = "1", recalls: int = 1) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "type": "ticket.recalled",
-        "office": "town",
-        "at": "now",
-        "ticket": ticket(number, counter, recalls=recalls),
-    }
+def called(seq: int, number: str, counter: str = "1", **kw: Any) -> Event:
+    return event(
+        {"seq": seq, "type": "ticket.called", "office": "town", "at": "now", "ticket": ticket(number, counter, **kw)}
+    )
 
 
-def other(seq: int, kind: str = "ticket.issued") -> dict[str, Any]:
-    return {"seq": seq, "type": kind, "office": "town", "at": "now", "ticket": ticket("A099")}
+def recalled(seq: int, number: str, counter: str = "1", recalls: int = 1) -> Event:
+    return event(
+        {
+            "seq": seq,
+            "type": "ticket.recalled",
+            "office": "town",
+            "at": "now",
+            "ticket": ticket(number, counter, recalls=recalls),
+        }
+    )
+
+
+def other(seq: int, kind: str = "ticket.issued") -> Event:
+    return event({"seq": seq, "type": kind, "office": "town", "at": "now", "ticket": ticket("A099")})
 
 
 def shown(board: Board) -> list[tuple[str, str, bool]]:
     return [(c.number, c.counter, c.recall) for c in board.calls()]
 
 
-def feed(board: Board, *events: dict[str, Any]) -> Board:
+def feed(board: Board, *events: Event) -> Board:
     for event in events:
         board = board.apply(event)
     return board
@@ -127,9 +141,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("events", "expected", "seq"), CASES)
-def test_events_in_order_each_once(
-    events: list[dict[str, Any]], expected: list[tuple[str, str, bool]], seq: int
-) -> None:
+def test_events_in_order_each_once(events: list[Event], expected: list[tuple[str, str, bool]], seq: int) -> None:
     board = feed(Board.from_snapshot(snapshot(10)), *events)
     assert shown(board) == expected
     assert board.seq == seq

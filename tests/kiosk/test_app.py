@@ -136,10 +136,11 @@ async def test_a_walk_in_gets_the_number_the_server_confirmed_with_its_qr_in_the
         shown = app.screen
         assert isinstance(shown, screens.TicketScreen)
         assert office.waiting() == ["A001", "A002"]
-        assert shown.ticket["number"] == "A002"
-        assert text_of(app, "#number") == big("A002")
+        assert shown.ticket.number == "A002"
+        # The screen is current before its widgets are mounted: wait for the number, then read the rest.
+        await until(pilot, lambda: text_of(app, "#number") == big("A002"), "the number in block letters")
         assert AHEAD[language] in " ".join(str(s.render()) for s in shown.query(Static))
-        status_url = str(shown.ticket["status_url"])
+        status_url = shown.ticket.status_url
         assert text_of(app, "#qr") == qr_text(status_url).plain
         await until(pilot, lambda: SAYS_SCAN[language] in text_of(app, "#printer"), "the no-printer line")
         await tap(pilot, "#number")  # a touch anywhere: back to the start
@@ -269,7 +270,7 @@ async def test_a_retry_after_a_dropped_answer_gets_the_same_ticket_back(office: 
             shown = app.screen
             assert isinstance(shown, screens.TicketScreen)
             assert proxy.dropped == 1
-            assert shown.ticket["number"] == "A001"
+            assert shown.ticket.number == "A001"
             assert office.waiting() == ["A001"]  # one ticket, not two
     finally:
         await proxy.stop()
@@ -337,7 +338,7 @@ async def test_appointments_check_in_on_time_and_are_told_when_early_or_late(off
         await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the appointment's ticket")
         shown = app.screen
         assert isinstance(shown, screens.TicketScreen)
-        assert (shown.ticket["kind"], shown.ticket["number"]) == ("appointment", "B001")
+        assert (shown.ticket.kind, shown.ticket.number) == ("appointment", "B001")
         await tap(pilot, "#number")
 
         await check_in(app, pilot, language, early)
@@ -353,7 +354,7 @@ async def test_appointments_check_in_on_time_and_are_told_when_early_or_late(off
         await tap(pilot, "#walk-in")
         await until(
             pilot,
-            lambda: isinstance(app.screen, screens.TicketScreen) and app.screen.ticket["kind"] == "walkin",
+            lambda: isinstance(app.screen, screens.TicketScreen) and app.screen.ticket.kind == "walkin",
             "the walk-in ticket offered instead",
         )
     assert office.waiting() == ["B001", "A001"]

@@ -60,7 +60,7 @@ async def test_a_503_is_asked_again_with_the_same_key(scripted: tuple[Scripted, 
     script.statuses = [503, 503]
     async with LoketClient(url, "kiosk-token") as client:
         ticket = await issue(client, Request("town", "nl", service="A"), attempts=3, delay_s=0.01)
-    assert ticket["number"] == "A001"
+    assert ticket.number == "A001"
     assert len(script.keys) == 3
     assert len(set(script.keys)) == 1
 
@@ -83,13 +83,14 @@ async def test_a_refusal_is_not_asked_again(scripted: tuple[Scripted, str]) -> N
 
 
 async def test_a_ticket_screen_left_before_printing_ends_does_not_crash_the_kiosk() -> None:
+    from client.models import IssuedTicket
     from kiosk import screens
     from kiosk.app import KioskApp, KioskConfig
     from tests.support import free_port
 
     app = KioskApp(KioskConfig(server=f"http://127.0.0.1:{free_port()}", token="t", office="town"))
     async with app.run_test() as pilot:
-        ticket = {"number": "A001", "service": "A", "status_url": "http://x/t/abc", "people_ahead": 0}
+        ticket = IssuedTicket(id=1, number="A001", service="A", state="waiting", status_url="http://x/t/abc")
         shown = screens.TicketScreen("nl", ticket, "Paspoort", "Europe/Brussels")
         await app.push_screen(shown)
         await pilot.pause()

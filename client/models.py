@@ -1,0 +1,362 @@
+"""What the server says, as typed values: the office snapshot, tickets, counters and every live event.
+
+The client parses the server's JSON here, once; the apps read attributes and never dig in dicts. Times are
+aware datetimes. The wire's event names are `EventType`: the same strings as `scheduler.events.EventType`
+(a test holds them equal), so the apps never import the scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+Json = Mapping[str, Any]
+
+#: The promise, in seconds: a citizen waiting longer than this is an alert (`scheduler.model.PROMISE`).
+PROMISE_S = 300
+
+
+class EventType(StrEnum):
+    """The `type` of the office's live events."""
+
+    TICKET_ISSUED = "ticket.issued"
+    TICKET_CALLED = "ticket.called"
+    TICKET_RECALLED = "ticket.recalled"
+    TICKET_STARTED = "ticket.started"
+    TICKET_FINISHED = "ticket.finished"
+    TICKET_NO_SHOW = "ticket.no_show"
+    TICKET_PARKED = "ticket.parked"
+    TICKET_TRANSFERRED = "ticket.transferred"
+    TICKET_RELEASED = "ticket.released"
+    TICKET_CANCELLED = "ticket.cancelled"
+    TICKET_LATE = "ticket.late"
+    TICKET_RETURNING = "ticket.returning"
+    COUNTER_OPENED = "counter.opened"
+    COUNTER_PAUSED = "counter.paused"
+    COUNTER_RESUMED = "counter.resumed"
+    COUNTER_CLOSED = "counter.closed"
+    COUNTER_SERVICES = "counter.services"
+    PRINTER_STATUS = "printer.status"
+    STAFFING_ADVICE = "staffing.advice"
+
+
+def _when(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _names(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _int(value: object, default: int = 0) -> int:
+    return int(str(value)) if value is not None else default
+
+
+def name_in(names: Mapping[str, str], language: str, fallback: str) -> str:
+    """A name in `language`, else English, else any, else `fallback` (the code)."""
+    return names.get(language) or names.get("en") or next(iter(names.values()), fallback)
+
+
+@dataclass(frozen=True)
+class CounterRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What anybody in the room may see of a ticket (`scheduler.events.ticket_view`)."""
+
+    id: int
+    number: str
+    service: str
+    state: str
+    kind: str = "walkin"
+    language: str = ""
+    checked_in_at: datetime | None = None
+    called_at: datetime | None = None
+    recalls: int = 0
+    return_at: datetime | None = None
+    counter: CounterRef | None = None
+    #: In the snapshot's `waiting` list: the wait this ticket is told.
+    estimated_wait_s: int = 0
+
+    @classmethod
+    def of(cls, raw: Json) -> Ticket:
+        counter = raw.get("counter")
+        return cls(
+            id=_int(raw.get("id")),
+            number=str(raw.get("number", "?")),
+            service=str(raw.get("service", "")),
+            state=str(raw.get("state", "")),
+            kind=str(raw.get("kind") or "walkin"),
+            language=str(raw.get("language") or ""),
+            checked_in_at=_when(raw.get("checked_in_at")),
+            called_at=_when(raw.get("called_at")),
+            recalls=_int(raw.get("recalls")),
+            return_at=_when(raw.get("return_at")),
+            counter=CounterRef(_int(counter.get("id")), str(counter.get("name", "")))
+            if isinstance(counter, Mapping)
+            else None,
+            estimated_wait_s=_int(raw.get("estimated_wait_s")),
+        )
+
+
+@dataclass(frozen=True)
+class IssuedTicket(Ticket):
+    """The answer to issuing a ticket: the ticket, where it stands, and the key to the citizen's page."""
+
+    people_ahead: int = 0
+    status_url: str = ""
+    timed_return_offer: datetime | None = None
+
+    @property
+    def status_token(self) -> str:
+        """The last part of `status_url`: what the citizen's page and the timed return are asked with."""
+        return self.status_url.rstrip("/").rsplit("/", 1)[-1]
+
+    @classmethod
+    def of(cls, raw: Json) -> IssuedTicket:
+        ticket = Ticket.of(raw)
+        return cls(
+            **{f: getattr(ticket, f) for f in ticket.__dataclass_fields__},
+            people_ahead=_int(raw.get("people_ahead")),
+            status_url=str(raw.get("status_url", "")),
+            timed_return_offer=_when(raw.get("timed_return_offer")),
+        )
+
+
+@dataclass(frozen=True)
+class Counter:
+    """`services`: what it serves now; `skills`: all it is configured for; `ticket`: the citizen at it."""
+
+    id: int
+    name: str
+    state: str
+    services: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    pause_reason: str | None = None
+    ticket: Ticket | None = None
+
+    @classmethod
+    def of(cls, raw: Json) -> Counter:
+        ticket = raw.get("ticket")
+        services = tuple(str(s) for s in raw.get("services") or ())
+        return cls(
+            id=_int(raw.get("id")),
+            name=str(raw.get("name", "")),
+            state=str(raw.get("state", "")),
+            services=services,
+            skills=tuple(str(s) for s in raw.get("skills") or ()) or services,
+            pause_reason=str(raw["pause_reason"]) if raw.get("pause_reason") else None,
+            ticket=Ticket.of(ticket) if isinstance(ticket, Mapping) else None,
+        )
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service of the snapshot: its names, who waits for it and the wait a newcomer would be told."""
+
+    code: str
+    names: dict[str, str]
+    waiting: int = 0
+    estimated_wait_s: int = 0
+
+    def name(self, language: str) -> str:
+        return name_in(self.names, language, self.code)
+
+    @classmethod
+    def of(cls, raw: Json) -> Service:
+        return cls(
+            code=str(raw["code"]),
+            names=_names(raw.get("names")),
+            waiting=_int(raw.get("waiting")),
+            estimated_wait_s=_int(raw.get("estimated_wait_s")),
+        )
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """One of the answers to "what could be better?" (offices that ask at the kiosk)."""
+
+    code: str
+    names: dict[str, str]
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.code
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    name: str
+    timezone: str = "Europe/Brussels"
+    clerks_choose_services: bool = False
+    happiness_at_kiosk: bool = False
+    improvements: tuple[Improvement, ...] = ()
+
+    @classmethod
+    def of(cls, raw: Json) -> Office:
+        return cls(
+            id=str(raw.get("id", "")),
+            name=str(raw.get("name") or raw.get("id") or ""),
+            timezone=str(raw.get("timezone") or "Europe/Brussels"),
+            clerks_choose_services=bool(raw.get("clerks_choose_services", False)),
+            happiness_at_kiosk=bool(raw.get("happiness_at_kiosk", False)),
+            improvements=tuple(
+                Improvement(str(i["code"]), _names(i.get("names"))) for i in raw.get("improvements") or ()
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The office as it is at `seq` (`GET /api/offices/{office}/queue`, or the websocket's snapshot)."""
+
+    office: Office
+    seq: int
+    services: tuple[Service, ...] = ()
+    counters: tuple[Counter, ...] = ()
+    #: In the order they will be called.
+    waiting: tuple[Ticket, ...] = ()
+    parked: tuple[Ticket, ...] = ()
+    #: Newest first.
+    recent_calls: tuple[Ticket, ...] = ()
+
+    @classmethod
+    def of(cls, raw: Json) -> Snapshot:
+        return cls(
+            office=Office.of(raw.get("office") or {}),
+            seq=_int(raw.get("seq")),
+            services=tuple(Service.of(s) for s in raw.get("services") or ()),
+            counters=tuple(Counter.of(c) for c in raw.get("counters") or ()),
+            waiting=tuple(Ticket.of(t) for t in raw.get("waiting") or ()),
+            parked=tuple(Ticket.of(t) for t in raw.get("parked") or ()),
+            recent_calls=tuple(Ticket.of(t) for t in raw.get("recent_calls") or ()),
+        )
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+
+@dataclass(frozen=True)
+class CounterDay:
+    """A counter's numbers today."""
+
+    counter: int
+    served: int = 0
+    no_shows: int = 0
+    mean_service_s: float | None = None
+    parked: int = 0
+
+    @classmethod
+    def of(cls, raw: Json) -> CounterDay:
+        mean = raw.get("mean_service_s")
+        return cls(
+            counter=_int(raw.get("counter")),
+            served=_int(raw.get("served")),
+            no_shows=_int(raw.get("no_shows")),
+            mean_service_s=float(str(mean)) if mean is not None else None,
+            parked=_int(raw.get("parked")),
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A login's answer: the token to use from now on, and whose it is."""
+
+    token: str
+    role: str
+    office: str | None
+    username: str
+
+    @classmethod
+    def of(cls, raw: Json) -> Session:
+        return cls(
+            token=str(raw["token"]),
+            role=str(raw.get("role", "")),
+            office=str(raw["office"]) if raw.get("office") else None,
+            username=str(raw.get("username") or ""),
+        )
+
+
+# -- live events ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """A ticket changed (`ticket.*`); after a transfer, `continued` is the ticket that carries the visit on."""
+
+    seq: int
+    type: str
+    ticket: Ticket
+    continued: Ticket | None = None
+
+
+@dataclass(frozen=True)
+class CounterEvent:
+    seq: int
+    type: str
+    counter: Counter
+
+
+@dataclass(frozen=True)
+class PrinterEvent:
+    """A kiosk's printer state (`printer.status`); staff only."""
+
+    seq: int
+    kiosk: str
+    state: str | None
+    detail: str = ""
+    type: str = EventType.PRINTER_STATUS
+
+
+@dataclass(frozen=True)
+class StaffingEvent:
+    """The staffing advice in words (`staffing.advice`); staff only."""
+
+    seq: int
+    lines: tuple[str, ...]
+    type: str = EventType.STAFFING_ADVICE
+
+
+@dataclass(frozen=True)
+class OtherEvent:
+    """An event this client has no model for (a newer server): its seq still counts."""
+
+    seq: int
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Event = TicketEvent | CounterEvent | PrinterEvent | StaffingEvent | OtherEvent
+#: What an office's feed yields.
+LiveMessage = Snapshot | Event
+
+
+def live_message(raw: Json) -> LiveMessage:
+    """A websocket message (a snapshot or a numbered event) as its model."""
+    kind = str(raw.get("type", ""))
+    seq = _int(raw.get("seq"))
+    if kind == "snapshot":
+        return Snapshot.of(raw)
+    ticket, counter = raw.get("ticket"), raw.get("counter")
+    if kind.startswith("ticket.") and isinstance(ticket, Mapping):
+        to = raw.get("to")
+        continued = to.get("ticket") if isinstance(to, Mapping) else None
+        return TicketEvent(
+            seq, kind, Ticket.of(ticket), Ticket.of(continued) if isinstance(continued, Mapping) else None
+        )
+    if kind.startswith("counter.") and isinstance(counter, Mapping):
+        return CounterEvent(seq, kind, Counter.of(counter))
+    if kind == EventType.PRINTER_STATUS:
+        state = raw.get("state")
+        return PrinterEvent(
+            seq, str(raw.get("kiosk")), str(state) if state is not None else None, str(raw.get("detail") or "")
+        )
+    if kind == EventType.STAFFING_ADVICE:
+        return StaffingEvent(seq, tuple(str(line) for line in raw.get("lines") or ()))
+    return OtherEvent(seq, kind, dict(raw))
