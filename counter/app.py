@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from textual import work
-from textual.app import App, ScreenStackError
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
+from textual.app import ScreenStackError
+from textual.message import Message
+from textual.screen import Screen
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
 from client.models import CounterDay, Snapshot
 from counter import screens
-from counter.desk import desk, notice_of
+from counter.desk import Desk, desk, notice_of
+from tui.app import LoketApp
 
 #: How often the screen is refreshed when nothing happens (the waits grow with time alone).
 REFRESH_S = 15.0
@@ -36,7 +38,28 @@ class CounterConfig:
     counter: int | None = None
 
 
-class CounterApp(App[None]):
+class Told(Message):
+    """What a worker has to say to the clerk, on the screen that was shown when it started."""
+
+    def __init__(self, screen: Screen[Any], text: str) -> None:
+        super().__init__()
+        self.where, self.text = screen, text
+
+
+#: Counter actions and what the clerk is told once the server did them.
+COUNTER_SAID = {"open": "Counter open.", "close": "Counter closed.", "resume": "Resumed."}
+#: The desk's ticket actions: the server's name for it, and what the clerk is told (`{n}`: the number).
+TICKET_ACTIONS = {
+    "recall": ("recall", "{n} recalled"),
+    "start": ("start", "Serving {n}"),
+    "finish": ("finish", "{n} done"),
+    "no_show": ("no-show", "{n} did not come"),
+    "park": ("park", "{n} parked"),
+}
+NOBODY_HERE = "Nobody is at your counter: call someone first."
+
+
+class CounterApp(LoketApp):
     CSS_PATH = "counter.tcss"
     TITLE = "Loket — counter"
 
@@ -56,25 +79,15 @@ class CounterApp(App[None]):
         # One read of the server's truth at a time, so a slow read started before an action can never be drawn
         # over the read that follows the action's answer.
         self._reading = asyncio.Lock()
-        self._background: list[Worker[None]] = []
 
     # -- life cycle -------------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(screens.LoginScreen())
 
-    async def on_unmount(self) -> None:
-        await self._stop_background()
+    async def close_client(self) -> None:
         if self.client is not None:
             await self.client.aclose()
-
-    async def _stop_background(self) -> None:
-        for worker in self._background:
-            worker.cancel()
-        for worker in self._background:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
-        self._background = []
 
     # -- log in, choose the counter -----------------------------------------------------------------------------
 
@@ -128,23 +141,22 @@ class CounterApp(App[None]):
                 self._tell(chooser, getattr(exc, "detail", str(exc)))
                 return
         self.counter_id = counter_id
-        await self._stop_background()
+        await self.stop_background()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(screens.DeskScreen(self.clerk))
-        self._background = [self._follow(), self._refresh_loop()]
+        self.keep_running(self._follow(), self._refresh_loop())
 
-    def _tell(self, screen: Any, text: str) -> None:
-        if hasattr(screen, "notice"):
-            screen.notice(text)
-        elif screen.query("#notice"):
-            screen.query_one("#notice").update(text)
+    def _tell(self, screen: Screen[Any], text: str) -> None:
+        self.post_message(Told(screen, text))
+
+    def on_told(self, message: Told) -> None:
+        if isinstance(message.where, screens.LoginScreen | screens.CounterScreen | screens.DeskScreen):
+            message.where.notice(message.text)
 
     def _back_to_login(self, why: str) -> None:
         """The token expired or was revoked: log in again; the chosen counter is kept."""
-        for worker in self._background:
-            worker.cancel()
-        self._background = []
+        self.cancel_background()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(screens.LoginScreen(f"Please log in again: {why}"))
@@ -207,7 +219,7 @@ class CounterApp(App[None]):
         except ScreenStackError:  # quitting: every screen is gone already
             return
         if isinstance(shown, screens.DeskScreen) and self.snapshot is not None and self.counter_id is not None:
-            now = datetime.now(UTC)
+            now = self.clock()
             shown.show(desk(self.snapshot, self.counter_id, now, self.notices), self.online, self.today, now)
 
     # -- actions ------------------------------------------------------------------------------------------------
@@ -221,7 +233,7 @@ class CounterApp(App[None]):
         if not isinstance(shown, screens.DeskScreen) or self.client is None or self.counter_id is None:
             return
         try:
-            said = await self._do(name, value, shown)
+            said = await self._do(name, value, shown.state)
         except Unreachable:
             self.online = False
             said = "The server cannot be reached: nothing was done. Try again when the banner is gone."
@@ -235,44 +247,68 @@ class CounterApp(App[None]):
         await self._refresh()
         shown.notice(said)
 
-    async def _do(self, name: str, value: str | None, shown: screens.DeskScreen) -> str:
-        client, me = self.client, self.counter_id
-        assert client is not None
-        assert me is not None
-        state = shown.state
-        current = state.current if state else None
-        if name == "call_next":
-            called = await client.call_next(me)
-            return f"Called {called.number}" if called else "Nobody is waiting for your services."
-        if name in ("call_number", "call_back"):
-            called = await client.call_number(me, str(value))
-            return f"Called {called.number}"
-        if name in ("open", "close", "resume"):
+    async def _do(self, name: str, value: str | None, state: Desk | None) -> str:
+        """One desk action, dispatched by its name; answers what the clerk is told."""
+        act: dict[str, Callable[[LoketClient, int, str | None, Desk | None], Awaitable[str]]] = {
+            "call_next": self._call_next,
+            "call_number": self._call_number,
+            "call_back": self._call_number,
+            "pause": self._pause,
+            "transfer": self._transfer,
+            **dict.fromkeys(COUNTER_SAID, self._counter_action(name)),
+            **dict.fromkeys(TICKET_ACTIONS, self._ticket_action(name)),
+        }
+        assert self.client is not None
+        assert self.counter_id is not None
+        return await act[name](self.client, self.counter_id, value, state)
+
+    @staticmethod
+    async def _call_next(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+        called = await client.call_next(me)
+        return f"Called {called.number}" if called else "Nobody is waiting for your services."
+
+    @staticmethod
+    async def _call_number(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+        called = await client.call_number(me, str(value))
+        return f"Called {called.number}"
+
+    @staticmethod
+    async def _pause(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+        await client.counter_action(me, "pause", reason=value)
+        return f"Paused: {value}"
+
+    @staticmethod
+    def _counter_action(name: str) -> Callable[[LoketClient, int, str | None, Desk | None], Awaitable[str]]:
+        async def act(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
             await client.counter_action(me, name)  # type: ignore[arg-type]
-            return {"open": "Counter open.", "close": "Counter closed.", "resume": "Resumed."}[name]
-        if name == "pause":
-            await client.counter_action(me, "pause", reason=value)
-            return f"Paused: {value}"
+            return COUNTER_SAID[name]
+
+        return act
+
+    @staticmethod
+    def _ticket_action(name: str) -> Callable[[LoketClient, int, str | None, Desk | None], Awaitable[str]]:
+        async def act(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+            current = state.current if state else None
+            if current is None:
+                return NOBODY_HERE
+            action, said = TICKET_ACTIONS[name]
+            await client.ticket_action(current.id, action, counter=me)  # type: ignore[arg-type]
+            return said.format(n=current.number)
+
+        return act
+
+    @staticmethod
+    async def _transfer(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+        current = state.current if state else None
         if current is None:
-            return "Nobody is at your counter: call someone first."
-        ticket_id = current.id
-        if name == "transfer":
-            target = str(value).strip()
-            if target.lower().startswith("counter"):
-                wanted = target[len("counter") :].strip()
-                counter = (state.counters_by_name if state else {}).get(wanted)
-                if counter is None:
-                    return f"There is no counter {wanted!r}."
-                moved = await client.ticket_action(ticket_id, "transfer", counter=me, to_counter=counter)
-            else:
-                moved = await client.ticket_action(ticket_id, "transfer", counter=me, to_service=target.upper())
-            return f"{current.number} transferred, keeps its place ({moved.number})"
-        action = {"no_show": "no-show"}.get(name, name)
-        await client.ticket_action(ticket_id, action, counter=me)  # type: ignore[arg-type]
-        return {
-            "recall": f"{current.number} recalled",
-            "start": f"Serving {current.number}",
-            "finish": f"{current.number} done",
-            "no-show": f"{current.number} did not come",
-            "park": f"{current.number} parked",
-        }.get(action, "Done.")
+            return NOBODY_HERE
+        target = str(value).strip()
+        if target.lower().startswith("counter"):
+            wanted = target[len("counter") :].strip()
+            counter = (state.counters_by_name if state else {}).get(wanted)
+            if counter is None:
+                return f"There is no counter {wanted!r}."
+            moved = await client.ticket_action(current.id, "transfer", counter=me, to_counter=counter)
+        else:
+            moved = await client.ticket_action(current.id, "transfer", counter=me, to_service=target.upper())
+        return f"{current.number} transferred, keeps its place ({moved.number})"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from client.models import PROMISE_S, Counter, Event, PrinterEvent, Snapshot, StaffingEvent, Ticket
 
@@ -99,12 +98,3 @@ def notice_of(event: Event) -> tuple[str, str | None] | None:
     if isinstance(event, StaffingEvent):
         return "staffing", ("Staffing: " + "; ".join(event.lines)) if event.lines else None
     return None
-
-
-def local_clock(moment: datetime, timezone: str) -> str:
-    """A moment as HH:MM in the office's time zone."""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-
-
-def clock(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -16,7 +16,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, SelectionList, Static
 
 from client.models import Counter, CounterDay
-from counter.desk import Desk, clock, local_clock, waited_s
+from counter.desk import Desk, waited_s
+from tui.clock import local_clock
+from tui.clock import minutes_seconds as clock
 
 
 class LoginWanted(Message):
@@ -122,13 +124,17 @@ class CounterScreen(Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         chosen = self.query_one("#counter", Select).value
         if not isinstance(chosen, int):
-            self.query_one("#notice", Static).update("Choose your counter first.")
+            self.notice("Choose your counter first.")
             return
         services = list(self.query_one("#services", SelectionList).selected) if self.choose_services else None
         if services is not None and not services:
-            self.query_one("#notice", Static).update("Choose at least one service.")
+            self.notice("Choose at least one service.")
             return
         self.post_message(CounterChosen(chosen, services))
+
+    def notice(self, text: str) -> None:
+        for line in self.query("#notice").results(Static):  # none while the screen is taken down
+            line.update(text)
 
 
 class Prompt(ModalScreen[str | None]):

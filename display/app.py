@@ -14,12 +14,10 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import work
-from textual.app import App
 from textual.message import Message
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
@@ -27,6 +25,7 @@ from client.live import OfficeFeed
 from client.models import LiveMessage, Snapshot
 from display.board import HISTORY, LANGUAGE_PERIOD_S, Board, language_at
 from display.screens import BoardScreen
+from tui.app import LoketApp
 
 #: How often the per-service numbers are re-read when nothing happens (the waits change with time alone).
 REFRESH_S = 15.0
@@ -90,7 +89,7 @@ def refusal_text(refusal: LoketError, office: str) -> str:
     return f"The server refused this display: {refusal.detail}"
 
 
-class DisplayApp(App[None]):
+class DisplayApp(LoketApp):
     TITLE = "Loket — display"
     CSS = """
     Screen { layout: vertical; }
@@ -113,34 +112,26 @@ class DisplayApp(App[None]):
     """
 
     def __init__(self, config: DisplayConfig, *, clock: Callable[[], datetime] | None = None) -> None:
-        super().__init__()
+        super().__init__(clock=clock)
         self.config = config
         self.client = LoketClient(config.server, config.token, timeout=5.0)
-        self.clock = clock or (lambda: datetime.now(UTC))
         self.board: Board | None = None
         self.online = True
         self.problem = ""
         self._link_up = False
         self._down_since = 0.0
         self._refresh_wanted = asyncio.Event()
-        self._background: list[Worker[None]] = []
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(BoardScreen())
         self._down_since = self._monotonic()
-        self._background = [self.follow_office(), self.refresh_counts()]
+        self.keep_running(self.follow_office(), self.refresh_counts())
         self.set_interval(1.0, self._tick)
         self.call_after_refresh(self._draw)
 
-    async def on_unmount(self) -> None:
-        # Let the network workers finish their cancellation (closing their sockets) before the client goes.
-        for worker in self._background:
-            worker.cancel()
-        for worker in self._background:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
+    async def close_client(self) -> None:
         await self.client.aclose()
 
     def _monotonic(self) -> float:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from client.models import Event, EventType, Service, Snapshot, Ticket, TicketEvent
 
@@ -36,12 +35,6 @@ def language_at(now: datetime, languages: Sequence[str], period_s: int = LANGUAG
     if not languages:
         return "en"
     return languages[int(now.timestamp() // period_s) % len(languages)]
-
-
-def local_clock(moment: datetime | str, timezone: str, *, seconds: bool = False) -> str:
-    """A moment (aware datetime or ISO text) as HH:MM[:SS] in the office's time zone."""
-    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 @dataclass(frozen=True)

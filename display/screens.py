@@ -11,9 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from display.board import Board, local_clock
+from display.board import Board
 from display.words import labels, wait_text
-from kiosk.bigtext import big
+from tui.bigtext import big
+from tui.clock import local_clock
 
 
 class BoardScreen(Screen[None]):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from i18n import gettext, messages, pgettext
+from tui.waits import WaitWords
+from tui.waits import wait_text as _wait_text
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,13 @@ def labels(language: str) -> Labels:
     )
 
 
+#: The board's short words for a wait: "± 10 min", or "none" under a minute.
+BOARD_WAITS = WaitWords(
+    none=lambda language: labels(language).no_wait,
+    minutes=lambda language, n: labels(language).minutes % {"n": n},
+)
+
+
 def wait_text(seconds: int, language: str) -> str:
-    """An estimated wait in whole minutes (at least 1), or "none" under a minute."""
-    texts = labels(language)
-    if seconds < 60:
-        return texts.no_wait
-    return texts.minutes % {"n": round(seconds / 60)}
+    """An estimated wait as the board says it."""
+    return _wait_text(seconds, language, BOARD_WAITS)

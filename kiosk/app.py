@@ -11,24 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from textual import work
-from textual.app import App
 from textual.events import Click, Key
+from textual.message import Message
 from textual.timer import Timer
-from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
 from client.models import IssuedTicket, Snapshot
-from i18n import gettext
 from kiosk import rating, screens
 from kiosk.issuing import Request, issue
 from kiosk.office import OfficeView, office_view
 from kiosk.printing import PrinterState, PrinterStatus, TicketPrint, print_ticket
+from tui.app import LoketApp
 
 #: How often the waits are refreshed even when nothing happens (they change with time alone).
 REFRESH_S = 30.0
@@ -60,7 +58,16 @@ def printer_report(state: PrinterState) -> str | None:
     return str(state.status.value)
 
 
-class KioskApp(App[None]):
+class OfficeRead(Message):
+    """The workers' news of the office: how it is now (None: not known yet), whether the server answers, and
+    why it refused this kiosk (empty when it did not)."""
+
+    def __init__(self, office: OfficeView | None, online: bool, why: str = "") -> None:
+        super().__init__()
+        self.office, self.online, self.why = office, online, why
+
+
+class KioskApp(LoketApp):
     CSS_PATH = "kiosk.tcss"
     TITLE = "Loket"
 
@@ -75,21 +82,14 @@ class KioskApp(App[None]):
         self.reported: str | None = None
         self._idle: Timer | None = None
         self._refresh_wanted = asyncio.Event()
-        self._background: list[Worker[None]] = []
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(screens.LanguageScreen())
-        self._background = [self.follow_office(), self.refresh_office()]
+        self.keep_running(self.follow_office(), self.refresh_office())
 
-    async def on_unmount(self) -> None:
-        # Let the network workers finish their cancellation (closing their sockets) before the client goes.
-        for worker in self._background:
-            worker.cancel()
-        for worker in self._background:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
+    async def close_client(self) -> None:
         await self.client.aclose()
 
     def start_over(self) -> None:
@@ -128,11 +128,11 @@ class KioskApp(App[None]):
         try:
             async for message in feed.messages():
                 if isinstance(message, Snapshot):
-                    self._apply_office(office_view(message), online=True)
+                    self.post_message(OfficeRead(office_view(message), online=True))
                 else:
                     self._refresh_wanted.set()
         except LoketError as refusal:
-            self._apply_office(self.office, online=False, why=refusal.detail)
+            self.post_message(OfficeRead(self.office, online=False, why=refusal.detail))
         finally:
             await feed.aclose()
 
@@ -143,20 +143,20 @@ class KioskApp(App[None]):
                 await asyncio.wait_for(self._refresh_wanted.wait(), REFRESH_S)
             self._refresh_wanted.clear()
             try:
-                self._apply_office(office_view(await self.client.queue(self.config.office)), online=True)
+                self.post_message(OfficeRead(office_view(await self.client.queue(self.config.office)), online=True))
             except Unreachable:
-                self._apply_office(self.office, online=False)
+                self.post_message(OfficeRead(self.office, online=False))
             except LoketError as refusal:
-                self._apply_office(self.office, online=False, why=refusal.detail)
+                self.post_message(OfficeRead(self.office, online=False, why=refusal.detail))
             await asyncio.sleep(0.3)
 
-    def _apply_office(self, office: OfficeView | None, *, online: bool, why: str = "") -> None:
-        self.office, self.online = office, online
+    def on_office_read(self, message: OfficeRead) -> None:
+        self.office, self.online = message.office, message.online
         for screen in self.screen_stack:
             if isinstance(screen, screens.ServicesScreen):
-                screen.show(office, online)
-            if isinstance(screen, screens.LanguageScreen) and why:
-                screen.query_one("#notice").update(why)  # type: ignore[attr-defined]
+                screen.show(message.office, message.online)
+            if isinstance(screen, screens.LanguageScreen) and message.why:
+                screen.notice(message.why)
 
     # -- what the citizen does ------------------------------------------------------------------------------
 
@@ -221,29 +221,17 @@ class KioskApp(App[None]):
         body = refusal.body
         if isinstance(asking, screens.ServicesScreen):
             asking.busy(False)
-        texts = {
-            "appointment_not_found": gettext(lang, "We do not know this booking code. Check it, or ask at the desk."),
-            "appointment_cancelled": gettext(lang, "This booking was cancelled. Book again, or take a walk-in ticket."),
-            "appointment_already_checked_in": gettext(lang, "This booking is already checked in."),
-            "service_unavailable": gettext(lang, "This service cannot be chosen right now. Please ask at the desk."),
-        }
-        text = texts.get(refusal.code, gettext(lang, "Sorry, that did not work. Please ask at the desk."))
+        timezone = self.office.timezone if self.office else "Europe/Brussels"
+        check_in_from = body.get("check_in_from") if isinstance(body.get("check_in_from"), str) else None
+        text = screens.refusal_text(lang, refusal.code, check_in_from, timezone)
         walk_in = None
-        if refusal.code == "appointment_too_early" and isinstance(body.get("check_in_from"), str):
-            timezone = self.office.timezone if self.office else "Europe/Brussels"
-            text = gettext(lang, "You are early: you can check in from %(time)s.") % {
-                "time": screens.local_clock(body["check_in_from"], timezone)
-            }
-        elif refusal.code == "appointment_too_late":
-            text = gettext(lang, "The time of your appointment has passed.")
+        if refusal.code == "appointment_too_late":
             walk_in = body.get("service") if isinstance(body.get("service"), str) else None
         if isinstance(asking, screens.AppointmentScreen):
             label = ""
             if walk_in:
                 info = self.office.service(walk_in) if self.office else None
-                label = gettext(lang, "Take a walk-in ticket for %(service)s") % {
-                    "service": info.name(lang) if info else walk_in
-                }
+                label = screens.walk_in_label(lang, info.name(lang) if info else walk_in)
             asking.notice(text, walk_in=walk_in, walk_in_label=label)
         elif hasattr(asking, "notice"):
             asking.notice(text)
@@ -252,13 +240,12 @@ class KioskApp(App[None]):
     async def _print_ticket(
         self, shown: screens.TicketScreen, ticket: IssuedTicket, service_name: str, tz: str
     ) -> None:
-        lang = self.language
         office_name = self.office.name if self.office else self.config.office
         layout = TicketPrint(
             office_name=office_name,
             number=ticket.number,
             service_name=service_name,
-            issued_at=datetime.now(UTC),
+            issued_at=self.clock(),
             timezone=tz,
             people_ahead=ticket.people_ahead,
             estimated_wait_s=ticket.estimated_wait_s,
@@ -267,14 +254,7 @@ class KioskApp(App[None]):
             paper_width=self.config.paper,  # type: ignore[arg-type]
         )
         state = await asyncio.to_thread(print_ticket, self.config.printer, layout)
-        if state.status is PrinterStatus.OK:
-            shown.printed(gettext(lang, "Take your ticket below."))
-        elif state.status is PrinterStatus.NO_PRINTER:
-            shown.printed(gettext(lang, "Scan the code or note your number."))
-        else:
-            shown.printed(
-                gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told.")
-            )
+        shown.print_ended(state.status)
         report = printer_report(state)
         if report is not None and (report != "ok" or self.reported != "ok"):
             with contextlib.suppress(Unreachable, LoketError):
@@ -288,7 +268,7 @@ class KioskApp(App[None]):
             await self.client.answer_happiness(self.config.office, answer.service, answer.score, answer.improvements)
         except Unreachable:
             if isinstance(shown, rating.RatingScreen):
-                shown.notice(gettext(self.language, "We cannot reach the office's server right now."))
+                shown.unreachable()
             return
         except LoketError as refusal:
             if isinstance(shown, rating.RatingScreen):
@@ -305,7 +285,7 @@ class KioskApp(App[None]):
             status = await self.client.accept_timed_return(token)
         except (Unreachable, LoketError):
             if isinstance(shown, screens.TicketScreen):
-                shown.notice(gettext(self.language, "That did not work: please wait in the room."))
+                shown.return_refused()
             return
         if isinstance(shown, screens.TicketScreen) and isinstance(status.get("return_at"), str):
             shown.returning(status["return_at"])

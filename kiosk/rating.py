@@ -96,6 +96,9 @@ class RatingScreen(Screen[None]):
                 button.variant = "primary" if ident in picked else "default"
                 button.label = f"✓ {label}" if ident in picked else label
 
+    def unreachable(self) -> None:
+        self.notice(gettext(self.language, "We cannot reach the office's server right now."))
+
     def notice(self, text: str) -> None:
         for line in self.query("#notice").results(Static):  # gone if the citizen left meanwhile
             line.update(text)

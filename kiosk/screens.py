@@ -3,8 +3,8 @@ up as messages that the app (`kiosk.app`) handles: the screens never talk to the
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
@@ -14,23 +14,48 @@ from textual.widgets import Button, Input, Static
 
 from client.models import IssuedTicket
 from i18n import gettext, ngettext
-from kiosk.bigtext import big
 from kiosk.office import OfficeView, ServiceInfo
+from kiosk.printing import PrinterStatus
 from kiosk.qr import qr_text
+from tui.bigtext import big
+from tui.clock import local_clock
+from tui.waits import WaitWords
+from tui.waits import wait_text as _wait_text
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 
 
-def wait_text(language: str, seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    if seconds < 60:
-        return gettext(language, "No wait")
-    return ngettext(language, "About %(n)d minute", "About %(n)d minutes", minutes) % {"n": minutes}
+#: The kiosk's words for a wait: a sentence, the citizen reads it once.
+KIOSK_WAITS = WaitWords(
+    none=lambda language: gettext(language, "No wait"),
+    minutes=lambda language, n: ngettext(language, "About %(n)d minute", "About %(n)d minutes", n) % {"n": n},
+)
 
 
-def local_clock(moment: datetime | str, timezone: str) -> str:
-    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return when.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+def wait_text(seconds: int, language: str) -> str:
+    return _wait_text(seconds, language, KIOSK_WAITS)
+
+
+def refusal_text(language: str, code: str, check_in_from: str | None, timezone: str) -> str:
+    """What the citizen is told when the server refused their ticket or check-in (`code`, the server's)."""
+    lang = language
+    if code == "appointment_too_early" and check_in_from is not None:
+        return gettext(lang, "You are early: you can check in from %(time)s.") % {
+            "time": local_clock(check_in_from, timezone)
+        }
+    texts = {
+        "appointment_not_found": gettext(lang, "We do not know this booking code. Check it, or ask at the desk."),
+        "appointment_cancelled": gettext(lang, "This booking was cancelled. Book again, or take a walk-in ticket."),
+        "appointment_already_checked_in": gettext(lang, "This booking is already checked in."),
+        "service_unavailable": gettext(lang, "This service cannot be chosen right now. Please ask at the desk."),
+        "appointment_too_late": gettext(lang, "The time of your appointment has passed."),
+    }
+    return texts.get(code, gettext(lang, "Sorry, that did not work. Please ask at the desk."))
+
+
+def walk_in_label(language: str, service_name: str) -> str:
+    """The button offered after a booking whose time has passed."""
+    return gettext(language, "Take a walk-in ticket for %(service)s") % {"service": service_name}
 
 
 class LanguageChosen(Message):
@@ -74,6 +99,11 @@ class RetryWanted(Message):
 
 
 class LanguageScreen(Screen[None]):
+    def notice(self, text: str) -> None:
+        """Why the kiosk cannot work (a refused token): the first screen says it."""
+        for line in self.query("#notice").results(Static):
+            line.update(text)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static("Welkom · Bienvenue · Welcome", id="title")
@@ -140,7 +170,7 @@ class ServicesScreen(Screen[None]):
 
     def _label(self, service: ServiceInfo) -> str:
         lang = self.language
-        state = wait_text(lang, service.estimated_wait_s) if service.served else gettext(lang, "Not served right now")
+        state = wait_text(service.estimated_wait_s, lang) if service.served else gettext(lang, "Not served right now")
         return f"{service.name(lang)}\n{state}"
 
     def notice(self, text: str) -> None:
@@ -153,16 +183,19 @@ class ServicesScreen(Screen[None]):
         if not busy:
             self.show(self.office, self.online)
 
+    #: What each of the fixed buttons asks for.
+    PRESSED: ClassVar[dict[str, Callable[[], Message]]] = {
+        "appointment": AppointmentWanted,
+        "rate": RatingWanted,
+        "back": StartOver,
+    }
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         ident = event.button.id or ""
         if ident.startswith("service-"):
             self.post_message(ServiceChosen(ident.removeprefix("service-")))
-        elif ident == "appointment":
-            self.post_message(AppointmentWanted())
-        elif ident == "rate":
-            self.post_message(RatingWanted())
-        elif ident == "back":
-            self.post_message(StartOver())
+        elif ident in self.PRESSED:
+            self.post_message(self.PRESSED[ident]())
 
 
 class AppointmentScreen(Screen[None]):
@@ -235,7 +268,7 @@ class TicketScreen(Screen[None]):
                 yield Static(self.service_name, id="service")
                 people = ngettext(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
                 yield Static(people % {"n": ahead})
-                yield Static(wait_text(lang, ticket.estimated_wait_s), id="wait")
+                yield Static(wait_text(ticket.estimated_wait_s, lang), id="wait")
                 yield Static(gettext(lang, "Printing your ticket…"), id="printer")
                 offer = ticket.timed_return_offer
                 if offer is not None:
@@ -253,6 +286,21 @@ class TicketScreen(Screen[None]):
     def printed(self, text: str) -> None:
         for line in self.query("#printer").results(Static):
             line.update(text)
+
+    def print_ended(self, status: PrinterStatus) -> None:
+        """Say where the ticket is: on paper, or only on this screen (no printer here, or a printer fault)."""
+        lang = self.language
+        if status is PrinterStatus.OK:
+            self.printed(gettext(lang, "Take your ticket below."))
+        elif status is PrinterStatus.NO_PRINTER:
+            self.printed(gettext(lang, "Scan the code or note your number."))
+        else:
+            self.printed(
+                gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told.")
+            )
+
+    def return_refused(self) -> None:
+        self.notice(gettext(self.language, "That did not work: please wait in the room."))
 
     def notice(self, text: str) -> None:
         for line in self.query("#notice").results(Static):

@@ -17,10 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from display.app import DisplayApp, DisplayConfig
-from kiosk.bigtext import big
 from scheduler.model import Role
 from tests import tui
 from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
+from tui.bigtext import big
 
 WAIT_S = 15.0
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from client.models import Event, Snapshot, live_message
-from display.board import Board, language_at, local_clock
+from display.board import Board, language_at
 from display.words import labels, wait_text
 
 
@@ -231,8 +231,3 @@ def test_labels_per_language(language: str, texts: tuple[str, str, str, str]) ->
 )
 def test_wait_texts(seconds: int, language: str, expected: str) -> None:
     assert wait_text(seconds, language) == expected
-
-
-def test_times_are_shown_in_the_offices_time_zone() -> None:
-    assert local_clock("2026-11-05T09:00:00+00:00", "Europe/Brussels") == "10:00"
-    assert local_clock(datetime(2026, 7, 1, 9, 0, 5, tzinfo=UTC), "Europe/Brussels", seconds=True) == "11:00:05"

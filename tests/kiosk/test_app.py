@@ -18,13 +18,13 @@ from textual.widgets import Button, Static
 
 from kiosk import screens
 from kiosk.app import KioskApp, KioskConfig
-from kiosk.bigtext import big
 from kiosk.qr import qr_text
 from scheduler.bookings import new_code
 from scheduler.model import Booking, Role
 from tests import tui
 from tests.kiosk.test_printing import PAPER_OUT, FakeNetworkPrinter
 from tests.support import OFFICE, Seeded, Server, free_port, running_server, start_server
+from tui.bigtext import big
 
 WAIT_S = 30.0
 LANGUAGES = ["nl", "fr", "en"]
