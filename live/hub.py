@@ -17,6 +17,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from live.bus import Bus
+from scheduler.events import EventType
 from store.database import Database, WireEvent
 
 log = logging.getLogger("loket.hub")
@@ -29,7 +30,7 @@ def encode(message: dict[str, Any]) -> str:
 #: Events for the office's staff only (clerks, managers, admins). Kiosks and displays receive them as
 #: `{"seq": N, "type": "staff.only"}`: nothing of their content, but the sequence stays contiguous, so
 #: a client never mistakes a hidden event for a missed one.
-STAFF_ONLY = frozenset({"staffing.advice"})
+STAFF_ONLY = frozenset({EventType.STAFFING_ADVICE})
 
 
 def for_public(event: WireEvent) -> WireEvent:

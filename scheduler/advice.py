@@ -19,11 +19,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from scheduler import forecast, staffing
-from scheduler.events import Event
+from scheduler.events import Event, EventType
 from scheduler.repository import Repository
 from scheduler.scenario import CounterSpec, Scenario, ServiceSpec
 
-EVENT_TYPE = "staffing.advice"
+EVENT_TYPE = EventType.STAFFING_ADVICE
 
 
 def office_scenario(repo: Repository, office_id: str) -> Scenario:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from scheduler.events import Event
+from scheduler.events import Event, EventType
 from scheduler.repository import Repository
 
-EVENT_TYPE = "printer.status"
+EVENT_TYPE = EventType.PRINTER_STATUS
 
 
 class PrinterState(enum.StrEnum):
