@@ -65,23 +65,28 @@ class SameOrigin:
             await self.app(scope, receive, send if has_cookie else _with_site_cookie(scope, send))
             return
         headers = {name.lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
-        if b"sec-fetch-site" not in headers and has_cookie:
-            await self.app(scope, receive, send)  # an older browser, on a form of ours (above)
-            return
-        if headers.get(b"sec-fetch-site") == "same-origin":
+        refused_source = self._foreign_source(headers, has_cookie)
+        if refused_source is None:
+            await self.app(scope, receive, send)
+        else:
+            await self._refuse(send, refused_source)
+
+    def _foreign_source(self, headers: dict[bytes, str], has_cookie: bool) -> str | None:
+        """None when a state-changing request may pass; else where it came from, for the refusal."""
+        fetch_site = headers.get(b"sec-fetch-site")
+        if fetch_site is None and has_cookie:
+            return None  # an older browser, on a form of ours (above)
+        if fetch_site == "same-origin":
             # The browser's own word, which no page can forge. Needed too: under the pages' `Referrer-Policy:
             # no-referrer` a browser sends `Origin: null` even for a post to the page's own origin.
-            await self.app(scope, receive, send)
-            return
+            return None
         origin, referer = headers.get(b"origin"), headers.get(b"referer")
         if origin is None and referer is None:
-            await self.app(scope, receive, send)
-            return
+            return None  # not from a page: a kiosk, a terminal, a script
         claimed = origin_of(origin) if origin is not None else origin_of(referer or "")
         if same_site(claimed, headers.get(b"host"), self.public_origin):
-            await self.app(scope, receive, send)
-            return
-        await self._refuse(send, origin if origin is not None else "the referring page")
+            return None
+        return origin if origin is not None else "the referring page"
 
     async def _refuse(self, send: Send, source: str) -> None:
         detail = f"this form was sent from another web site ({source[:100]}): open the office's own page"

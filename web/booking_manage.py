@@ -6,6 +6,7 @@ move shows again): every POST answered with a 303 redirect, refusals as readable
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -204,13 +205,7 @@ async def cancel_page(token: str, request: Request, parts: PartsDep, lang: str |
 
 @router.post("/booking/{token}/cancel", response_class=HTMLResponse)
 async def cancel(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
-    page = Page.of(request, lang)
-    base = path("booking", token)
-    try:
-        await appointments.cancel(parts, token, client_of(request))
-    except DomainError as exc:
-        return page.refusal(exc, back=page.url(base))
-    return page.redirect(base, done="cancelled")
+    return await _act(request, parts, token, lang, appointments.cancel, "cancelled")
 
 
 @router.get("/booking/{token}/erase", response_class=HTMLResponse)
@@ -220,10 +215,22 @@ async def erase_page(token: str, request: Request, parts: PartsDep, lang: str | 
 
 @router.post("/booking/{token}/erase", response_class=HTMLResponse)
 async def erase(token: str, request: Request, parts: PartsDep, lang: str | None = None) -> Response:
+    return await _act(request, parts, token, lang, appointments.erase, "erased")
+
+
+async def _act(
+    request: Request,
+    parts: Parts,
+    token: str,
+    lang: str | None,
+    action: Callable[[Parts, str, str], Awaitable[Booking]],
+    done: str,
+) -> Response:
+    """Cancel or erase: back to the booking's page saying so, or the refusal in words."""
     page = Page.of(request, lang)
     base = path("booking", token)
     try:
-        await appointments.erase(parts, token, client_of(request))
+        await action(parts, token, client_of(request))
     except DomainError as exc:
         return page.refusal(exc, back=page.url(base))
-    return page.redirect(base, done="erased")
+    return page.redirect(base, done=done)
