@@ -6,20 +6,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import sqlite3
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound, Throttled
+from store.failures import DATABASE_ERRORS, database_unavailable
 
 log = logging.getLogger("loket.api")
 
@@ -49,8 +46,6 @@ _HTTP_CODES = {
 RETRY_AFTER_S = 5
 #: Websocket close code for "try again later" (RFC 6455 registry): clients reconnect with `?since=`.
 CLOSE_TRY_AGAIN = 1013
-# SQLite reports locks and I/O trouble as OperationalError, but also "no such table" (a bug, not an outage).
-_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "disk is full")
 
 
 class ApiError(Exception):
@@ -84,22 +79,6 @@ def refusal_of(exc: DomainError | ApiError) -> tuple[int, dict[str, str]]:
     if isinstance(exc, Throttled):
         return 429, {"Retry-After": str(exc.retry_after_s)}
     return status_of(exc), {}
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """The database cannot be reached or is busy (down, restarting, connection cut, pool exhausted, locked):
-    worth retrying in a few seconds, unlike an error in our own SQL."""
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    cause = exc.orig if isinstance(exc, DBAPIError) else exc
-    if isinstance(cause, psycopg.OperationalError):
-        return True  # connection failures, admin shutdown, lock and serialisation timeouts: all transient
-    if isinstance(cause, sqlite3.OperationalError):
-        message = str(cause).lower()
-        return any(word in message for word in _SQLITE_UNAVAILABLE)
-    return False
 
 
 def _describe(errors: list[dict[str, object]]) -> str:
@@ -161,7 +140,7 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
-    for error in (DBAPIError, PoolTimeout, psycopg.OperationalError, sqlite3.OperationalError):
+    for error in DATABASE_ERRORS:
         app.add_exception_handler(error, database_error)  # type: ignore[arg-type]
 
 

@@ -6,10 +6,10 @@ import logging
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PartsDep
+from store.failures import ping
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("loket.health")
@@ -19,12 +19,8 @@ log = logging.getLogger("loket.health")
 async def healthz(parts: PartsDep) -> JSONResponse:
     """200 when the database answers, 503 when it does not."""
 
-    def ping() -> None:
-        with parts.db.reader.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
     try:
-        await run_in_threadpool(ping)
+        await run_in_threadpool(ping, parts.db.reader)
     except Exception as exc:
         # The driver's words (host, port, user, database, sometimes the query) are for the operator's log, not
         # for anyone who can reach /healthz; a password in them is masked there too.

@@ -14,19 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-import psycopg
-
-from store.engine import CONNECT_TIMEOUT_S
+from store import notices
 
 log = logging.getLogger("loket.bus")
 
 Listener = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
-CHANNEL = "loket_events"
-# NOTIFY channels are per database, not per schema: deployments that share a database, one schema each,
-# would hear each other's offices. Each schema gets its own channel, named by the connection's schema.
-_SCHEMA_CHANNEL = "%s || '_' || left(md5(coalesce(current_schema(), '')), 16)"
-# NOTIFY payloads must stay under 8000 bytes; bigger batches travel as "look in the log".
-MAX_PAYLOAD = 7000
 
 
 class Bus(Protocol):
@@ -59,7 +51,7 @@ class PostgresBus:
         self._conninfo = conninfo
         self._listener: Listener | None = None
         self._task: asyncio.Task[None] | None = None
-        self._sender: psycopg.AsyncConnection[Any] | None = None
+        self._sender: notices.Connection | None = None
         self._send_lock = asyncio.Lock()
         self.connected = asyncio.Event()
 
@@ -74,12 +66,8 @@ class PostgresBus:
         backoff = 0.2
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
-                ) as conn:
-                    cursor = await conn.execute(f"SELECT {_SCHEMA_CHANNEL}", (CHANNEL,))
-                    channel = str((await cursor.fetchone() or [CHANNEL])[0])
-                    await conn.execute(f"LISTEN {channel}")
+                async with await notices.connect(self._conninfo) as conn:
+                    await notices.listen(conn)
                     self.connected.set()
                     backoff = 0.2
                     async for notice in conn.notifies():
@@ -103,18 +91,16 @@ class PostgresBus:
 
     async def publish(self, office: str, events: list[dict[str, Any]]) -> None:
         payload = json.dumps({"office": office, "events": events}, separators=(",", ":"))
-        if len(payload.encode()) > MAX_PAYLOAD:
+        if len(payload.encode()) > notices.MAX_PAYLOAD:
             payload = json.dumps({"office": office, "events": []})
         async with self._send_lock:
             for attempt in (1, 2):
                 try:
                     if self._sender is None or self._sender.closed:
-                        self._sender = await psycopg.AsyncConnection.connect(
-                            self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
-                        )
-                    await self._sender.execute(f"SELECT pg_notify({_SCHEMA_CHANNEL}, %s)", (CHANNEL, payload))
+                        self._sender = await notices.connect(self._conninfo)
+                    await notices.notify(self._sender, payload)
                     return
-                except psycopg.OperationalError as exc:
+                except notices.Unreachable as exc:
                     self._sender = None
                     if attempt == 2:
                         # The events are committed; other processes find them by polling the log.

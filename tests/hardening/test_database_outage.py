@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from api.errors import database_unavailable
 from client import OfficeFeed
 from scheduler.model import Role
 from server import create_app
 from settings import Settings
+from store.failures import database_unavailable
 from tests.hardening.conftest import (
     TOWN,
     Attempt,
