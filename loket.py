@@ -18,7 +18,7 @@ from scheduler.errors import DomainError
 from scheduler.forecast import Demand, clock
 from scheduler.model import PROMISE, Role
 from scheduler.scenario import Scenario, parse_scenario
-from scheduler.staffing import ExtraCounters, StaffingAdvice
+from scheduler.staffing import ExtraCounters, StaffingAdvice, interval_json
 from scheduler.workload import Arrival
 from settings import Settings
 
@@ -448,7 +448,7 @@ def staffing(
     runs = [plan.run_json(run) for run in plan.advice_runs(advice)]
     sentences = advice_lines(runs, names)
     if as_json:
-        typer.echo(json.dumps({**plan.advice_json(advice), "advice": sentences}, ensure_ascii=False))
+        typer.echo(json.dumps({**staffing_json(advice), "advice": sentences}, ensure_ascii=False))
     else:
         typer.echo(staffing_table(advice, sentences))
 
@@ -460,7 +460,27 @@ def _read_staffing_arrivals(path: Path) -> list[Demand]:
     return visits_from_workload(_read_arrivals(path))
 
 
-# The staffing table: the advice as text, for people at a terminal (the scheduler gives it as data).
+# The staffing advice as text for people at a terminal, or as JSON for scripts (the scheduler gives it as data).
+
+
+def staffing_json(advice: StaffingAdvice) -> dict[str, object]:
+    """The advice as one JSON object for scripts (`loket staffing --json`); the words are added by the caller."""
+    return {
+        "scenario": advice.scenario,
+        "target_wait_s": advice.target_wait_s,
+        "target_share": advice.target_share,
+        "interval_s": advice.forecast.interval_s,
+        "services": {
+            s.code: {
+                "mean_service_s": round(s.mean_service_s, 1),
+                "scv_service": round(s.scv_service, 3),
+                "observed": s.observed,
+            }
+            for s in advice.forecast.services
+        },
+        "intervals": [interval_json(iv) for iv in advice.intervals],
+    }
+
 
 #: Below this, planned and needed counters are equal (the planned are sums of shares of an interval).
 _SHORT_EPS = 1e-9

@@ -278,22 +278,3 @@ def interval_json(iv: IntervalAdvice, digits: int = 3) -> dict[str, object]:
         "needed_total": iv.needed_total,
         "extra": [{"skills": list(e.skills), "counters": e.counters} for e in iv.extra],
     }
-
-
-def advice_json(advice: StaffingAdvice) -> dict[str, object]:
-    """The advice as plain JSON-able data (the caller adds it in words)."""
-    return {
-        "scenario": advice.scenario,
-        "target_wait_s": advice.target_wait_s,
-        "target_share": advice.target_share,
-        "interval_s": advice.forecast.interval_s,
-        "services": {
-            s.code: {
-                "mean_service_s": round(s.mean_service_s, 1),
-                "scv_service": round(s.scv_service, 3),
-                "observed": s.observed,
-            }
-            for s in advice.forecast.services
-        },
-        "intervals": [interval_json(iv) for iv in advice.intervals],
-    }

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from i18n.advice import advice_lines
-from loket import staffing_table
+from loket import staffing_json, staffing_table
 from scheduler import forecast, routing, staffing
 from scheduler.erlang import counters_needed, wait_exceeds
 from scheduler.forecast import Demand
@@ -209,7 +209,7 @@ def test_advice_lines_name_the_service_and_merge_consecutive_hours() -> None:
 
 def test_json_advice_is_plain_data() -> None:
     advice = staffing.advise(TINY, forecast.forecast(TINY, [tiny_day()]))
-    data = json.loads(json.dumps(staffing.advice_json(advice)))
+    data = json.loads(json.dumps(staffing_json(advice)))
     assert [iv["start"] for iv in data["intervals"]] == ["09:00", "10:00"]
     assert data["intervals"][0]["extra"] == [{"skills": ["A"], "counters": 2}]
     assert data["intervals"][1]["needed"] == {"A": 3, "B": 3}
