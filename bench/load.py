@@ -106,6 +106,10 @@ class Office:
     counters: tuple[int, ...]
 
 
+def _counter_ids(db: Database, office: str) -> tuple[int, ...]:
+    return tuple(c.id for c in db.read(lambda repo: repo.counters(office)))
+
+
 def seed_region(url: str, plan: Plan) -> list[Office]:
     """Migrate the database, create the region's offices and a token per role and office."""
     migrate.upgrade(url)
@@ -117,7 +121,7 @@ def seed_region(url: str, plan: Plan) -> list[Office]:
         for i in range(plan.offices):
             name = apply_scenario(db, parse_scenario(office_spec(f"office{i + 1:02d}", plan.counters, mean_s)))
             tokens = {role: create_token(db, role, name, now) for role in (Role.KIOSK, Role.CLERK, Role.DISPLAY)}
-            counters = tuple(c.id for c in db.read(lambda repo, name=name: repo.counters(name)))
+            counters = _counter_ids(db, name)
             offices.append(Office(name, tokens, counters))
     finally:
         db.engine.dispose()
