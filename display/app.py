@@ -24,7 +24,7 @@ from client.http import LoketClient
 from client.live import OfficeFeed
 from client.models import LiveMessage, Snapshot
 from display.board import HISTORY, LANGUAGE_PERIOD_S, Board, language_at
-from display.screens import BoardScreen
+from display.screens import BoardScreen, refusal_text
 from tui.app import LoketApp
 
 #: How often the per-service numbers are re-read when nothing happens (the waits change with time alone).
@@ -74,19 +74,9 @@ class Link(Message):
 class Refused(Message):
     """The server refused this display (token, office): said on screen; the display cannot work."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, refusal: LoketError) -> None:
         super().__init__()
-        self.detail = detail
-
-
-def refusal_text(refusal: LoketError, office: str) -> str:
-    if refusal.status == 401 or refusal.code in ("unauthorized", "invalid_token"):
-        return f"This display's token was refused ({refusal.detail}). Start it with a display token: --token."
-    if refusal.status == 403:
-        return f"This token may not follow office {office} ({refusal.detail}). Check --token and --office."
-    if refusal.status == 404:
-        return f"The server has no office {office!r}. Check --office."
-    return f"The server refused this display: {refusal.detail}"
+        self.refusal = refusal
 
 
 class DisplayApp(LoketApp):
@@ -146,7 +136,7 @@ class DisplayApp(LoketApp):
             async for message in feed.messages():
                 self.post_message(FeedMessage(message))
         except LoketError as refusal:
-            self.post_message(Refused(refusal_text(refusal, self.config.office)))
+            self.post_message(Refused(refusal))
         finally:
             await feed.aclose()
 
@@ -165,7 +155,7 @@ class DisplayApp(LoketApp):
             except Unreachable:
                 pass  # the feed's connection says whether we are offline; try again later
             except LoketError as refusal:
-                self.post_message(Refused(refusal_text(refusal, self.config.office)))
+                self.post_message(Refused(refusal))
                 return
 
     # -- what the workers tell --------------------------------------------------------------------------------
@@ -192,7 +182,7 @@ class DisplayApp(LoketApp):
         self._draw()
 
     def on_refused(self, message: Refused) -> None:
-        self.problem = message.detail
+        self.problem = refusal_text(message.refusal, self.config.office)
         self._draw()
 
     def _link(self, up: bool) -> None:

@@ -11,10 +11,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from client.errors import LoketError
 from display.board import Board
 from display.words import labels, wait_text
 from tui.bigtext import big
 from tui.clock import local_clock
+
+
+def refusal_text(refusal: LoketError, office: str) -> str:
+    """Why the server refused this display, for whoever installs it (said in the problem band)."""
+    if refusal.status == 401 or refusal.code in ("unauthorized", "invalid_token"):
+        return f"This display's token was refused ({refusal.detail}). Start it with a display token: --token."
+    if refusal.status == 403:
+        return f"This token may not follow office {office} ({refusal.detail}). Check --token and --office."
+    if refusal.status == 404:
+        return f"The server has no office {office!r}. Check --office."
+    return f"The server refused this display: {refusal.detail}"
 
 
 class BoardScreen(Screen[None]):
