@@ -18,6 +18,7 @@ from i18n.messages import N_
 from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
+from scheduler.events import EventType
 from service.changes import read
 from web import token_cookie
 
@@ -96,6 +97,13 @@ async def display_page(
         "languages": languages,
         "labels": labels,
         "staff": staff,
+        # The event names the board reacts to, from the one list of them (scheduler.events.EventType).
+        "events": {
+            "called": EventType.TICKET_CALLED.value,
+            "recalled": EventType.TICKET_RECALLED.value,
+            "printer": EventType.PRINTER_STATUS.value,
+            "changes": [kind.value for kind in EventType if kind.value.split(".")[0] in ("ticket", "counter")],
+        },
     }
     html = env.get_template("display.html").render(
         office_name=found.name,

@@ -151,7 +151,7 @@
       seq: event.seq,
       number: ticket.number,
       counter: (ticket.counter && ticket.counter.name) || "",
-      recall: event.type === "ticket.recalled",
+      recall: event.type === config.events.recalled,
     };
   }
 
@@ -169,7 +169,7 @@
   function applyEvent(event) {
     if (typeof event.seq !== "number" || (lastSeq !== null && event.seq <= lastSeq)) return;  // never twice
     lastSeq = event.seq;
-    if (event.type === "ticket.called" || event.type === "ticket.recalled") {
+    if (event.type === config.events.called || event.type === config.events.recalled) {
       const call = callOf(event);
       // A recall moves that ticket back to the top rather than listing it twice.
       calls = [call, ...calls.filter((c) => c.number !== call.number)].slice(0, HISTORY);
@@ -181,8 +181,8 @@
       window.__loketShown = (window.__loketShown || []).concat([{ seq: call.seq, number: call.number, recall: call.recall }]);
       announce(call);
     }
-    if (event.type === "printer.status" && config.staff) showPrinter(event);
-    if (event.type && (event.type.startsWith("ticket.") || event.type.startsWith("counter."))) refreshSoon();
+    if (event.type === config.events.printer && config.staff) showPrinter(event);
+    if (config.events.changes.includes(event.type)) refreshSoon();
   }
 
   // The staff view: a kiosk's printer out of paper, open or unreachable, until it reports "ok" again.
