@@ -46,17 +46,12 @@ class Told(Message):
         self.where, self.text = screen, text
 
 
-#: Counter actions and what the clerk is told once the server did them.
-COUNTER_SAID = {"open": "Counter open.", "close": "Counter closed.", "resume": "Resumed."}
-#: The desk's ticket actions: the server's name for it, and what the clerk is told (`{n}`: the number).
-TICKET_ACTIONS = {
-    "recall": ("recall", "{n} recalled"),
-    "start": ("start", "Serving {n}"),
-    "finish": ("finish", "{n} done"),
-    "no_show": ("no-show", "{n} did not come"),
-    "park": ("park", "{n} parked"),
-}
-NOBODY_HERE = "Nobody is at your counter: call someone first."
+#: The counter's own actions (the server's names).
+COUNTER_ACTIONS = ("open", "close", "resume")
+#: The desk's ticket actions and the server's name for each.
+TICKET_ACTIONS = {"recall": "recall", "start": "start", "finish": "finish", "no_show": "no-show", "park": "park"}
+#: One desk action: the client, this counter, what the clerk typed, the desk shown; answers what it came to.
+Act = Callable[[LoketClient, int, str | None, Desk | None], Awaitable[screens.Done]]
 
 
 class CounterApp(LoketApp):
@@ -159,7 +154,7 @@ class CounterApp(LoketApp):
         self.cancel_background()
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(screens.LoginScreen(f"Please log in again: {why}"))
+        self.push_screen(screens.LoginScreen(expired=why))
 
     # -- live ---------------------------------------------------------------------------------------------------
 
@@ -233,29 +228,29 @@ class CounterApp(LoketApp):
         if not isinstance(shown, screens.DeskScreen) or self.client is None or self.counter_id is None:
             return
         try:
-            said = await self._do(name, value, shown.state)
+            done = await self._do(name, value, shown.state)
         except Unreachable:
             self.online = False
-            said = "The server cannot be reached: nothing was done. Try again when the banner is gone."
+            done = screens.Done("unreachable")
         except LoketError as refusal:
             if refusal.status == 401:
                 self._back_to_login(refusal.detail)
                 return
-            said = refusal.detail
+            done = screens.Done("refused", value=refusal.detail)
         # The screen first shows what the server now holds, then says what was done: a clerk who acts on the
         # notice at once acts on the state it describes.
         await self._refresh()
-        shown.notice(said)
+        shown.tell(done)
 
-    async def _do(self, name: str, value: str | None, state: Desk | None) -> str:
-        """One desk action, dispatched by its name; answers what the clerk is told."""
-        act: dict[str, Callable[[LoketClient, int, str | None, Desk | None], Awaitable[str]]] = {
+    async def _do(self, name: str, value: str | None, state: Desk | None) -> screens.Done:
+        """One desk action, dispatched by its name; answers what it came to."""
+        act: dict[str, Act] = {
             "call_next": self._call_next,
             "call_number": self._call_number,
             "call_back": self._call_number,
             "pause": self._pause,
             "transfer": self._transfer,
-            **dict.fromkeys(COUNTER_SAID, self._counter_action(name)),
+            **dict.fromkeys(COUNTER_ACTIONS, self._counter_action(name)),
             **dict.fromkeys(TICKET_ACTIONS, self._ticket_action(name)),
         }
         assert self.client is not None
@@ -263,52 +258,51 @@ class CounterApp(LoketApp):
         return await act[name](self.client, self.counter_id, value, state)
 
     @staticmethod
-    async def _call_next(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+    async def _call_next(client: LoketClient, me: int, value: str | None, state: Desk | None) -> screens.Done:
         called = await client.call_next(me)
-        return f"Called {called.number}" if called else "Nobody is waiting for your services."
+        return screens.Done("called", called.number) if called else screens.Done("nobody_waiting")
 
     @staticmethod
-    async def _call_number(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+    async def _call_number(client: LoketClient, me: int, value: str | None, state: Desk | None) -> screens.Done:
         called = await client.call_number(me, str(value))
-        return f"Called {called.number}"
+        return screens.Done("called", called.number)
 
     @staticmethod
-    async def _pause(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+    async def _pause(client: LoketClient, me: int, value: str | None, state: Desk | None) -> screens.Done:
         await client.counter_action(me, "pause", reason=value)
-        return f"Paused: {value}"
+        return screens.Done("paused", value=str(value))
 
     @staticmethod
-    def _counter_action(name: str) -> Callable[[LoketClient, int, str | None, Desk | None], Awaitable[str]]:
-        async def act(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+    def _counter_action(name: str) -> Act:
+        async def act(client: LoketClient, me: int, value: str | None, state: Desk | None) -> screens.Done:
             await client.counter_action(me, name)  # type: ignore[arg-type]
-            return COUNTER_SAID[name]
+            return screens.Done(name)
 
         return act
 
     @staticmethod
-    def _ticket_action(name: str) -> Callable[[LoketClient, int, str | None, Desk | None], Awaitable[str]]:
-        async def act(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+    def _ticket_action(name: str) -> Act:
+        async def act(client: LoketClient, me: int, value: str | None, state: Desk | None) -> screens.Done:
             current = state.current if state else None
             if current is None:
-                return NOBODY_HERE
-            action, said = TICKET_ACTIONS[name]
-            await client.ticket_action(current.id, action, counter=me)  # type: ignore[arg-type]
-            return said.format(n=current.number)
+                return screens.Done("nobody_here")
+            await client.ticket_action(current.id, TICKET_ACTIONS[name], counter=me)  # type: ignore[arg-type]
+            return screens.Done(name, current.number)
 
         return act
 
     @staticmethod
-    async def _transfer(client: LoketClient, me: int, value: str | None, state: Desk | None) -> str:
+    async def _transfer(client: LoketClient, me: int, value: str | None, state: Desk | None) -> screens.Done:
         current = state.current if state else None
         if current is None:
-            return NOBODY_HERE
+            return screens.Done("nobody_here")
         target = str(value).strip()
         if target.lower().startswith("counter"):
             wanted = target[len("counter") :].strip()
             counter = (state.counters_by_name if state else {}).get(wanted)
             if counter is None:
-                return f"There is no counter {wanted!r}."
+                return screens.Done("no_such_counter", value=wanted)
             moved = await client.ticket_action(current.id, "transfer", counter=me, to_counter=counter)
         else:
             moved = await client.ticket_action(current.id, "transfer", counter=me, to_service=target.upper())
-        return f"{current.number} transferred, keeps its place ({moved.number})"
+        return screens.Done("transferred", current.number, moved.number)

@@ -4,6 +4,7 @@ what the clerk does goes up as messages; the app talks to the server."""
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -41,10 +42,47 @@ class ActionWanted(Message):
         self.name, self.value = name, value
 
 
+@dataclass(frozen=True)
+class Done:
+    """What a desk action came to, as the app learned it from the server; the desk screen says it in words.
+    `what` is a key of DESK_SAID, `number` the ticket's number, `value` what the clerk typed or the server said."""
+
+    what: str
+    number: str = ""
+    value: str = ""
+
+
+#: What the clerk is told once the server did (or refused) a desk action. {n}: the number; {v}: the value.
+DESK_SAID = {
+    "called": "Called {n}",
+    "nobody_waiting": "Nobody is waiting for your services.",
+    "paused": "Paused: {v}",
+    "open": "Counter open.",
+    "close": "Counter closed.",
+    "resume": "Resumed.",
+    "recall": "{n} recalled",
+    "start": "Serving {n}",
+    "finish": "{n} done",
+    "no_show": "{n} did not come",
+    "park": "{n} parked",
+    "transferred": "{n} transferred, keeps its place ({v})",
+    "nobody_here": "Nobody is at your counter: call someone first.",
+    "no_such_counter": "There is no counter {v!r}.",
+    "unreachable": "The server cannot be reached: nothing was done. Try again when the banner is gone.",
+    "refused": "{v}",
+}
+
+
+def said(done: Done) -> str:
+    return DESK_SAID[done.what].format(n=done.number, v=done.value)
+
+
 class LoginScreen(Screen[None]):
-    def __init__(self, notice: str = "") -> None:
+    """`expired`: why the last session ended (the server's words), when the clerk must log in again."""
+
+    def __init__(self, expired: str = "") -> None:
         super().__init__()
-        self.notice_text = notice
+        self.notice_text = f"Please log in again: {expired}" if expired else ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
@@ -254,6 +292,9 @@ class DeskScreen(Screen[None]):
     def _parked_hint(self) -> str:
         parked = self.state.parked if self.state else ()
         return ", ".join(t.number for t in parked) or "nobody is parked"
+
+    def tell(self, done: Done) -> None:
+        self.notice(said(done))
 
     def notice(self, text: str) -> None:
         for line in self.query("#notice").results(Static):  # none while the screen is taken down
