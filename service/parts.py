@@ -24,23 +24,24 @@ Clock = Callable[[], datetime]
 class TokenCache:
     """Who holds a token, remembered for a few seconds: every kiosk and clerk request carries one,
     and looking it up each time costs a database round trip. A revoked token stops working within
-    `ttl_s`."""
+    `ttl_s`, as counted by `clock` (seconds on a monotonic clock; tests hand in one they move by hand)."""
 
-    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl_s: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: dict[str, tuple[float, Principal]] = {}
 
     def get(self, digest: str) -> Principal | None:
         entry = self._entries.get(digest)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self.clock():
             return None
         return entry[1]
 
     def put(self, digest: str, principal: Principal) -> None:
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        self._entries[digest] = (time.monotonic() + self.ttl_s, principal)
+        self._entries[digest] = (self.clock() + self.ttl_s, principal)
 
 
 @dataclass

@@ -4,13 +4,12 @@ reference pages included; the display and the dashboard trade their `?token=` fo
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Page
 
 from scheduler.model import Role
 from tests.browser.policy import watch
@@ -43,6 +42,7 @@ def office(sqlite_url: str, seeder: Callable[..., Seeded]) -> Iterator[Office]:
         yield Office(server, seeded)
 
 
+END = "loket-test: nothing more before this"
 SERVICES_SHOWN = "document.querySelectorAll('#services tbody tr').length > 0"
 # ReDoc draws Redocly's logo from Redocly's site, whatever its options: the policy keeps it out, and says so.
 REDOCLY_LOGO = "Loading the image 'https://cdn.redoc.ly/redoc/logo-mini.svg' violates"
@@ -59,6 +59,17 @@ PAGES: list[tuple[str, Callable[[Office], str], str, tuple[str, ...]]] = [
 ]
 
 
+async def settled(page: Page) -> None:
+    """Wait until what the page's scripts load or open after drawing has been asked for, answered and reported.
+
+    Playwright's network idle: the page has loaded and has had no request in flight for 500 ms (its websocket
+    and event stream aside), however long its requests took. Then a marker written to the console: the
+    browser reports in order, so every refusal and request before it has reached the watch."""
+    await page.wait_for_load_state("networkidle")
+    async with page.expect_console_message(lambda message: message.text == END):
+        await page.evaluate("(end) => console.log(end)", END)
+
+
 @pytest.mark.parametrize(("what", "address", "drawn", "expected"), PAGES, ids=[p[0] for p in PAGES])
 async def test_every_page_has_a_policy_without_inline_script_and_works_under_it(
     browser: Browser, office: Office, what: str, address: Callable[[Office], str], drawn: str, expected: tuple[str, ...]
@@ -71,7 +82,7 @@ async def test_every_page_has_a_policy_without_inline_script_and_works_under_it(
         await page.wait_for_function(f"() => {drawn}")
     else:
         await page.wait_for_selector(drawn)
-    await asyncio.sleep(0.5)  # what the page's scripts load or open after drawing
+    await settled(page)
     headers = await answer.all_headers()
     policy = {d.split()[0]: d.split()[1:] for d in headers["content-security-policy"].split("; ")}
     assert policy.get("script-src", policy["default-src"]) == ["'self'"], what

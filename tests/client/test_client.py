@@ -273,8 +273,10 @@ async def test_the_feed_resumes_after_a_server_restart_with_what_it_missed_and_n
         await manager.issue_ticket(TOWN, "B", "nl")  # seq 3
         await feed.until_seq(3)
 
-        took = await asyncio.to_thread(town.server.stop)
-        assert took < 5
+        await asyncio.to_thread(town.server.stop)
+        # It stopped on the SIGTERM by itself, the feed's connection notwithstanding, rather than being killed
+        # when `stop` gave up waiting: uvicorn re-raises the SIGTERM it handled once it has shut down (-15).
+        assert town.server.process.returncode in (0, -15)
         # While the server is away another process changes the office (seq 4 and 5).
         now = datetime.now(UTC)
         town.seeded.db.write(

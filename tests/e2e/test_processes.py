@@ -208,7 +208,10 @@ async def test_two_servers_on_one_postgresql_show_their_clients_the_same_events(
 
     event = on_two.events[5]
     assert (event["type"], event["ticket"]["id"]) == ("ticket.called", called["id"])
-    assert crossed < 2.0, f"the call through server 1 took {crossed:.2f} s to reach a client of server 2"
+    # Carried by NOTIFY: the only other way across, the safety-net poll, first looks 600 s after start (NO_POLL).
+    # How fast NOTIFY carries it is the benchmarks' to measure (docs/benchmarks.md), not a wall-clock limit here.
+    poll_s = float(NO_POLL["LOKET_BUS_POLL_INTERVAL_S"])
+    assert crossed < poll_s, f"the call through server 1 took {crossed:.2f} s to reach a client of server 2"
     assert last == 9
     assert on_one.seqs == on_two.seqs == list(range(1, last + 1))
     assert on_one.events == on_two.events

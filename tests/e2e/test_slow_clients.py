@@ -68,12 +68,27 @@ def _slow_client(port: int) -> socket.socket:
     return sock
 
 
+def _still_connected(sock: socket.socket) -> bool:
+    """The server has neither closed nor reset this connection (and sent nothing on it): a peek finds no data
+    and no end of stream, only nothing to read yet."""
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.setblocking(True)
+    return False
+
+
 @pytest.mark.parametrize(
     ("env", "answer"),
     [({}, 200), ({"LOKET_LIMIT_CONCURRENCY": "100"}, 503)],
     ids=["derived bound: still served", "bound of 100: refused at once"],
 )
-def test_a_normal_request_is_answered_at_once_while_300_clients_never_finish_their_headers(
+def test_a_normal_request_is_answered_while_300_clients_never_finish_their_headers(
     tmp_path: Path, env: dict[str, str], answer: int
 ) -> None:
     if resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 4 * SLOW_CLIENTS:
@@ -81,20 +96,22 @@ def test_a_normal_request_is_answered_at_once_while_300_clients_never_finish_the
     url = f"sqlite:///{tmp_path}/loket.db"
     seed(url).db.engine.dispose()
     with serving_with_low_soft_limit(url, env, tmp_path / "server.log") as server, ExitStack() as slow:
-        for _ in range(SLOW_CLIENTS):
-            slow.enter_context(_slow_client(server.port))
-        started = time.monotonic()
-        response = httpx.get(f"{server.url}/healthz", timeout=5)  # before the fix: reset (accept failed: EMFILE)
-        assert (response.status_code, time.monotonic() - started < 2) == (answer, True)
+        clients = [slow.enter_context(_slow_client(server.port)) for _ in range(SLOW_CLIENTS)]
+        # Before the fix: reset (accept failed: EMFILE), and it stays so for as long as the slow clients stay.
+        # No clock on the answer (a busy machine may take seconds): a generous timeout, then proof that the
+        # slow clients were still holding their connections when it came, so they did not block it.
+        response = httpx.get(f"{server.url}/healthz", timeout=30)
+        held = sum(_still_connected(sock) for sock in clients)
+        assert (response.status_code, held) == (answer, SLOW_CLIENTS)
         slow.close()
         assert _eventually_ok(server)
 
 
 def _eventually_ok(server: Server) -> bool:
     """Once the slow clients are gone the server serves normally again."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # a deadline for a busy machine, not a claim about speed
     while time.monotonic() < deadline:
-        if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+        if httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200:
             return True
         time.sleep(0.05)
     return False
