@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from client.errors import LoketError, Unreachable
-from client.models import Counter, CounterDay, IssuedTicket, Session, Snapshot, Ticket
+from client.models import CitizenStatus, Counter, CounterDay, IssuedTicket, Session, Snapshot, Ticket
 
 Json = dict[str, Any]
 TicketActionName = Literal["call", "recall", "start", "finish", "no-show", "park", "transfer", "cancel"]
@@ -95,13 +95,13 @@ class LoketClient:
         path = f"/api/tickets/{_segment(ticket_id)}/{_segment(action)}"
         return Ticket.of(await self._json("POST", path, json=payload or None))
 
-    async def status(self, token: str) -> Json:
+    async def status(self, token: str) -> CitizenStatus:
         """What the holder of a ticket sees, by the ticket's status token (public)."""
-        return await self._json("GET", f"/api/status/{_segment(token)}")
+        return CitizenStatus.of(await self._json("GET", f"/api/status/{_segment(token)}"))
 
-    async def accept_timed_return(self, token: str) -> Json:
+    async def accept_timed_return(self, token: str) -> CitizenStatus:
         """The holder of a ticket accepts to come back later (its `timed_return_offer`); answers the status."""
-        return await self._json("POST", f"/api/status/{_segment(token)}/timed-return")
+        return CitizenStatus.of(await self._json("POST", f"/api/status/{_segment(token)}/timed-return"))
 
     async def answer_happiness(self, office: str, service: str, score: int, improvements: list[str]) -> Json:
         """The happiness question answered at the kiosk (offices that ask there): anonymous."""

@@ -130,6 +130,48 @@ class IssuedTicket(Ticket):
 
 
 @dataclass(frozen=True)
+class CitizenStatus(Ticket):
+    """What the holder of a ticket sees on its status page (`scheduler.usecases.ticket_status`)."""
+
+    office_id: str = ""
+    office_name: str = ""
+    service_names: dict[str, str] = field(default_factory=dict)
+    people_ahead: int = 0
+    estimated_wait_range_s: tuple[int, int] = (0, 0)
+    timed_return_offer: datetime | None = None
+    can_leave: bool = False
+    can_run_late: bool = False
+    late_places: int = 0
+    notify_requested: bool = False
+    ask_happiness: bool = False
+    improvements: tuple[Improvement, ...] = ()
+
+    @classmethod
+    def of(cls, raw: Json) -> CitizenStatus:
+        ticket = Ticket.of(raw)
+        office = raw.get("office")
+        office = office if isinstance(office, Mapping) else {}
+        low, high = [*(raw.get("estimated_wait_range_s") or ()), 0, 0][:2]
+        return cls(
+            **{f: getattr(ticket, f) for f in ticket.__dataclass_fields__},
+            office_id=str(office.get("id", "")),
+            office_name=str(office.get("name", "")),
+            service_names=_names(raw.get("service_names")),
+            people_ahead=_int(raw.get("people_ahead")),
+            estimated_wait_range_s=(_int(low), _int(high)),
+            timed_return_offer=_when(raw.get("timed_return_offer")),
+            can_leave=bool(raw.get("can_leave", False)),
+            can_run_late=bool(raw.get("can_run_late", False)),
+            late_places=_int(raw.get("late_places")),
+            notify_requested=bool(raw.get("notify_requested", False)),
+            ask_happiness=bool(raw.get("ask_happiness", False)),
+            improvements=tuple(
+                Improvement(str(i["code"]), _names(i.get("names"))) for i in raw.get("improvements") or ()
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class Counter:
     """`services`: what it serves now; `skills`: all it is configured for; `ticket`: the citizen at it."""
 

@@ -287,5 +287,5 @@ class KioskApp(LoketApp):
             if isinstance(shown, screens.TicketScreen):
                 shown.return_refused()
             return
-        if isinstance(shown, screens.TicketScreen) and isinstance(status.get("return_at"), str):
-            shown.returning(status["return_at"])
+        if isinstance(shown, screens.TicketScreen) and status.return_at is not None:
+            shown.returning(status.return_at)

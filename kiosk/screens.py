@@ -4,6 +4,7 @@ up as messages that the app (`kiosk.app`) handles: the screens never talk to the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -306,7 +307,7 @@ class TicketScreen(Screen[None]):
         for line in self.query("#notice").results(Static):
             line.update(text)
 
-    def returning(self, when: str) -> None:
+    def returning(self, when: datetime) -> None:
         """The citizen accepted to come back later: say until when, and drop the offer."""
         for button in self.query("#timed-return"):
             button.remove()

@@ -239,8 +239,8 @@ async def test_a_citizen_reads_the_ticket_status_by_its_token(town: Town, manage
     async with LoketClient(town.server.url, None) as citizen:
         status = await citizen.status(second.status_url.rsplit("/", 1)[1])
         assert second.status_token == second.status_url.rsplit("/", 1)[1]
-        assert (status["number"], status["state"], status["people_ahead"]) == (second.number, "waiting", 1)
-        assert status["office"]["id"] == TOWN
+        assert (status.number, status.state, status.people_ahead) == (second.number, "waiting", 1)
+        assert (status.office_id, status.service_names["nl"] != "", status.can_leave) == (TOWN, True, True)
         with pytest.raises(LoketError) as caught:
             await citizen.status("not-a-ticket")
         assert (caught.value.status, caught.value.code) == (404, "ticket_not_found")
