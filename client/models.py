@@ -34,6 +34,7 @@ class EventType(StrEnum):
     TICKET_CANCELLED = "ticket.cancelled"
     TICKET_LATE = "ticket.late"
     TICKET_RETURNING = "ticket.returning"
+    TICKET_ARRIVED = "ticket.arrived"
     COUNTER_OPENED = "counter.opened"
     COUNTER_PAUSED = "counter.paused"
     COUNTER_RESUMED = "counter.resumed"

@@ -97,8 +97,11 @@ def forecast(
     where counters have several skills, are busy for different times, or serve services of very
     different lengths. One ranking, then a few steps per call: cheap enough for every kiosk ticket.
     (Ranks that would change as time passes — an appointment's slot coming — are taken as they are now.)
-    Stops once `until` is called, or after `max_calls` calls.
+    Stops once `until` is called, or after `max_calls` calls. Citizens on their way (joined from
+    elsewhere, not checked in yet) are played as if in the room since they joined: the forecast says when
+    their turn comes, which is what tells them when to set off (`scheduler.remote`).
     """
+    waiting = [t if t.here else replace(t, arrived_at=t.checked_in_at) for t in waiting]
     free = {k.id: max(now, floor.free_at.get(k.id, now)) for k in floor.counters if k.state is CounterState.OPEN}
     if not free or not waiting:
         return {}

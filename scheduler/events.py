@@ -28,6 +28,7 @@ class EventType(StrEnum):
     TICKET_CANCELLED = "ticket.cancelled"
     TICKET_LATE = "ticket.late"
     TICKET_RETURNING = "ticket.returning"
+    TICKET_ARRIVED = "ticket.arrived"
     COUNTER_OPENED = "counter.opened"
     COUNTER_PAUSED = "counter.paused"
     COUNTER_RESUMED = "counter.resumed"
@@ -57,6 +58,8 @@ def ticket_view(ticket: Ticket, counter: Counter | None = None) -> dict[str, Any
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "recalls": ticket.recalls,
         "return_at": ticket.return_at.isoformat() if ticket.return_at else None,
+        # False only for a remote joiner who has not checked in yet (not in the building).
+        "here": ticket.here,
         "counter": None,
     }
     if counter is not None:

@@ -19,6 +19,8 @@ PROMISE = timedelta(minutes=5)
 class TicketKind(enum.StrEnum):
     WALKIN = "walkin"
     APPOINTMENT = "appointment"
+    #: Joined the queue from elsewhere (`scheduler.remote`): not in the room until it checks in.
+    REMOTE = "remote"
 
 
 class TicketState(enum.StrEnum):
@@ -95,6 +97,12 @@ class Office:
     happiness_at_kiosk: bool = False
     #: A walk-in who left an address is told when their turn is about this many minutes away.
     notify_before_min: int = 10
+    #: Citizens may join today's queue from elsewhere (`scheduler.remote`)...
+    remote_join: bool = True
+    #: ...up to this share of the people waiting today...
+    remote_share_max: float = 0.5
+    #: ...and keep their place this many minutes past the time they were told to be here.
+    remote_grace_min: int = 10
 
     def walk_in_share_at(self, hour: int) -> float:
         return self.walk_in_by_hour.get(hour, self.walk_in_share)
@@ -184,10 +192,25 @@ class Ticket:
     announced_wait_s: int | None = None
     announced_low_s: int | None = None
     announced_high_s: int | None = None
+    #: A remote ticket's short code, typed (or scanned) at the kiosk to say "I am here".
+    code: str | None = None
+    #: A remote joiner's trip to the office, as they said (seconds).
+    travel_s: int | None = None
+    #: When a remote joiner should set off (estimated call − trip − margin), as last told; kept current.
+    come_at: datetime | None = None
+    #: When a remote joiner checked in: until then they are not in the room and nobody calls them.
+    arrived_at: datetime | None = None
+    #: "Leave now" was sent (on the medium the citizen chose).
+    told_come: bool = False
+
+    @property
+    def here(self) -> bool:
+        """Whether the citizen is in the building: a remote joiner only once checked in."""
+        return self.kind is not TicketKind.REMOTE or self.arrived_at is not None
 
     @property
     def in_room_since(self) -> datetime:
-        return wait_start(self.checked_in_at, self.slot_at, self.return_at)
+        return wait_start(self.checked_in_at, self.slot_at, self.return_at, self.arrived_at)
 
     @property
     def service_s(self) -> int | None:
@@ -198,10 +221,15 @@ class Ticket:
         return max(0, round((self.finished_at - began).total_seconds()))
 
 
-def wait_start(checked_in_at: datetime, slot_at: datetime | None, return_at: datetime | None = None) -> datetime:
+def wait_start(
+    checked_in_at: datetime,
+    slot_at: datetime | None,
+    return_at: datetime | None = None,
+    arrived_at: datetime | None = None,
+) -> datetime:
     """When the wait in the room starts to count: check-in, or the booked slot if the citizen came
-    early, or the time they were told to come back."""
-    return max(checked_in_at, slot_at or checked_in_at, return_at or checked_in_at)
+    early, or the time they were told to come back, or (joined from elsewhere) when they walked in."""
+    return max(checked_in_at, slot_at or checked_in_at, return_at or checked_in_at, arrived_at or checked_in_at)
 
 
 @dataclass(frozen=True)
@@ -216,6 +244,7 @@ class QueueEntry:
     target_counter_id: int | None = None
     state: TicketState = TicketState.WAITING
     return_at: datetime | None = None
+    arrived_at: datetime | None = None
 
     @classmethod
     def of(cls, ticket: Ticket) -> QueueEntry:
@@ -227,11 +256,16 @@ class QueueEntry:
             ticket.slot_at,
             ticket.target_counter_id,
             return_at=ticket.return_at,
+            arrived_at=ticket.arrived_at,
         )
 
     @property
+    def here(self) -> bool:
+        return self.kind is not TicketKind.REMOTE or self.arrived_at is not None
+
+    @property
     def in_room_since(self) -> datetime:
-        return wait_start(self.checked_in_at, self.slot_at, self.return_at)
+        return wait_start(self.checked_in_at, self.slot_at, self.return_at, self.arrived_at)
 
 
 @dataclass(frozen=True)

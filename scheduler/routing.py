@@ -23,8 +23,8 @@ APPOINTMENT_DUE = timedelta(minutes=5)
 
 
 def eligible(counter: Counter, ticket: Ticket | QueueEntry) -> bool:
-    """Whether this counter may call this ticket at all."""
-    if ticket.state is not TicketState.WAITING or not counter.serves(ticket.service):
+    """Whether this counter may call this ticket at all (never somebody who is not in the building)."""
+    if ticket.state is not TicketState.WAITING or not ticket.here or not counter.serves(ticket.service):
         return False
     return ticket.target_counter_id is None or ticket.target_counter_id == counter.id
 

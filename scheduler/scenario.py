@@ -64,6 +64,11 @@ class Scenario:
     happiness_at_kiosk: bool = False
     #: Walk-ins who left an address are told when their turn is about this many minutes away.
     notify_before_min: int = 10
+    #: Joining the queue from elsewhere (`scheduler.remote`): allowed, up to this share of the queue, and the
+    #: minutes a remote joiner keeps their place past the time they should have arrived.
+    remote_join: bool = True
+    remote_share_max: float = 0.5
+    remote_grace_min: int = 10
 
 
 def _time(value: Any, where: str) -> time:
@@ -145,6 +150,9 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         improvements=_improvements(data),
         happiness_at_kiosk=_flag(data, "happiness_at_kiosk"),
         notify_before_min=_count(data, "notify_before_min", 10),
+        remote_join=_flag(data, "remote_join", True),
+        remote_share_max=_share(data, "remote_share_max", 0.5),
+        remote_grace_min=_count(data, "remote_grace_min", 10),
     )
 
 
@@ -193,7 +201,7 @@ def _shares_by_hour(data: dict[str, Any]) -> dict[int, float]:
         hour = str(key).split(":")[0]
         if not hour.isdigit() or not 0 <= int(hour) <= 23:
             raise Invalid(f"office file: walk_in_by_hour: {key!r} is not an hour 0-23", code="invalid_office_file")
-        shares[int(hour)] = _share({"walk_in_share": value}, f"walk_in_by_hour.{key}")
+        shares[int(hour)] = _share({f"walk_in_by_hour.{key}": value}, f"walk_in_by_hour.{key}")
     return shares
 
 
@@ -215,15 +223,15 @@ def _days(data: dict[str, Any]) -> frozenset[date]:
     return frozenset(days)
 
 
-def _share(data: dict[str, Any], key: str = "walk_in_share") -> float:
-    value = data.get("walk_in_share", calendar.DEFAULT_WALK_IN_SHARE)
+def _share(data: dict[str, Any], key: str = "walk_in_share", default: float = calendar.DEFAULT_WALK_IN_SHARE) -> float:
+    value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise Invalid(f"office file: '{key}' must be a number from 0 to 1, not {value!r}", code="invalid_office_file")
     return float(value)
 
 
-def _flag(data: dict[str, Any], key: str) -> bool:
-    value = data.get(key, False)
+def _flag(data: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = data.get(key, default)
     if not isinstance(value, bool):
         raise Invalid(f"office file: '{key}' must be true or false, not {value!r}", code="invalid_office_file")
     return value

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler import estimate, returning, routing
+from scheduler import remote as remote_rules
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.events import counter_event, counter_view, ticket_event, ticket_view
 from scheduler.lifecycle import Action, CounterAction, apply, apply_counter
@@ -60,6 +61,15 @@ class Position:
 class Appointment:
     code: str
     slot_at: datetime
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A citizen joining from elsewhere (`scheduler.remote`): their trip, and where to tell them to come."""
+
+    travel_s: int
+    email: str | None = None
+    phone: str | None = None
 
 
 def _counter_in(repo: Repository, office_id: str, counter_id: int) -> Counter:
@@ -126,6 +136,7 @@ def issue_ticket(
     token: str,
     idempotency_key: str | None = None,
     appointment: Appointment | None = None,
+    remote: Remote | None = None,
     policy: routing.Policy | None = None,
 ) -> Issued:
     """A walk-in takes a ticket, or a booked citizen checks in. A repeated key returns the first ticket.
@@ -150,27 +161,37 @@ def issue_ticket(
     if not any(c.serves(service.code) for c in repo.counters(office_id)):
         raise Conflict(f"no counter of office {office_id} serves {service.code}", code="service_unavailable")
     day = office_day(now, office.timezone)
+    kind = TicketKind.APPOINTMENT if appointment else TicketKind.REMOTE if remote else TicketKind.WALKIN
     ticket = repo.add_ticket(
         Ticket(
             office=office_id,
             service=service.code,
             number=format_number(service.code, repo.next_number(office_id, service.code, day)),
             day=day,
-            kind=TicketKind.APPOINTMENT if appointment else TicketKind.WALKIN,
+            kind=kind,
             language=language,
             token=token,
             checked_in_at=now,
             slot_at=appointment.slot_at if appointment else None,
             appointment=appointment.code if appointment else None,
             idempotency_key=idempotency_key,
+            code=remote_rules.unique_code(repo, office_id, day) if remote else None,
+            travel_s=remote.travel_s if remote else None,
+            notify_email=remote.email if remote else None,
+            notify_phone=remote.phone if remote else None,
+            contact_given=bool(remote and (remote.email or remote.phone)),
         )
     )
     told = None
-    if policy is not None:
-        told = position(repo, ticket, now, policy)
+    if policy is not None or remote is not None:
+        told = position(repo, ticket, now, policy or routing.appointments_first)
         announced = replace(
             ticket, announced_wait_s=told.estimated_wait_s, announced_low_s=told.low_s, announced_high_s=told.high_s
         )
+        if remote is not None:
+            turn = now + timedelta(seconds=told.estimated_wait_s)
+            leave = remote_rules.come_at(turn, remote.travel_s, now)
+            announced = replace(announced, come_at=leave, told_come=leave <= now)
         if repo.replace_ticket(announced, TicketState.WAITING):
             ticket = announced
     repo.emit(ticket_event("issued", ticket))

@@ -55,6 +55,9 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
         office.improvements = [{"code": code, "names": names} for code, names in scenario.improvements]
         office.happiness_at_kiosk = scenario.happiness_at_kiosk
         office.notify_before_min = scenario.notify_before_min
+        office.remote_join = scenario.remote_join
+        office.remote_share_max = scenario.remote_share_max
+        office.remote_grace_min = scenario.remote_grace_min
         office.walk_in_by_hour = {str(hour): share for hour, share in sorted(scenario.walk_in_by_hour.items())}
         session.add(office)
         session.flush()

@@ -57,6 +57,9 @@ def office_of(row: OfficeRow) -> Office:
         improvements=tuple(Improvement(str(i["code"]), dict(i["names"])) for i in row.improvements),
         happiness_at_kiosk=row.happiness_at_kiosk,
         notify_before_min=row.notify_before_min,
+        remote_join=row.remote_join,
+        remote_share_max=row.remote_share_max,
+        remote_grace_min=row.remote_grace_min,
     )
 
 
@@ -128,6 +131,11 @@ _TICKET_FIELDS = [
     "announced_wait_s",
     "announced_low_s",
     "announced_high_s",
+    "code",
+    "travel_s",
+    "come_at",
+    "arrived_at",
+    "told_come",
 ]
 
 
@@ -270,14 +278,14 @@ class SqlRepository:
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
         t = _TICKETS.c
         # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
-        query = sa_select(t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id, t.return_at).where(
-            t.office == office_id, t.state == TicketState.WAITING.value, t.day == day
-        )
+        query = sa_select(
+            t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id, t.return_at, t.arrived_at
+        ).where(t.office == office_id, t.state == TicketState.WAITING.value, t.day == day)
         if services is not None:
             query = query.where(t.service.in_(list(services)))
         kinds = {k.value: k for k in TicketKind}
         return [
-            QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5], return_at=row[6])
+            QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5], return_at=row[6], arrived_at=row[7])
             for row in self.session.execute(query.order_by(t.id))
         ]
 

@@ -40,6 +40,10 @@ class OfficeRow(SQLModel, table=True):
     happiness_at_kiosk: bool = False
     # Walk-ins who left an address are told when their turn is about this many minutes away.
     notify_before_min: int = 10
+    # Joining from elsewhere: allowed, the share of the queue that may be remote, the grace past arrival (min).
+    remote_join: bool = True
+    remote_share_max: float = 0.5
+    remote_grace_min: int = 10
     # Per local hour ("8": 0.8), a walk-in share other than walk_in_share.
     walk_in_by_hour: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The last event sequence number handed out; bumped inside every change, so it stays
@@ -124,6 +128,13 @@ class TicketRow(SQLModel, table=True):
     announced_wait_s: int | None = None
     announced_low_s: int | None = None
     announced_high_s: int | None = None
+    # A remote joiner (kind "remote"): the code typed at the kiosk, the trip (s), when to set off (as last
+    # told), when they checked in (NULL: not in the building yet), and whether "set off now" was told.
+    code: str | None = Field(default=None, max_length=16)
+    travel_s: int | None = None
+    come_at: datetime | None = _utc(default=None)
+    arrived_at: datetime | None = _utc(default=None)
+    told_come: bool = False
 
 
 class BookingRow(SQLModel, table=True):

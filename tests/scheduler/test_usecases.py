@@ -784,6 +784,7 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
                 "called_at": at(6).isoformat(),
                 "recalls": 0,
                 "return_at": None,
+                "here": True,
                 "counter": {"id": 1, "name": "Loket 1"},
             },
         },
