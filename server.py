@@ -24,6 +24,7 @@ from api import (
     metrics,
     offices,
     printers,
+    remote,
     status_events,
     tickets,
 )
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         messenger=Messenger(settings, db, clock),
         booking_limit=RateLimit(settings.booking_rate_per_hour),
         notify_limit=RateLimit(settings.notify_rate_per_hour, what="requests to be told"),
+        join_limit=RateLimit(settings.join_rate_per_hour, what="joins of the queue"),
     )
 
     @asynccontextmanager
@@ -121,6 +123,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         auth,
         offices,
         tickets,
+        remote,
         bookings,
         citizens,
         status_events,

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     messages_per_hour: int = Field(
         200, description="E-mails and SMS one office may send per hour; past it they are withheld; 0 for no limit"
     )
+    join_rate_per_hour: int = Field(
+        10, description="Joins of the queue from elsewhere one client address may make per hour; 0 for no limit"
+    )
     notify_rate_per_hour: int = Field(
         10, description="Requests to be told by e-mail or SMS one client address may make per hour; 0 for no limit"
     )

@@ -33,12 +33,43 @@ class IssueTicket(Body):
         max_length=64,
         description="Booking code, to check in (e.g. K7QX-M4TP; any case, dash and spaces optional)",
     )
+    code: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="A code to check in: a remote ticket's (e.g. K7QXM4) or a booking's (as `appointment`)",
+    )
 
     @model_validator(mode="after")
     def _service_or_appointment(self) -> Self:
-        if self.service is None and self.appointment is None:
-            raise ValueError("give a service (walk-in) or an appointment (booking code to check in)")
+        if self.service is None and self.appointment is None and self.code is None:
+            raise ValueError("give a service (walk-in) or an appointment or a code (to check in)")
+        if self.appointment is not None and self.code is not None:
+            raise ValueError("give a code or an appointment, not both")
         return self
+
+
+class JoinRemotely(Body):
+    service: str = Field(min_length=1, max_length=8, description="The service's code letter, e.g. A")
+    language: Literal["nl", "fr", "en"] = Field(description="The citizen's language")
+    travel_min: int = Field(description="The trip to the office in minutes: 5, 10, 20, 30 or 45")
+    email: str | None = Field(None, max_length=254, description="To be told when to set off (or `phone`, or neither)")
+    phone: str | None = Field(None, max_length=32, description="Mobile number for an SMS, +32... or national")
+
+
+class JoinedRemotely(BaseModel):
+    number: str
+    code: str = Field(description="Typed or scanned at the kiosk on arrival, e.g. K7QXM4")
+    service: str
+    state: str
+    status_url: str = Field(description="The citizen's live status page")
+    people_ahead: int
+    estimated_wait_s: int
+    estimated_call_at: str = Field(description="When the turn is expected: ISO 8601 in the office's time zone")
+    come_at: str | None = Field(description="When to set off (turn − trip − 5 min), kept current; office's zone")
+    arrive_by: str | None = Field(description="Check in before this or the ticket becomes a no-show")
+    travel_min: int
+    told_by: list[str] = Field(description="Where the citizen is told to come: email, sms; empty: the page")
 
 
 class BookAppointment(Body):

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Header, Response
 
 from api.deps import PartsDep, PrincipalDep, require
 from api.schemas import IssuedTicket, IssueTicket, PathId, TicketAction
-from scheduler import checkin, returning, usecases
+from scheduler import checkin, remote, returning, usecases
 from scheduler.access import Permission
 from scheduler.events import ticket_view
 from scheduler.lifecycle import Action
+from scheduler.model import Ticket
 from service.changes import change, read
+from service.parts import Parts
 from store.admin import new_secret
 
 router = APIRouter(tags=["tickets"])
@@ -24,7 +26,10 @@ router = APIRouter(tags=["tickets"])
     response_model=IssuedTicket,
     responses={
         200: {"description": "The same Idempotency-Key was seen before: the ticket issued then"},
-        404: {"description": "`appointment_not_found`: no booking with this code in this office"},
+        404: {
+            "description": "`appointment_not_found`: no booking with this code in this office; `code_not_found`: "
+            "no remote ticket or booking has this code"
+        },
         409: {
             "description": "`appointment_too_early` (with `check_in_from`), `appointment_too_late` (with `service`, "
             "for a walk-in ticket instead), `appointment_already_checked_in`, `appointment_cancelled`"
@@ -40,13 +45,20 @@ async def issue_ticket(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict[str, Any]:
     """Issue a walk-in ticket for `service`, or check in the booking `appointment` (from 15 minutes before its
-    slot to 10 minutes after): an appointment ticket for the booked service. Retry with the same
-    `Idempotency-Key`."""
+    slot to 10 minutes after): an appointment ticket for the booked service. `code` checks in a remote ticket
+    (joined from elsewhere: 200, the same ticket, now here) or, when it is a booking's, like `appointment`.
+    Retry with the same `Idempotency-Key`."""
     require(principal, Permission.ISSUE, office)
     now = parts.clock()
     token = new_secret()
-    if body.appointment is not None:
-        code = body.appointment
+    if body.code is not None and remote.normalise_code(body.code) is not None:
+        wanted = body.code
+        arrived = await change(parts, office, now, lambda repo: remote.check_in(repo, office, wanted, now))
+        response.status_code = 200
+        place = await read(parts, lambda repo: usecases.position(repo, arrived, now, parts.policy))
+        return _issued_view(parts, arrived, place)
+    if body.appointment is not None or body.code is not None:
+        code = body.appointment or body.code or ""
         issued = await change(
             parts,
             office,
@@ -88,6 +100,10 @@ async def issue_ticket(
     where = issued.position
     if where is None:
         where = await read(parts, lambda repo: usecases.position(repo, ticket, now, parts.policy))
+    return _issued_view(parts, ticket, where)
+
+
+def _issued_view(parts: Parts, ticket: Ticket, where: usecases.Position) -> dict[str, Any]:
     return {
         **ticket_view(ticket),
         "people_ahead": where.people_ahead,

@@ -127,6 +127,22 @@ TURN_SOON = N_("Ticket %(number)s: your turn comes in about %(minutes)d minutes 
 TURN_NOW = N_("Ticket %(number)s: it is your turn now, at counter %(counter)s.")
 TURN_SOON_SUBJECT = N_("Your turn is near: ticket %(number)s")
 TURN_NOW_SUBJECT = N_("It is your turn: ticket %(number)s, counter %(counter)s")
+# Citizens who joined the queue from elsewhere (scheduler/remote.py): when to set off, and a missed turn.
+COME_NOW = N_(
+    "Ticket %(number)s: time to set off for %(office)s. On arrival, check in at the kiosk with code %(code)s. "
+    "Follow it: %(link)s"
+)
+COME_NOW_SUBJECT = N_("Time to set off: ticket %(number)s")
+COME_EARLIER = N_(
+    "Ticket %(number)s: your turn comes sooner. Set off at %(time)s for %(office)s and check in at the kiosk "
+    "with code %(code)s. Follow it: %(link)s"
+)
+COME_EARLIER_SUBJECT = N_("Your turn comes sooner: ticket %(number)s")
+COME_MISSED = N_(
+    "Ticket %(number)s: you did not check in at %(office)s in time, so the ticket has lapsed. You can join the "
+    "queue again: %(link)s"
+)
+COME_MISSED_SUBJECT = N_("Your ticket %(number)s has lapsed")
 
 # The booking pages (web/booking.py): what the citizen is told when something cannot be done.
 PAGE_NOT_FOUND = N_("Page not found")

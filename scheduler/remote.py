@@ -180,6 +180,7 @@ class ComeNotice:
 
     kind: str
     number: str
+    code: str
     language: str
     token: str
     email: str | None
@@ -231,4 +232,5 @@ def keep_current(repo: Repository, office: Office, estimated_call_s: dict[int, i
 
 
 def _notice(kind: str, ticket: Ticket, at: datetime | None = None) -> ComeNotice:
-    return ComeNotice(kind, ticket.number, ticket.language, ticket.token, ticket.notify_email, ticket.notify_phone, at)
+    email, phone = ticket.notify_email, ticket.notify_phone
+    return ComeNotice(kind, ticket.number, ticket.code or "", ticket.language, ticket.token, email, phone, at)

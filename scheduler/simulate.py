@@ -18,7 +18,17 @@ The office of a scenario is set up in a `MemoryRepository` and every move goes t
   come back later (`returning.offer`); a fixed share accept, spread evenly over the day (with share
   1/3, every third citizen offered accepts). They come back exactly at the time given; their
   patience counts from then. Their wait in the metrics of FORMAT.md still counts from check-in; the
-  `in_room_*` metrics count it from their return.
+  `in_room_*` metrics count it from their return;
+* remote joining (`remote_share` > 0): that share of the walk-ins, chosen by their id (`is_remote`), join
+  the queue from elsewhere at the moment of their CSV arrival (`issue_ticket` with `Remote(trip)` and the
+  policy: it sets `come_at` from the announced estimate), with a trip drawn from their id in `travel_min`.
+  Every `KEEP_CURRENT_S` the server's round runs: the queue is forecast with the policy
+  (`estimate.forecast`) and `remote.keep_current` keeps `come_at` current, tells "come" and turns who did
+  not check in in time into a no-show. A joiner sets off when told "come" (at once if told so on joining)
+  and walks in after their trip plus a spread drawn from their id (`arrival_spread_s`): most within
+  `ON_TIME_SPREAD_S`, a share `LATE_SHARE` late by `LATE_S`, a share `NEVER_SHARE` never; at the door
+  they check in (`remote.arrive`) and only then may a counter call them. Their patience counts from then;
+  their wait counts from joining, their in-room wait from walking in.
 
 Shifts that overlap or touch are one open period; a counter without shifts is open from the
 scenario's `opens` to its `closes` (if both are given), otherwise never.
@@ -30,7 +40,8 @@ Order of events at the same instant (fixed, so that the same input always gives 
   1. services that end (counter order), and the closing of counters whose shift ended meanwhile;
   2. shift ends, then shift starts (counter order);
   3. walk-ins whose patience runs out (file order): gone before anybody is called at that instant;
-  4. arrivals (file order), each told its estimated wait as they check in, and citizens coming back;
+  4. arrivals (file order), each told its estimated wait as they check in (remote joiners: join), citizens
+     coming back, remote joiners walking in, then the server's remote round;
   5. calls: every open, idle counter calls once, the one idle longest first (ties: scenario order).
 A counter whose policy leaves it idle while someone it may serve is waiting asks again `RETRY_S`
 later (and after any other event). No randomness anywhere; the same input gives the same output.
@@ -39,6 +50,7 @@ later (and after any other event). No randomness anywhere; the same input gives 
 from __future__ import annotations
 
 import enum
+import hashlib
 import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -46,7 +58,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler import returning, routing, usecases
+from scheduler import estimate, remote, returning, routing, usecases
 from scheduler.errors import Invalid
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.memory import MemoryRepository
@@ -64,6 +76,16 @@ RETRY_S = 30
 PERCENTILE = 95
 #: The language tickets are issued in (it changes nothing in the rules).
 LANGUAGE = "nl"
+#: How often the server's remote round (`remote.keep_current`) runs while someone is on the way.
+KEEP_CURRENT_S = 60
+#: The trips of remote joiners, drawn from their id between these (minutes), unless told otherwise.
+TRAVEL_MIN = (5, 30)
+#: Of the remote joiners: who never comes, who comes late (by `LATE_S`); the others walk in within
+#: `ON_TIME_SPREAD_S` of the moment they should (set off when told, plus their trip).
+NEVER_SHARE = 0.05
+LATE_SHARE = 0.10
+LATE_S = (300, 1200)
+ON_TIME_SPREAD_S = (-120, 180)
 
 Metric = float | int | str | None
 
@@ -96,6 +118,12 @@ class CitizenRecord:
     number: str | None = None
     #: When they were told to come back (accepted a timed return); None: they waited in the room.
     return_at: datetime | None = None
+    #: A remote joiner's trip in seconds (kind REMOTE: `arrival` is when they joined).
+    travel_s: int | None = None
+    #: When a remote joiner walked in and checked in; None: never (or not a remote joiner).
+    entered_at: datetime | None = None
+    #: A remote joiner who did not check in in time: the server made their ticket a no-show.
+    missed: bool = False
 
     @property
     def came(self) -> bool:
@@ -127,11 +155,21 @@ class CitizenRecord:
 
     @property
     def in_room_wait_s(self) -> float | None:
-        """Like `wait_s`, but counted from their return for those who accepted to come back later."""
+        """Like `wait_s`, but counted from their return for those who accepted to come back later, and
+        from walking in for remote joiners (None for one who never walked in)."""
         start, end = self.wait_start, self.called_at or self.left_at
         if start is None or end is None:
             return None
+        if self.kind is TicketKind.REMOTE:
+            if self.entered_at is None:
+                return None
+            start = max(start, self.entered_at)
         return max(0.0, (end - max(start, self.return_at or start)).total_seconds())
+
+    @property
+    def in_room(self) -> bool:
+        """Whether the citizen was in the building: everybody who came, but a remote joiner once walked in."""
+        return self.came and (self.kind is not TicketKind.REMOTE or self.entered_at is not None)
 
 
 @dataclass(frozen=True)
@@ -155,19 +193,28 @@ def simulate(
     day: date = DEFAULT_DAY,
     estimates: bool = True,
     return_share: float = 0.0,
+    remote_share: float = 0.0,
+    travel_min: tuple[int, int] = TRAVEL_MIN,
 ) -> SimulationResult:
     """Replay the day of `scenario` with these citizens, counters calling by the policy named `policy`.
 
     `estimates=False` skips asking `position` at each check-in (a read, it changes nothing in the
     replay): faster for long validation runs; the estimate metrics are then None.
     `return_share` (0 to 1): the share of walk-ins offered a timed return who accept it.
+    `remote_share` (0 to 1): the share of walk-ins who join from elsewhere (chosen by id, `is_remote`),
+    with trips between `travel_min` minutes (see the module's docstring).
     Raises Invalid for an unknown policy, a citizen asking for a service that the scenario lacks or
     that no counter serves, or a shift that ends before it starts.
     """
     rule = routing.policy_named(policy)
     if not 0.0 <= return_share <= 1.0:
         raise Invalid(f"return share must be between 0 and 1, not {return_share}", code="invalid_return_share")
-    replay = _Day(scenario, arrivals, rule, day, estimates, return_share)
+    if not 0.0 <= remote_share <= 1.0:
+        raise Invalid(f"remote share must be between 0 and 1, not {remote_share}", code="invalid_remote_share")
+    low, high = travel_min
+    if not 0 <= low <= high:
+        raise Invalid(f"travel times must be A-B minutes with 0 <= A <= B, not {low}-{high}", code="invalid_travel")
+    replay = _Day(scenario, arrivals, rule, day, estimates, return_share, remote_share, (low * 60, high * 60))
     return SimulationResult(scenario.name, policy, day, replay.run())
 
 
@@ -188,6 +235,12 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
     - `timed_returns`: citizens who accepted to come back later; `in_room_walkin_sl5`,
       `in_room_mean_wait_s`, `in_room_max_wait_s`: as above with waits counted from their return
       (`CitizenRecord.in_room_wait_s`); equal to the others when nobody came back later.
+    - Remote joiners (kind REMOTE) are not among the walk-ins: `walkin_sl5` counts those who came in
+      person, from check-in. `remote_count`: remote joiners; `remote_missed`: those whose ticket became a
+      no-show (never came, or too late); `remote_in_room_sl5`: share of those who walked in that were
+      called within `PROMISE` of walking in; `in_room_sl5`: the same over everybody who was in the room
+      (walk-ins and appointments as their `in_room_wait_s`). The in-room mean and max leave out remote
+      joiners who never walked in; `mean_wait_s` etc. count a remote joiner's wait from joining.
     """
     everyone = list(citizens)
     came = [c for c in everyone if c.came]
@@ -195,6 +248,8 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
     served = [c for c in came if c.served]
     walkins = [c for c in came if c.kind is TicketKind.WALKIN]
     appointments = [c for c in came if c.kind is TicketKind.APPOINTMENT]
+    remotes = [c for c in came if c.kind is TicketKind.REMOTE]
+    in_room = [_in_room(c) for c in came if c.in_room]
     return {
         "policy": policy,
         "came": len(came),
@@ -214,8 +269,12 @@ def summarize(citizens: Iterable[CitizenRecord], policy: str) -> dict[str, Metri
         "estimate_in_range": _in_range(served),
         "timed_returns": sum(1 for c in came if c.return_at is not None),
         "in_room_walkin_sl5": _share_in_time(walkins, _in_room),
-        "in_room_mean_wait_s": sum(in_room) / len(in_room) if (in_room := [_in_room(c) for c in came]) else None,
+        "in_room_mean_wait_s": sum(in_room) / len(in_room) if in_room else None,
         "in_room_max_wait_s": max(in_room) if in_room else None,
+        "in_room_sl5": _share_in_time([c for c in came if c.in_room], _in_room),
+        "remote_count": len(remotes),
+        "remote_missed": sum(1 for c in remotes if c.missed),
+        "remote_in_room_sl5": _share_in_time([c for c in remotes if c.in_room], _in_room),
     }
 
 
@@ -223,6 +282,36 @@ def _in_range(served: Sequence[CitizenRecord]) -> float | None:
     """Share of served citizens whose real wait fell inside the range announced at check-in."""
     told = [(c.estimate_range_s, _wait(c)) for c in served if c.estimate_range_s is not None]
     return sum(1 for (low, high), wait in told if low <= wait <= high) / len(told) if told else None
+
+
+def _draw(salt: str, citizen_id: str) -> float:
+    """A number in [0, 1) that depends only on the citizen's id (and what it is drawn for): the same
+    citizen gets the same draw in every replay, whatever else is in the file."""
+    digest = hashlib.sha256(f"{salt}:{citizen_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def is_remote(citizen_id: str, share: float) -> bool:
+    """Whether this walk-in joins from elsewhere when `share` of them do; a walk-in remote at some share
+    is remote at every larger one."""
+    return _draw("remote", citizen_id) < share
+
+
+def travel_s(citizen_id: str, low_s: int, high_s: int) -> int:
+    """A remote joiner's trip, between `low_s` and `high_s`, to the whole minute as the join page asks it."""
+    seconds = low_s + _draw("travel", citizen_id) * (high_s - low_s)
+    return min(high_s, max(low_s, 60 * round(seconds / 60)))
+
+
+def arrival_spread_s(citizen_id: str) -> int | None:
+    """How much later than they should (told "come", plus their trip) a remote joiner walks in, in
+    seconds (below 0: earlier); None: they never come. `NEVER_SHARE` never come, `LATE_SHARE` are late by
+    `LATE_S`, the others arrive within `ON_TIME_SPREAD_S`."""
+    kind, where = _draw("show", citizen_id), _draw("spread", citizen_id)
+    if kind < NEVER_SHARE:
+        return None
+    low, high = LATE_S if kind < NEVER_SHARE + LATE_SHARE else ON_TIME_SPREAD_S
+    return round(low + where * (high - low))
 
 
 def ql_estimate(ahead: int, open_counters: int, mean_duration_s: float) -> float:
@@ -263,7 +352,9 @@ class _Phase(enum.IntEnum):
     PATIENCE = 3
     ARRIVAL = 4
     RETURN = 5
-    RETRY = 6
+    CHECK_IN = 6
+    KEEP_CURRENT = 7
+    RETRY = 8
 
 
 class _CitizenDay:
@@ -272,14 +363,17 @@ class _CitizenDay:
     __slots__ = (
         "called_at",
         "counter",
+        "entered_at",
         "estimate_ql_s",
         "estimate_range_s",
         "estimate_s",
         "left_at",
+        "missed",
         "number",
         "return_at",
         "sent_home",
         "ticket",
+        "travel_s",
     )
 
     def __init__(self) -> None:
@@ -293,6 +387,9 @@ class _CitizenDay:
         self.estimate_ql_s: float | None = None
         self.estimate_range_s: tuple[int, int] | None = None
         self.return_at: datetime | None = None
+        self.travel_s: int | None = None
+        self.entered_at: datetime | None = None
+        self.missed = False
 
 
 class _Day:
@@ -306,6 +403,8 @@ class _Day:
         day: date,
         estimates: bool,
         return_share: float = 0.0,
+        remote_share: float = 0.0,
+        travel_range_s: tuple[int, int] = (TRAVEL_MIN[0] * 60, TRAVEL_MIN[1] * 60),
     ) -> None:
         try:
             self.zone = ZoneInfo(scenario.timezone)
@@ -325,15 +424,26 @@ class _Day:
             Counter(i + 1, self.office, spec.name, frozenset(spec.services)) for i, spec in enumerate(scenario.counters)
         ]
         self.repo = MemoryRepository()
+        self.office_rules = Office(
+            self.office,
+            scenario.title,
+            scenario.timezone,
+            timed_return=scenario.timed_return or return_share > 0,
+            remote_grace_min=scenario.remote_grace_min,
+        )
         self.repo.add_office(
-            Office(
-                self.office, scenario.title, scenario.timezone, timed_return=scenario.timed_return or return_share > 0
-            ),
+            self.office_rules,
             [Service(self.office, s.code, dict(s.names), s.duration_s, s.bookable) for s in scenario.services],
             self.counters,
         )
         self.arrivals = list(arrivals)
         self._check(scenario)
+        self.remote = [
+            a.kind is TicketKind.WALKIN and a.arrival is not None and is_remote(a.id, remote_share)
+            for a in self.arrivals
+        ]
+        self.travel_range_s = travel_range_s
+        self.keep_current_at: datetime | None = None
         self.shifts = [self._shifts(scenario, k) for k in range(len(self.counters))]
         self.skilled = {code: [k for k, c in enumerate(self.counters) if c.serves(code)] for code in self.durations}
         self.visits = [_CitizenDay() for _ in self.arrivals]

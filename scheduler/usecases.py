@@ -473,6 +473,9 @@ def call_number(repo: Repository, counter_id: int, number: str, now: datetime) -
     # After a transfer the number lives on in a new ticket: the one still in line, else the newest.
     callable_ = [t for t in found if t.state in (TicketState.WAITING, TicketState.PARKED)]
     ticket = (callable_ or found)[-1]
+    if not ticket.here and ticket.state is TicketState.WAITING:
+        # A remote joiner at the counter who did not check in: being called by number is their check-in.
+        remote_rules.arrive(repo, ticket, now)
     return act_on_ticket(repo, ticket.id or 0, Action.CALL, now, counter_id=counter.id)
 
 
@@ -547,6 +550,8 @@ def queue_snapshot(
                 "names": s.names,
                 "duration_s": s.duration_s,
                 "waiting": sum(1 for t in waiting if t.service == s.code),
+                # Of those, joined from elsewhere and not in the building yet.
+                "on_the_way": sum(1 for t in waiting if t.service == s.code and not t.here),
                 # What a citizen taking a ticket now would be told.
                 "estimated_wait_s": _newcomer_wait(s, waiting, office_floor, now, policy),
             }
@@ -593,9 +598,16 @@ def ticket_status(
     service = repo.service(ticket.office, ticket.service)
     office = repo.office(ticket.office)
     waiting = ticket.state is TicketState.WAITING
+    deadline = remote_rules.arrive_by(ticket, office) if ticket.kind is TicketKind.REMOTE else None
     return {
         **ticket_view(ticket, counter),
-        "office": {"id": office.id, "name": office.name},
+        "office": {"id": office.id, "name": office.name, "timezone": office.timezone},
+        # Joined from elsewhere: the code to check in with, when to set off (kept current), the last moment to
+        # check in; None for everybody else.
+        "code": ticket.code,
+        "come_at": ticket.come_at.isoformat() if ticket.come_at and not ticket.here else None,
+        "arrive_by": deadline.isoformat() if deadline and not ticket.here else None,
+        "travel_min": (ticket.travel_s or 0) // 60 if ticket.kind is TicketKind.REMOTE else None,
         "service_names": service.names,
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
@@ -610,3 +622,16 @@ def ticket_status(
         and (ticket.finished_at is None or now - ticket.finished_at <= SURVEY_OPEN),
         "improvements": [{"code": i.code, "names": i.names} for i in office.improvements],
     }
+
+
+def remote_round(
+    repo: Repository, office_id: str, now: datetime, policy: routing.Policy = routing.appointments_first
+) -> list[remote_rules.ComeNotice]:
+    """Keep every remote joiner's `come_at` current from the forecast, and claim the "set off now", "sooner"
+    and "lapsed" notices that are due (`remote.keep_current`). Run inside the office's write."""
+    office = repo.office(office_id)
+    waiting = _queue_today(repo, office_id, now)
+    if not any(not t.here for t in waiting):
+        return []
+    played = estimate.forecast(waiting, floor(repo, office_id, now), now, policy)
+    return remote_rules.keep_current(repo, office, played, now)

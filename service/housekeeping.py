@@ -2,8 +2,9 @@
 
 Every 5 seconds (only where e-mail or SMS is configured): walk-ins who left an address at the status
 page are told when their turn is about `notify_before_min` minutes away and when they are called;
-addresses of ended visits are erased. Every minute: bookings never checked in become no-shows
-`no_show_after_min` after their slot, and due reminders are claimed (once across workers) and sent.
+addresses of ended visits are erased. Every 5 seconds too (always): citizens who joined from elsewhere get
+their `come_at` kept current and are told to set off, and lapse if they never check in. Every minute:
+bookings never checked in become no-shows `no_show_after_min` after their slot, and due reminders are claimed (once across workers) and sent.
 Every hour: tickets left waiting or parked from an earlier day are cancelled (those citizens went home),
 events past the retention period are dropped, and booking contacts past `purge_after_days` are erased
 (the daily purge; running it hourly only means it catches up sooner after a stop). Every 15 minutes:
@@ -194,6 +195,24 @@ def turn_notices_round(parts: Parts) -> int:
     return told
 
 
+def remote_round(parts: Parts) -> int:
+    """Keep remote joiners' times current, lapse who did not come, tell them, in every office (blocking)."""
+    told = 0
+    for office in parts.db.office_ids():
+        told += parts.messenger.remote_round(office, parts.clock(), parts.policy)
+    return told
+
+
+async def _keep_remote_joiners(parts: Parts, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await run_in_threadpool(remote_round, parts)
+        except Exception:
+            log.exception("the round of remote joiners failed; will try again")
+        if await _paused(stop, TURN_EVERY.total_seconds()):
+            return
+
+
 async def _tell_turns(parts: Parts, stop: asyncio.Event) -> None:
     if not parts.messenger.media():
         return  # no address can be left without a medium to use it
@@ -216,6 +235,7 @@ async def running(parts: Parts) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(_upkeep(parts, stop), name="loket-housekeeping"),
         asyncio.create_task(_tell_turns(parts, stop), name="loket-turn-notices"),
+        asyncio.create_task(_keep_remote_joiners(parts, stop), name="loket-remote-joiners"),
     ]
     try:
         yield

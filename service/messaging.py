@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 
@@ -21,11 +22,14 @@ from notify import compose
 from notify.compose import BookingNotice, Message
 from notify.mail import NotSent, SmtpConfig, send_email
 from notify.sms import SmsGateway, send_sms
-from scheduler import bookings, citizen, outbox, routing
+from scheduler import bookings, citizen, outbox, routing, usecases
 from scheduler.citizen import TurnNotice
 from scheduler.model import Booking
+from scheduler.numbering import office_day
+from scheduler.remote import ComeNotice
 from settings import Settings
 from store.database import Database
+from store.repository import SqlRepository
 
 log = logging.getLogger("loket.messages")
 Kind = Literal["confirmation", "reminder", "cancellation"]
@@ -156,3 +160,47 @@ class Messenger:
                 send_sms(self.sms, notice.phone, text)
             except NotSent as failed:
                 log.warning("turn SMS for ticket %s not sent: %s", notice.number, failed)
+
+    def remote_round(self, office: str, now: datetime, policy: routing.Policy) -> int:
+        """Keep the remote joiners' `come_at` current, lapse who did not come, and tell them (blocking). Runs
+        whether or not messages can be sent: the status page shows the same, and lapsing must happen anyway."""
+        if not self.db.read(lambda repo: any(not t.here for t in repo.queue(office, _today(repo, office, now)))):
+            return 0  # nobody on their way: no write, no lock
+        claimed, _ = self.db.write(office, now, lambda repo: usecases.remote_round(repo, office, now, policy))
+        if not claimed or (self.smtp is None and self.sms is None):
+            return len(claimed)
+        place = self.db.read(lambda repo: repo.office(office))
+        for notice in claimed:
+            self._tell_come(notice, office, place.name, place.timezone)
+        return len(claimed)
+
+    def _tell_come(self, notice: ComeNotice, office: str, office_name: str, timezone: str) -> None:
+        text_id, subject_id = {
+            "come": (messages.COME_NOW, messages.COME_NOW_SUBJECT),
+            "earlier": (messages.COME_EARLIER, messages.COME_EARLIER_SUBJECT),
+            "missed": (messages.COME_MISSED, messages.COME_MISSED_SUBJECT),
+        }[notice.kind]
+        base = self.settings.public_url.rstrip("/")
+        values = {
+            "number": notice.number,
+            "office": office_name,
+            "code": notice.code,
+            "time": notice.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M") if notice.at else "",
+            "link": f"{base}/join/{office}" if notice.kind == "missed" else f"{base}/t/{notice.token}",
+        }
+        text = gettext(notice.language, text_id) % values
+        subject = gettext(notice.language, subject_id) % values
+        if notice.email is not None and self.smtp is not None and self._within_budget(office, "come e-mail"):
+            try:
+                send_email(self.smtp, notice.email, Message(subject=subject, text=text, html=None, sms=text))
+            except NotSent as failed:
+                log.warning("come e-mail for ticket %s not sent: %s", notice.number, failed)
+        if notice.phone is not None and self.sms is not None and self._within_budget(office, "come SMS"):
+            try:
+                send_sms(self.sms, notice.phone, text)
+            except NotSent as failed:
+                log.warning("come SMS for ticket %s not sent: %s", notice.number, failed)
+
+
+def _today(repo: SqlRepository, office: str, now: datetime) -> date:
+    return office_day(now, repo.office(office).timezone)

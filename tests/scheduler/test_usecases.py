@@ -857,7 +857,7 @@ def test_ticket_status_tells_people_ahead_and_the_wait(desk: Desk, repo: MemoryR
         2,
         2460,  # A004, A002 and B001 before, all at counter 1 (free at 16 min), as the display says
     )
-    assert status["office"] == {"id": OFFICE, "name": "Demo town hall"}
+    assert status["office"] == {"id": OFFICE, "name": "Demo town hall", "timezone": "Europe/Brussels"}
     assert status["service_names"]["nl"] == "Identiteitskaart"
     assert status["counter"] is None
     assert "token" not in status
