@@ -62,6 +62,8 @@ class JoinedRemotely(BaseModel):
     code: str = Field(description="Typed or scanned at the kiosk on arrival, e.g. K7QXM4")
     service: str
     state: str
+    here: bool = Field(description="False until the citizen checks in at the kiosk (or answers a call by number)")
+    language: str
     status_url: str = Field(description="The citizen's live status page")
     people_ahead: int
     estimated_wait_s: int
@@ -155,6 +157,7 @@ class IssuedTicket(BaseModel):
     state: str
     language: str
     checked_in_at: str
+    here: bool = Field(True, description="False only for a ticket joined from elsewhere and not checked in yet")
     people_ahead: int
     estimated_wait_s: int
     estimated_wait_range_s: list[int] = Field(description="80% range of the wait: [low, high] seconds")
