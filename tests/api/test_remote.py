@@ -49,17 +49,21 @@ async def test_a_remote_joiner_keeps_a_place_but_is_called_only_once_checked_in_
     joined = await join(api, "B", travel_min=20)
     assert joined.status_code == 201, joined.text
     ticket = joined.json()
-    assert len(ticket["code"]) == 6 and ticket["state"] == "waiting" and ticket["here"] is False
+    assert len(ticket["code"]) == 6
+    assert ticket["state"] == "waiting"
+    assert ticket["here"] is False
     # The office's zone, not UTC: what the citizen reads is their clock.
     assert (
         datetime.fromisoformat(ticket["come_at"]).utcoffset()
         == datetime.fromisoformat("2026-03-02T09:30:00+01:00").utcoffset()
     )
-    assert ticket["told_by"] == [] and ticket["travel_min"] == 20
+    assert ticket["told_by"] == []
+    assert ticket["travel_min"] == 20
     walk_in = await api.issue("B")
     # Nobody calls a ticket whose holder is not in the building: the walk-in who came after goes first.
     called = await call_next(api, "1")
-    assert called is not None and called["number"] == walk_in["number"]
+    assert called is not None
+    assert called["number"] == walk_in["number"]
     await api.http.post(
         f"/api/tickets/{called['id']}/finish", json={"counter": api.seeded.counters["1"]}, headers=api.auth(Role.CLERK)
     )
@@ -79,7 +83,8 @@ async def test_a_remote_joiner_keeps_a_place_but_is_called_only_once_checked_in_
     )
     assert again.status_code == 200  # checking in twice changes nothing
     called = await call_next(api, "1")
-    assert called is not None and called["number"] == ticket["number"]
+    assert called is not None
+    assert called["number"] == ticket["number"]
 
 
 async def test_a_clerk_calling_the_number_checks_a_remote_joiner_in(api: Api) -> None:
@@ -183,7 +188,8 @@ async def test_a_remote_joiner_is_told_to_set_off_and_lapses_after_the_grace(
     assert [str(m["Subject"]) for m in told] == [f"Tijd om te vertrekken: ticket {ticket['number']}"]
     assert ticket["code"] in told[0].get_content()
     status = (await api.http.get(f"/api/status/{ticket['status_url'].rsplit('/', 1)[1]}")).json()
-    assert status["code"] == ticket["code"] and status["arrive_by"] is not None
+    assert status["code"] == ticket["code"]
+    assert status["arrive_by"] is not None
 
     api.clock.now = datetime.fromisoformat(status["arrive_by"])
     await run_in_threadpool(housekeeping.remote_round, api.parts)
