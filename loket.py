@@ -626,6 +626,18 @@ def simulate_day(
             min=0.0, max=1.0, help="Share of walk-ins offered 'come back at HH:MM' (wait over 5 min) who accept"
         ),
     ] = 0.0,
+    remote_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of walk-ins (chosen by id) who join the queue from elsewhere at their arrival time and "
+            "come when told",
+        ),
+    ] = 0.0,
+    travel_min: Annotated[
+        str, typer.Option(help="Remote joiners' trips: A-B minutes, each drawn from the citizen's id")
+    ] = "5-30",
 ) -> None:
     """Replay one office day through the scheduler's own code and print its metrics."""
     import json
@@ -636,16 +648,27 @@ def simulate_day(
         routing.policy_named(policy)
     except DomainError as exc:
         _fail(f"--policy: {exc.detail}")
+    trips = _travel_range(travel_min)
     scenario = _load_office_file(scenario_file)
     arrivals = _read_arrivals(arrivals_file)
     try:
-        metrics = replay.simulate(scenario, arrivals, policy, return_share=return_share).metrics()
+        metrics = replay.simulate(
+            scenario, arrivals, policy, return_share=return_share, remote_share=remote_share, travel_min=trips
+        ).metrics()
     except DomainError as exc:
         _fail(f"{arrivals_file}: {exc.detail}")
     if as_json:
         typer.echo(json.dumps({"scenario": scenario.name, **metrics}))
     else:
         typer.echo(_metrics_table(scenario.name, metrics))
+
+
+def _travel_range(text: str) -> tuple[int, int]:
+    """`--travel-min A-B` as (A, B) minutes, or a readable message and exit code 2."""
+    low, dash, high = text.strip().partition("-")
+    if dash and low.strip().isdigit() and high.strip().isdigit() and int(low) <= int(high):
+        return int(low), int(high)
+    _fail(f"--travel-min: expected A-B minutes with A <= B, e.g. 5-30, not {text!r}")
 
 
 def _read_arrivals(path: Path) -> tuple[Arrival, ...]:
@@ -691,6 +714,13 @@ def _metrics_table(name: str, m: dict[str, float | int | str | None]) -> str:
             ("in_room_walkin_sl5", share("in_room_walkin_sl5"), "walk-ins called within 5 min in the room"),
             ("in_room_mean_wait_s", seconds("in_room_mean_wait_s"), "waits counted from their return"),
             ("in_room_max_wait_s", seconds("in_room_max_wait_s"), ""),
+        ]
+    if m["remote_count"]:
+        rows += [
+            ("remote_count", str(m["remote_count"]), "walk-ins who joined from elsewhere"),
+            ("remote_missed", str(m["remote_missed"]), "did not check in in time (no-shows)"),
+            ("remote_in_room_sl5", share("remote_in_room_sl5"), "of those who came, called within 5 min of walking in"),
+            ("in_room_sl5", share("in_room_sl5"), "everybody, within 5 min of being in the room"),
         ]
     lines = [f"{name}, policy {m['policy']}"]
     lines += [f"  {key:<24} {value:>8}  {note}".rstrip() for key, value, note in rows]

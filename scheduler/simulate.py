@@ -526,7 +526,7 @@ class _Day:
     def _record(self, arrival: Arrival, visit: _CitizenDay) -> CitizenRecord:
         return CitizenRecord(
             id=arrival.id,
-            kind=arrival.kind,
+            kind=TicketKind.REMOTE if visit.travel_s is not None else arrival.kind,
             service=arrival.service,
             arrival=self.at(arrival.arrival) if arrival.arrival is not None else None,
             slot=self.at(arrival.slot) if arrival.slot is not None else None,
@@ -539,6 +539,9 @@ class _Day:
             estimate_range_s=visit.estimate_range_s,
             number=visit.number,
             return_at=visit.return_at,
+            travel_s=visit.travel_s,
+            entered_at=visit.entered_at,
+            missed=visit.missed,
         )
 
     def _handle(self, phase: int, who: int, now: datetime) -> None:
@@ -563,6 +566,10 @@ class _Day:
                 visit.left_at = now
         elif phase == _Phase.ARRIVAL:
             self._arrive(who, now)
+        elif phase == _Phase.CHECK_IN:
+            self._check_in(who, now)
+        elif phase == _Phase.KEEP_CURRENT:
+            self._keep_current(now)
         elif phase == _Phase.RETRY:  # nothing but the calls that follow every instant
             self.retry_at[who] = None
         # RETURN: a citizen is back in the room; the calls that follow every instant do the rest.
@@ -572,6 +579,9 @@ class _Day:
         self.is_open[k] = action is CounterAction.OPEN
 
     def _arrive(self, i: int, now: datetime) -> None:
+        if self.remote[i]:
+            self._join(i, now)
+            return
         arrival, visit = self.arrivals[i], self.visits[i]
         appointment = None
         if arrival.kind is TicketKind.APPOINTMENT and arrival.slot is not None:
@@ -598,6 +608,84 @@ class _Day:
             self._send_home(i, now)
         elif arrival.patience_s is not None:
             heapq.heappush(self.heap, (in_room_from + timedelta(seconds=arrival.patience_s), _Phase.PATIENCE, i))
+
+    def _join(self, i: int, now: datetime) -> None:
+        """A walk-in of the file joins from elsewhere at their arrival time, as the join page does."""
+        arrival, visit = self.arrivals[i], self.visits[i]
+        visit.travel_s = travel_s(arrival.id, *self.travel_range_s)
+        issued = usecases.issue_ticket(
+            self.repo,
+            self.office,
+            arrival.service,
+            LANGUAGE,
+            now,
+            token=f"citizen-{i}",
+            remote=usecases.Remote(visit.travel_s),
+            policy=self.policy,
+        )
+        ticket, told = issued.ticket, issued.position
+        assert ticket.id is not None
+        assert told is not None
+        visit.ticket, visit.number = ticket.id, ticket.number
+        visit.estimate_s, visit.estimate_range_s = told.estimated_wait_s, (told.low_s, told.high_s)
+        visit.estimate_ql_s = self._ql(arrival.service, told.people_ahead, now)
+        self.citizen_of[ticket.id] = i
+        self.waiting += 1
+        if self.closed_for_good:
+            self._send_home(i, now)
+            return
+        if ticket.told_come:
+            self._set_off(i, now)
+        self._keep_current_later(now)
+
+    def _set_off(self, i: int, now: datetime) -> None:
+        """Told to come: the joiner walks in after their trip and their spread (or never)."""
+        visit = self.visits[i]
+        spread = arrival_spread_s(self.arrivals[i].id)
+        if spread is None or visit.travel_s is None:
+            return
+        walks_in = now + timedelta(seconds=max(0, visit.travel_s + spread))
+        heapq.heappush(self.heap, (walks_in, _Phase.CHECK_IN, i))
+
+    def _check_in(self, i: int, now: datetime) -> None:
+        """A remote joiner walks in and checks in at the kiosk; too late (a no-show) or after closing: nothing."""
+        visit, arrival = self.visits[i], self.arrivals[i]
+        assert visit.ticket is not None
+        ticket = self.repo.ticket(visit.ticket)
+        if ticket.state is not TicketState.WAITING:
+            return
+        remote.arrive(self.repo, ticket, now)
+        visit.entered_at = now
+        if arrival.patience_s is not None:
+            heapq.heappush(self.heap, (now + timedelta(seconds=arrival.patience_s), _Phase.PATIENCE, i))
+
+    def _keep_current_later(self, now: datetime) -> None:
+        """The next remote round, if none is planned: on the next whole `KEEP_CURRENT_S` of the day."""
+        if self.keep_current_at is not None:
+            return
+        step = KEEP_CURRENT_S
+        seconds = (now - datetime.combine(self.day, time(), tzinfo=UTC)).total_seconds()
+        when = now + timedelta(seconds=step - seconds % step)
+        self.keep_current_at = when
+        heapq.heappush(self.heap, (when, _Phase.KEEP_CURRENT, -1))
+
+    def _keep_current(self, now: datetime) -> None:
+        """The server's round: each joiner's turn from the forecast; `remote.keep_current` tells and drops."""
+        self.keep_current_at = None
+        queue = self.repo.queue(self.office, office_day(now, self.zone.key))
+        on_the_way = [t for t in queue if not t.here]
+        if not on_the_way:
+            return
+        turns = estimate.forecast(queue, usecases.floor(self.repo, self.office, now), now, self.policy)
+        for notice in remote.keep_current(self.repo, self.office_rules, turns, now):
+            i = int(notice.token.removeprefix("citizen-"))
+            if notice.kind == "come":
+                self._set_off(i, now)
+            elif notice.kind == "missed":
+                visit = self.visits[i]
+                visit.missed, visit.left_at = True, now
+                self.waiting -= 1
+        self._keep_current_later(now)
 
     def _accepts(self) -> bool:
         """Whether a citizen offered a timed return takes it: of those offered, every 1/share-th accepts

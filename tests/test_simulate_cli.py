@@ -154,3 +154,19 @@ def test_a_real_workload_day_replays_from_the_command_line() -> None:
     metrics = json.loads(result.stdout)
     assert metrics["served"] + metrics["abandoned"] == metrics["came"]
     assert metrics["scenario"] == "commune-calm"
+
+
+def test_remote_share_adds_the_remote_metrics_to_the_json(files: tuple[Path, Path]) -> None:
+    code, out, _ = invoke(*files, "--json", "--remote-share", "1", "--travel-min", "10-20")
+    assert code == 0
+    metrics = json.loads(out)
+    assert {"remote_in_room_sl5", "remote_count", "remote_missed", "in_room_sl5", "walkin_sl5"} <= metrics.keys()
+    assert metrics["remote_count"] == 3  # every walk-in of the day joined from elsewhere
+    assert metrics["walkins"] == 0
+
+
+@pytest.mark.parametrize("travel", ["10", "30-5", "a-b", "-5"])
+def test_a_bad_travel_range_is_refused_with_exit_code_2(files: tuple[Path, Path], travel: str) -> None:
+    code, _, err = invoke(*files, "--remote-share", "0.5", "--travel-min", travel)
+    assert code == 2
+    assert "--travel-min" in err

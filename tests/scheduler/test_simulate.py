@@ -247,6 +247,10 @@ def test_metrics_over_a_small_day() -> None:
         "in_room_walkin_sl5": pytest.approx(1 / 3),
         "in_room_mean_wait_s": pytest.approx((0 + 540 + 0 + 30) / 4),
         "in_room_max_wait_s": 540.0,
+        "in_room_sl5": 0.5,  # 1 and 3 in time, 2 and 4 not
+        "remote_count": 0,
+        "remote_missed": 0,
+        "remote_in_room_sl5": None,
     }
     assert 0 <= metrics["estimate_in_range"] <= 1
     assert metrics["estimate_mae_s"] is not None
