@@ -84,6 +84,10 @@ class Ticket:
     counter: CounterRef | None = None
     #: In the snapshot's `waiting` list: the wait this ticket is told.
     estimated_wait_s: int = 0
+    #: False only for a remote joiner who has not checked in yet (not in the building).
+    here: bool = True
+    #: When a remote joiner checked in (their wait in the room counts from then).
+    arrived_at: datetime | None = None
 
     @classmethod
     def of(cls, raw: Json) -> Ticket:
@@ -103,6 +107,8 @@ class Ticket:
             if isinstance(counter, Mapping)
             else None,
             estimated_wait_s=_int(raw.get("estimated_wait_s")),
+            here=bool(raw.get("here", True)),
+            arrived_at=_when(raw.get("arrived_at")),
         )
 
 
@@ -207,6 +213,8 @@ class Service:
     names: dict[str, str]
     waiting: int = 0
     estimated_wait_s: int = 0
+    #: Of those waiting, joined from elsewhere and not in the building yet.
+    on_the_way: int = 0
 
     def name(self, language: str) -> str:
         return name_in(self.names, language, self.code)
@@ -218,6 +226,7 @@ class Service:
             names=_names(raw.get("names")),
             waiting=_int(raw.get("waiting")),
             estimated_wait_s=_int(raw.get("estimated_wait_s")),
+            on_the_way=_int(raw.get("on_the_way")),
         )
 
 

@@ -16,6 +16,8 @@ class ServiceLine:
     waiting: int
     oldest_wait_s: int
     estimated_wait_s: int
+    #: Joined from elsewhere and not in the building yet: counted in `waiting`, not called before they check in.
+    on_the_way: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,12 @@ def _since(moment: datetime | None, now: datetime) -> int:
 
 
 def waited_s(ticket: Ticket, now: datetime) -> int:
-    """How long the citizen has been waiting in the room (from their return, if they came back later)."""
-    return _since(ticket.return_at or ticket.checked_in_at, now)
+    """How long the citizen has been waiting in the room (from their return if they came back later, from their
+    check-in if they joined from elsewhere)."""
+    start = ticket.return_at or ticket.checked_in_at
+    if ticket.arrived_at is not None and (start is None or ticket.arrived_at > start):
+        start = ticket.arrived_at
+    return _since(start, now)
 
 
 def desk(snapshot: Snapshot, counter_id: int, now: datetime, notices: dict[str, str] | None = None) -> Desk:
@@ -61,6 +67,7 @@ def desk(snapshot: Snapshot, counter_id: int, now: datetime, notices: dict[str, 
                 waiting=len(mine),
                 oldest_wait_s=max((waited_s(t, now) for t in mine if not _away(t, now)), default=0),
                 estimated_wait_s=service.estimated_wait_s,
+                on_the_way=sum(1 for t in mine if not t.here),
             )
         )
     late = [t for t in queue if not _away(t, now) and waited_s(t, now) > PROMISE_S]
@@ -84,7 +91,8 @@ def desk(snapshot: Snapshot, counter_id: int, now: datetime, notices: dict[str, 
 
 
 def _away(ticket: Ticket, now: datetime) -> bool:
-    return ticket.return_at is not None and ticket.return_at > now
+    """Not in the room: told to come back later, or joined from elsewhere and not checked in yet."""
+    return not ticket.here or (ticket.return_at is not None and ticket.return_at > now)
 
 
 def notice_of(event: Event) -> tuple[str, str | None] | None:

@@ -342,7 +342,8 @@ class DeskScreen(Screen[None]):
                 "Nobody at your counter. Press [b]n[/b] to call the next citizen."
             )
         summary = "\n".join(
-            f"{s.code}: {s.waiting} waiting, oldest {clock(s.oldest_wait_s)}, newcomer ~{s.estimated_wait_s // 60} min"
+            f"{s.code}: {s.waiting} waiting{f' ({s.on_the_way} on their way)' if s.on_the_way else ''}, "
+            f"oldest {clock(s.oldest_wait_s)}, newcomer ~{s.estimated_wait_s // 60} min"
             for s in state.services
         )
         served = today or CounterDay(counter=state.counter.id if state.counter else 0)

@@ -98,4 +98,6 @@ class BoardScreen(Screen[None]):
             lines.append(
                 f"{escape(name):<28} {service.waiting:>10}  {wait_text(service.estimated_wait_s, language):>10}"
             )
+            if service.on_the_way:
+                lines.append(f"{'':<28} {'(' + texts.on_the_way % {'n': service.on_the_way} + ')':>10}")
         return "\n".join(lines)

@@ -23,6 +23,7 @@ class Labels:
     minutes: str  # with %(n)d
     offline: str
     connecting: str
+    on_the_way: str  # with %(n)d
 
 
 def labels(language: str) -> Labels:
@@ -40,6 +41,7 @@ def labels(language: str) -> Labels:
         minutes=gettext(language, messages.BOARD_MINUTES),
         offline=gettext(language, messages.BOARD_OFFLINE),
         connecting=pgettext(language, *messages.BOARD_CONNECTING),
+        on_the_way=gettext(language, messages.BOARD_ON_THE_WAY),
     )
 
 

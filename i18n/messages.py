@@ -212,6 +212,9 @@ BOARD_COUNTER = N_("Counter")
 BOARD_WAITING = NC_("terminal board", "Waiting")
 # Translators: a column heading: the estimated wait for the service.
 BOARD_WAIT = N_("Wait")
+# Translators: after the number waiting for a service on the board: how many of them joined from elsewhere and
+# are not in the room yet, e.g. "5 (2 on their way)".
+BOARD_ON_THE_WAY = N_("%(n)d on their way")
 BOARD_SERVICE = N_("Service")
 BOARD_PREVIOUS = N_("Previous calls")
 # Translators: shown on the terminal board when a ticket is called again.

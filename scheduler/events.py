@@ -58,8 +58,9 @@ def ticket_view(ticket: Ticket, counter: Counter | None = None) -> dict[str, Any
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "recalls": ticket.recalls,
         "return_at": ticket.return_at.isoformat() if ticket.return_at else None,
-        # False only for a remote joiner who has not checked in yet (not in the building).
+        # False only for a remote joiner who has not checked in yet (not in the building); when they did.
         "here": ticket.here,
+        "arrived_at": ticket.arrived_at.isoformat() if ticket.arrived_at else None,
         "counter": None,
     }
     if counter is not None:

@@ -43,6 +43,9 @@ LABELS = (
     N_("min"),
     # Translators: a small mark on the board while it has lost its connection to the server.
     N_("Offline"),
+    # Translators: after the number waiting for a service on the board: how many of them joined from elsewhere
+    # and are not in the room yet, e.g. "5 (2 on their way)".
+    N_("%(n)d on their way"),
 )
 
 

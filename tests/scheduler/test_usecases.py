@@ -785,6 +785,7 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
                 "recalls": 0,
                 "return_at": None,
                 "here": True,
+                "arrived_at": None,
                 "counter": {"id": 1, "name": "Loket 1"},
             },
         },

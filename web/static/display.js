@@ -63,6 +63,12 @@
       const waiting = document.createElement("td");
       waiting.className = "num";
       waiting.textContent = String(service.waiting);
+      if (service.on_the_way) {
+        const away = document.createElement("small");
+        away.className = "on-the-way";
+        away.textContent = " (" + label("%(n)d on their way").replace("%(n)d", String(service.on_the_way)) + ")";
+        waiting.append(away);
+      }
       const wait = document.createElement("td");
       wait.className = "num";
       wait.textContent = Math.round((service.estimated_wait_s || 0) / 60) + " " + label("min");
