@@ -64,7 +64,7 @@ def seed(url: str, office: dict[str, object] | None = None) -> Seeded:
     db = Database(make_engine(url, pool_size=20))
     name = apply_scenario(db, parse_scenario(office or OFFICE))
     now = datetime.now(UTC)
-    tokens = {role: create_token(db, role, name, now) for role in Role if role is not Role.ADMIN}
+    tokens: dict[Role, str] = {role: create_token(db, role, name, now) for role in Role if role is not Role.ADMIN}
     tokens[Role.ADMIN] = create_token(db, Role.ADMIN, None, now)
     snapshot = db.read(lambda repo: repo.counters(name))
     return Seeded(db, tokens, {c.name: c.id for c in snapshot})
@@ -112,15 +112,15 @@ def start_server(
 ) -> Server:
     port = port or free_port()
     environment = {**os.environ, "LOKET_DATABASE_URL": database_url, **(env or {})}
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the process
+    out = open(log, "ab") if log else None  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
         [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=environment,
-        stdout=out,
+        stdout=out if out is not None else subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    server = Server(f"http://127.0.0.1:{port}", port, process, out if log else None)
+    server = Server(f"http://127.0.0.1:{port}", port, process, out)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

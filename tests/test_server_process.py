@@ -17,7 +17,7 @@ async def test_the_server_processes_app_freezes_its_start_up_and_a_test_app_does
     monkeypatch.setenv("LOKET_DATABASE_URL", sqlite_url)
     served = app_from_environment()
     assert served.state.parts.settings.gc_freeze is True
-    made = create_app(Settings(database_url=sqlite_url))  # type: ignore[call-arg]
+    made = create_app(Settings(database_url=sqlite_url))
     assert made.state.parts.settings.gc_freeze is False
     frozen = gc.get_freeze_count()
     async with made.router.lifespan_context(made):

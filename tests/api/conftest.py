@@ -48,7 +48,7 @@ class Api:
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.seeded.tokens[role]}"}
 
-    async def issue(self, service: str = "A", language: str = "nl", **headers: str) -> dict[str, object]:
+    async def issue(self, service: str = "A", language: str = "nl", **headers: str) -> dict[str, Any]:
         r = await self.http.post(
             "/api/offices/town/tickets",
             json={"service": service, "language": language},

@@ -8,18 +8,22 @@ from datetime import UTC, datetime
 from live.bus import MemoryBus
 from live.hub import Delivery, Hub
 from scheduler import usecases
+from scheduler.repository import Repository
 from store.database import WireEvent
 from tests.support import Seeded
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
+def issuing(token: str) -> Callable[[Repository], usecases.Issued]:
+    """The write that issues a ticket with `token` (bound here, not to a loop variable that moves on)."""
+    return lambda repo: usecases.issue_ticket(repo, "town", "A", "nl", NOW, token=token)
+
+
 def issue(seeded: Seeded, n: int) -> list[WireEvent]:
     events: list[WireEvent] = []
     for i in range(n):
-        _, new = seeded.db.write(
-            "town", NOW, lambda repo, i=i: usecases.issue_ticket(repo, "town", "A", "nl", NOW, token=f"h{i}")
-        )
+        _, new = seeded.db.write("town", NOW, issuing(f"h{i}"))
         events.extend(new)
     return events
 

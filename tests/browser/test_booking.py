@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, ViewportSize
 
 from tests.support import OFFICE, Seeded, Server, running_server
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 FREE_TIME = "input[name=time]:not([disabled])"
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 # WCAG contrast of every element's own text against the first opaque background behind it.
 LOW_CONTRAST = """

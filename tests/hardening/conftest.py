@@ -224,7 +224,7 @@ class DatabaseProxy:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="db-proxy", daemon=True)
         self._server: asyncio.Server | None = None
-        self._transports: set[asyncio.BaseTransport] = set()
+        self._transports: set[asyncio.WriteTransport] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def url_for(self, database_url: str) -> str:
@@ -279,7 +279,7 @@ class DatabaseProxy:
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        pair: tuple[asyncio.BaseTransport, asyncio.BaseTransport],
+        pair: tuple[asyncio.WriteTransport, asyncio.WriteTransport],
     ) -> None:
         try:
             while data := await reader.read(65536):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk import screens
@@ -228,7 +229,9 @@ class DroppingProxy:
             await self._server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._tasks.add(task := asyncio.current_task())  # type: ignore[arg-type]
+        task = asyncio.current_task()
+        assert task is not None  # the server runs each connection's handler as a task
+        self._tasks.add(task)
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._writers += [writer, up_writer]
 
@@ -253,7 +256,7 @@ class DroppingProxy:
         try:
             await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -300,15 +303,14 @@ async def test_an_unreachable_server_is_said_plainly_and_try_again_never_makes_t
                 await pilot.pause()  # the screen laid out: a click lands on the button, not on a screen in motion
                 asked = app.screen
                 await tap(pilot, "#retry")
-                await until(
-                    pilot,
+
+                def answered(asked: Screen[object] = asked) -> bool:
                     # The ticket, or "unreachable" said again (not a screen passed on the way).
-                    lambda asked=asked: (
-                        app.screen is not asked
-                        and isinstance(app.screen, screens.TicketScreen | screens.UnreachableScreen)
-                    ),
-                    "the answer to the retry",
-                )
+                    return app.screen is not asked and isinstance(
+                        app.screen, screens.TicketScreen | screens.UnreachableScreen
+                    )
+
+                await until(pilot, answered, "the answer to the retry")
                 if isinstance(app.screen, screens.TicketScreen):
                     break
             assert isinstance(app.screen, screens.TicketScreen)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 import pytest
 
@@ -28,7 +29,7 @@ T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # Monday 09:30 in Brussels
 OFFICE = "demo"
 ANNEX = "annex"
 #: Bookable Monday to Friday 08:00-18:00 (all services are bookable; no share kept for walk-ins).
-HOURS = {weekday: ((time(8), time(18)),) for weekday in range(5)}
+HOURS: dict[int, tuple[tuple[time, time], ...]] = {weekday: ((time(8), time(18)),) for weekday in range(5)}
 
 
 def at(minutes: float) -> datetime:
@@ -36,7 +37,10 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def populate(repo: MemoryRepository) -> MemoryRepository:
+R = TypeVar("R", bound=MemoryRepository)
+
+
+def populate(repo: R) -> R:
     repo.add_office(
         Office(OFFICE, "Demo town hall", "Europe/Brussels", hours=HOURS, walk_in_share=0.0),
         [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,7 @@ from scheduler.scenario import parse_scenario
 
 MONDAY = date(2026, 3, 2)
 NIGHT_BEFORE = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
-SPLIT = {0: ((time(8, 30), time(12, 30)), (time(13, 30), time(16, 0)))}
+SPLIT: dict[int, tuple[calendar.Period, ...]] = {0: ((time(8, 30), time(12, 30)), (time(13, 30), time(16, 0)))}
 A = Service("o", "A", {"en": "Identity card"}, 600, bookable=True)
 COUNTERS = [Counter(1, "o", "1", frozenset({"A"})), Counter(2, "o", "2", frozenset({"A", "B"}))]
 
@@ -34,7 +35,7 @@ def slots(**kwargs: object) -> list[tuple[str, int]]:
     now = kwargs.pop("now", NIGHT_BEFORE)
     holidays = kwargs.pop("holidays", frozenset())
     found = calendar.slots(of, service, COUNTERS, shifts, day, now, holidays)  # type: ignore[arg-type]
-    return [(s.at.astimezone(calendar.ZoneInfo("Europe/Brussels")).isoformat(), s.capacity) for s in found]
+    return [(s.at.astimezone(ZoneInfo("Europe/Brussels")).isoformat(), s.capacity) for s in found]
 
 
 def test_slots_follow_each_other_within_each_opening_period() -> None:
@@ -188,10 +189,14 @@ def test_an_office_file_sets_hours_closing_days_walk_in_share_and_slot_lengths()
             "service": [{"code": "A", "bookable": True, "slot_s": 1200}, {"code": "B"}],
         }
     )
-    assert (scenario.hours, scenario.closed, scenario.walk_in_share) == (SPLIT, {date(2026, 12, 24)}, 0.25)
+    assert (scenario.hours, scenario.closed, scenario.walk_in_share) == (SPLIT, frozenset({date(2026, 12, 24)}), 0.25)
     assert [s.slot_s for s in scenario.services] == [1200, None]
     plain = parse_scenario({"name": "o", "opens": "09:00", "closes": "17:00"})
-    assert (plain.hours, plain.closed, plain.walk_in_share) == (calendar.default_hours(time(9), time(17)), set(), 0.5)
+    assert (plain.hours, plain.closed, plain.walk_in_share) == (
+        calendar.default_hours(time(9), time(17)),
+        frozenset(),
+        0.5,
+    )
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,7 @@ def test_counters_needed_edges(rate: float, share: float, expected: int) -> None
 )
 def test_counters_needed_refuses_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
-        counters_needed(**kwargs)  # type: ignore[arg-type]
+        counters_needed(**kwargs)
 
 
 def test_counters_needed_copes_with_a_very_large_load() -> None:

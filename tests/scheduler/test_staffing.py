@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import time
 from itertools import combinations, combinations_with_replacement
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -27,6 +28,7 @@ from tests.conftest import workloads
 from tests.support import ROOT
 
 MINUTE = 60.0
+N = TypeVar("N", int, float)
 
 # ---------------------------------------------------------------------------------------------- the advice
 
@@ -35,7 +37,8 @@ def t(hh: int, mm: int = 0) -> time:
     return time(hh, mm)
 
 
-def hours(hh: float) -> float:
+def hours(hh: N) -> N:
+    """`hh` hours in seconds: whole hours give whole seconds."""
     return hh * 3600
 
 

@@ -120,7 +120,8 @@ class Visitor:
 def day_of(uniforms: Iterator[tuple[float, float, float]], antithetic: bool) -> list[Visitor]:
     """One day of Poisson arrivals (whole seconds) from a stream of uniforms; `antithetic` uses 1 - u for
     the gaps and the service times (the class draw stays the same, so the share of appointments does)."""
-    visitors, t = [], 0.0
+    visitors: list[Visitor] = []
+    t = 0.0
     for u_gap, u_service, u_class in uniforms:
         if antithetic:
             u_gap, u_service = 1 - u_gap, 1 - u_service

@@ -294,13 +294,14 @@ def endpoints(template_path: str) -> set[tuple[str, str]]:
     app.state.parts.db.engine.dispose()
     found: set[tuple[str, str]] = set()
     for context in iter_route_contexts(app.routes):
-        route = context.route
+        route, path = context.route, context.path
+        assert path is not None, route  # every route the app serves has a path
         if isinstance(route, APIWebSocketRoute):
-            found.add(("WS", context.path))
+            found.add(("WS", path))
         elif isinstance(route, Mount):
-            found.add(("MOUNT", context.path))
+            found.add(("MOUNT", path))
         elif isinstance(route, APIRoute | Route):
-            found.update((m, context.path) for m in (context.methods or ()) if m != "HEAD")
+            found.update((m, path) for m in (context.methods or ()) if m != "HEAD")
     return found
 
 

@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from scheduler import usecases
 from scheduler.lifecycle import Action, CounterAction
+from scheduler.model import Counter, Ticket
+from scheduler.repository import Repository
 from store.tables import EventRow, TicketRow
 from tests.support import Seeded
 
@@ -26,17 +28,29 @@ CROWDED = {
 }
 
 
+# The writes handed to `db.write`, each made by a function of its own so that it holds the values it was given,
+# not a loop variable that has moved on.
+def issuing(token: str, language: str = "nl") -> Callable[[Repository], usecases.Issued]:
+    return lambda repo: usecases.issue_ticket(repo, "crowded", "A", language, NOW, token=token)
+
+
+def opening(counter_id: int) -> Callable[[Repository], Counter]:
+    return lambda repo: usecases.act_on_counter(repo, counter_id, CounterAction.OPEN, NOW)
+
+
+def finishing(ticket_id: int, counter_id: int) -> Callable[[Repository], Ticket]:
+    return lambda repo: usecases.act_on_ticket(repo, ticket_id, Action.FINISH, NOW, counter_id=counter_id)
+
+
 def test_sixteen_clerks_racing_call_next_never_share_a_ticket_and_lose_none(
     database_url: str, seeder: Callable[..., Seeded]
 ) -> None:
     seeded = seeder(database_url, CROWDED)
     db = seeded.db
     for n in range(TICKETS):
-        db.write(
-            "crowded", NOW, lambda repo, n=n: usecases.issue_ticket(repo, "crowded", "A", "nl", NOW, token=f"t{n}")
-        )
+        db.write("crowded", NOW, issuing(f"t{n}"))
     for counter_id in seeded.counters.values():
-        db.write("crowded", NOW, lambda repo, c=counter_id: usecases.act_on_counter(repo, c, CounterAction.OPEN, NOW))
+        db.write("crowded", NOW, opening(counter_id))
 
     called: list[int] = []
     failures: list[BaseException] = []
@@ -53,13 +67,7 @@ def test_sixteen_clerks_racing_call_next_never_share_a_ticket_and_lose_none(
                 assert ticket.id is not None
                 with lock:
                     called.append(ticket.id)
-                db.write(
-                    "crowded",
-                    NOW,
-                    lambda repo, t=ticket.id: usecases.act_on_ticket(
-                        repo, t, Action.FINISH, NOW, counter_id=counter_id
-                    ),
-                )
+                db.write("crowded", NOW, finishing(ticket.id, counter_id))
         except BaseException as exc:  # surfaced in the main thread below
             failures.append(exc)
 
@@ -96,11 +104,7 @@ def test_kiosks_racing_get_unique_numbers_in_order(
     def kiosk(k: int) -> None:
         start.wait()
         for n in range(25):
-            issued, _ = seeded.db.write(
-                "crowded",
-                NOW,
-                lambda repo, n=n: usecases.issue_ticket(repo, "crowded", "A", "fr", NOW, token=f"{k}-{n}"),
-            )
+            issued, _ = seeded.db.write("crowded", NOW, issuing(f"{k}-{n}", "fr"))
             with lock:
                 numbers.append(issued.ticket.number)
 

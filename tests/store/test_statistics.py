@@ -70,7 +70,6 @@ def write_history(seeded: Seeded) -> None:
         for row in rows:
             session.add(row)
             session.flush()
-        booking = {"office": "town", "service": "A", "language": "nl", "name": "Zoë Peeters"}
         for i, (slot, state) in enumerate(
             [
                 (at(8, 30), "checked_in"),
@@ -80,7 +79,17 @@ def write_history(seeded: Seeded) -> None:
                 (at(22, 30, TUESDAY), "booked"),
             ]
         ):
-            session.add(BookingRow(**booking, code=f"CODE-{i}", slot_at=slot, state=state))
+            session.add(
+                BookingRow(
+                    office="town",
+                    service="A",
+                    language="nl",
+                    name="Zoë Peeters",
+                    code=f"CODE-{i}",
+                    slot_at=slot,
+                    state=state,
+                )
+            )
         for service, day, hour, score, improvements in [
             ("A", MONDAY, 9, 8, ["wait"]),
             ("A", MONDAY, 9, 6, ["wait", "signs"]),
@@ -210,7 +219,8 @@ def test_the_estimate_accuracy_per_day_and_service_compares_the_wait_told_with_t
     assert (a.estimated, a.estimate_mae_s, a.estimate_in_range_share) == (4, 180, 0.75)
     assert (c.estimated, c.estimate_mae_s, c.estimate_in_range_share) == (1, 400, 0)
     day = stats.daily()[WEDNESDAY]
-    assert (day.estimated, day.estimate_mae_s, day.estimate_in_range_share) == (5, 224, pytest.approx(0.6))
+    assert (day.estimated, day.estimate_mae_s) == (5, 224)
+    assert day.estimate_in_range_share == pytest.approx(0.6)
 
 
 def test_days_without_kept_estimates_have_no_accuracy(seeded: Seeded) -> None:

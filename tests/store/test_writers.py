@@ -11,6 +11,7 @@ import pytest
 
 from scheduler import usecases
 from scheduler.model import TicketState
+from scheduler.repository import Repository
 from store import engine
 from store.database import Database
 from tests.support import OFFICE, Seeded
@@ -18,6 +19,11 @@ from tests.support import OFFICE, Seeded
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 THREADS = 8
 TICKETS_EACH = 25
+
+
+def issuing(token: str) -> Callable[[Repository], usecases.Issued]:
+    """The write that issues a ticket with `token` (bound here, not to a loop variable that moves on)."""
+    return lambda repo: usecases.issue_ticket(repo, "town", "A", "nl", NOW, token=token)
 
 
 def test_writers_of_one_process_never_meet_sqlites_lock(
@@ -34,9 +40,7 @@ def test_writers_of_one_process_never_meet_sqlites_lock(
         start.wait()
         for n in range(TICKETS_EACH):
             try:
-                db.write(
-                    "town", NOW, lambda repo, n=n: usecases.issue_ticket(repo, "town", "A", "nl", NOW, token=f"{k}-{n}")
-                )
+                db.write("town", NOW, issuing(f"{k}-{n}"))
                 db.forget_events_before(NOW - timedelta(days=30))  # a write outside the office's transaction queues too
             except BaseException as exc:  # reported below
                 failures.append(exc)

@@ -61,7 +61,7 @@ def parse(r: httpx.Response) -> Html:
     return page
 
 
-async def get(api: Api, url: str, status: int = 200, **headers: str) -> Html:
+async def get(api: Api, url: str, status: int = 200, headers: dict[str, str] | None = None) -> Html:
     r = await api.http.get(url, headers=headers)
     assert r.status_code == status, r.text
     return parse(r)
@@ -95,7 +95,7 @@ def time_input(page: Html, value: str) -> dict[str, str]:
     return page.one("input", name="time", value=value)
 
 
-def label_of(page: Html, r: httpx.Response, for_id: str) -> str:
+def label_of(page: Html, r: httpx.Response, for_id: str) -> list[str]:
     match = re.search(rf'<label for="{for_id}">(.*?)</label>', r.text, re.S)
     assert match, for_id
     return re.sub(r"<[^>]+>|\s+", " ", match[1]).split()
@@ -142,7 +142,7 @@ async def test_every_step_is_in_the_chosen_language_and_offers_the_other_two(api
 async def test_without_a_choice_the_language_comes_from_the_browser(
     api: Api, accept: str, language: str, heading: str
 ) -> None:
-    page = await get(api, "/book/town", **{"Accept-Language": accept})
+    page = await get(api, "/book/town", headers={"Accept-Language": accept})
     assert page.one("html")["lang"] == language
     assert heading in page.text
 
