@@ -96,7 +96,7 @@ def remote_share_full(office: Office, waiting: list[Ticket]) -> bool:
     """Whether one more remote joiner would take more than `remote_share_max` of today's queue (at least one
     may always join an empty queue)."""
     remote = sum(1 for t in waiting if t.kind is TicketKind.REMOTE)
-    allowed = max(1, math.ceil(office.remote_share_max * (len(waiting) + 1)))
+    allowed = max(1, math.floor(office.remote_share_max * (len(waiting) + 1) + 1e-9))
     return remote + 1 > allowed
 
 
