@@ -123,6 +123,12 @@ async def _issue(_world: World, _who: str) -> Request:
     return {"url": "/api/offices/town/tickets", "json": {"service": "A", "language": "fr"}}
 
 
+async def _join(world: World, _who: str) -> Request:
+    for _ in range(2):  # walk-ins in the room, so that the remote share always leaves room for one more
+        await world.ticket("A")
+    return {"url": "/api/offices/town/remote-tickets", "json": {"service": "A", "language": "nl", "travel_min": 10}}
+
+
 async def _book(world: World, who: str) -> Request:
     slot = await world.slot()
     return {
@@ -183,6 +189,7 @@ ROWS = [
         "GET", "/api/offices/{office}/slots", ANYONE, OK, fixed(f"/api/offices/town/slots?service=A&day={BOOKING_DAY}")
     ),
     Row("POST", "/api/offices/{office}/bookings", BOOK, CREATED, _book),
+    Row("POST", "/api/offices/{office}/remote-tickets", ANYONE, CREATED, _join),
     Row("GET", "/api/bookings/{token}", ANYONE, OK, with_booking("/api/bookings/{token}")),
     Row("POST", "/api/bookings/{token}/move", ANYONE, OK, with_booking("/api/bookings/{token}/move", move="json")),
     Row("POST", "/api/bookings/{token}/cancel", ANYONE, OK, with_booking("/api/bookings/{token}/cancel")),
