@@ -44,7 +44,7 @@ from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
 from web import booking as booking_pages
-from web import booking_manage, dashboard, display, docs, opendata, status
+from web import booking_manage, dashboard, display, docs, join, opendata, status
 from web.templates import make_environment
 
 
@@ -134,6 +134,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         printers,
         booking_pages,
         booking_manage,
+        join,
         opendata,
         dashboard,
     ):

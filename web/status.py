@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import PartsDep, client_of
 from api.errors import refusal_of
 from i18n import LANGUAGES, gettext, messages, ngettext, resolve_language
+from i18n.messages import NN_
 from scheduler import citizen, returning, usecases
 from scheduler.errors import DomainError, Invalid
 from scheduler.model import Office
@@ -30,6 +31,7 @@ from service.parts import Parts
 from service.telling import contact_to_tell
 from store.repository import SqlRepository
 from web.page import LANGUAGE_NAMES, choose_language
+from web.qr import qr_svg
 
 router = APIRouter(tags=["citizen pages"])
 
@@ -70,7 +72,9 @@ _REFUSALS = {
     "unknown_improvement": messages.STATUS_UNKNOWN_IMPROVEMENT,
 }
 #: What a 303 back to the page says was done (`?done=`).
-DONE = ("left", "late", "return", "notify", "happiness")
+DONE = ("left", "late", "return", "notify", "happiness", "joined")
+# Translators: a countdown on the status page of a citizen on their way: the minutes left to check in at the kiosk.
+MINUTES_LEFT = NN_("%(n)d minute left", "%(n)d minutes left")
 
 
 def wait_text(language: str, seconds: int, low: int, high: int) -> str:
@@ -85,11 +89,23 @@ def wait_text(language: str, seconds: int, low: int, high: int) -> str:
     return gettext(language, messages.STATUS_WAIT_RANGE) % {"minutes": minutes, "low": bottom, "high": top}
 
 
-def shown(status: dict[str, Any], media: list[str]) -> dict[str, bool]:
-    """Which parts of the page apply now; web/static/status.js decides the same from each live status.
-    `media`: what this server can send messages on ("email", "sms")."""
+def _instant(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
+
+
+def shown(status: dict[str, Any], media: list[str], now: datetime | None = None) -> dict[str, bool]:
+    """Which parts of the page apply now; web/static/status.js decides the same from each live status (and,
+    for a citizen on their way, again every second by the phone's clock). `media`: what this server can send
+    messages on ("email", "sms"). A remote joiner not yet here: "remote" (the code to check in with), then
+    "set_off" while `come_at` is ahead, "go" (leave now) once it has passed."""
     waiting = status["state"] == "waiting"
+    remote = waiting and bool(status.get("code")) and not status.get("here", True)
+    come = _instant(status.get("come_at"))
+    ahead = come is not None and now is not None and come > now
     return {
+        "remote": remote,
+        "set_off": remote and come is not None and ahead,
+        "go": remote and come is not None and not ahead,
         "waiting": waiting,
         "leave": bool(status["can_leave"]),
         "late": bool(status["can_run_late"]),
@@ -127,7 +143,17 @@ def _labels(language: str) -> dict[str, Any]:
         "soon": gettext(language, messages.LESS_THAN_A_MINUTE),
         "about": gettext(language, messages.ABOUT_MINUTES),
         "range": gettext(language, messages.STATUS_WAIT_RANGE),
+        "minutesLeft": plural(MINUTES_LEFT),
     }
+
+
+def minutes_left(language: str, until: datetime | None, now: datetime) -> str:
+    """ "12 minutes left" until `until` (whole minutes, rounded up; never below 0); web/static/status.js counts
+    down the same."""
+    if until is None:
+        return ""
+    left = max(0, math.ceil((until - now).total_seconds() / 60))
+    return ngettext(language, *MINUTES_LEFT, left) % {"n": left}
 
 
 def _page(
@@ -146,11 +172,20 @@ def _page(
     extra: dict[str, Any] = {}
     if found is not None:
         status, office = found
-        media = request.app.state.parts.messenger.media()
+        parts: Parts = request.app.state.parts
+        media = parts.messenger.media()
+        now = parts.clock()
+        turn_at = (now + timedelta(seconds=status["estimated_wait_s"])).isoformat()
         extra = {
             "status": status,
             "media": media,
-            "shown": shown(status, media),
+            "shown": shown(status, media, now),
+            "come_at": _clock_time(status.get("come_at"), office.timezone),
+            "arrive_by": _clock_time(status.get("arrive_by"), office.timezone),
+            "turn_at": _clock_time(turn_at, office.timezone),
+            "left": minutes_left(language, _instant(status.get("arrive_by")), now),
+            "qr": qr_svg(status["code"]) if status.get("code") and not status.get("here", True) else None,
+            "link": parts.settings.public_url.rstrip("/") + here,
             "saying": saying(status, language),
             "service": status["service_names"].get(language) or status["service"],
             "ahead": ngettext(language, *messages.PEOPLE_AHEAD, status["people_ahead"]) % {"n": status["people_ahead"]},

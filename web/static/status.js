@@ -2,6 +2,8 @@
 // reconnects by itself) and redraws what changed. The page is complete without this script: its forms post
 // and come back, and a <noscript> refresh stands in for the events. When the ticket is called: vibration
 // where the phone has it, and a short tone made with WebAudio once the citizen has turned the sound on.
+// For a citizen on their way (joined from elsewhere), a timer turns "set off at HH:MM" into "leave now" when
+// that time comes and counts down the minutes left to check in, by the phone's clock.
 "use strict";
 
 (function () {
@@ -14,6 +16,8 @@
   let last = config.status;
   let source = null;
   let audio = null;
+  let ticking = null;
+  let turnAt = null;  // when the turn is expected (ms), from the last live status; the page says it until then
 
   // -- words ------------------------------------------------------------------------------------------------
 
@@ -50,12 +54,26 @@
     return new Intl.DateTimeFormat(config.locale, format).format(new Date(iso));
   }
 
+  // Says the same as minutes_left in web/status.py.
+  function minutesLeft(iso) {
+    if (!iso) return "";
+    const left = Math.max(0, Math.ceil((new Date(iso).getTime() - Date.now()) / 60000));
+    const form = new Intl.PluralRules(config.locale).select(left);
+    return fill(labels.minutesLeft[form] || labels.minutesLeft.other, { n: left });
+  }
+
   // -- drawing ----------------------------------------------------------------------------------------------
 
   // Says the same as shown() in web/status.py.
   function shown(status) {
     const waiting = status.state === "waiting";
+    const remote = waiting && Boolean(status.code) && status.here === false;
+    const come = status.come_at ? new Date(status.come_at).getTime() : null;
+    const ahead = come !== null && come > Date.now();
     return {
+      remote,
+      set_off: remote && come !== null && ahead,
+      go: remote && come !== null && !ahead,
       waiting,
       leave: status.can_leave,
       late: status.can_run_late,
@@ -80,6 +98,10 @@
     setText("wait", wait(status.estimated_wait_s, status.estimated_wait_range_s[0], status.estimated_wait_range_s[1]));
     setText("offer-at", clock(status.timed_return_offer));
     setText("return-at", clock(status.return_at));
+    setText("come-at", clock(status.come_at));
+    setText("arrive-by", clock(status.arrive_by));
+    if (turnAt !== null) setText("turn-at", clock(new Date(turnAt).toISOString()));
+    setText("countdown", minutesLeft(status.arrive_by));
     const flags = shown(status);
     document.querySelectorAll("[data-when]").forEach((el) => {
       const on = Boolean(flags[el.dataset.when]);
@@ -87,6 +109,17 @@
       el.querySelectorAll("button, input").forEach((control) => { control.disabled = !on; });
     });
     limitImprovements();
+    tick(flags);
+  }
+
+  // On their way: redraw every second (set off -> leave now, the countdown) while that applies.
+  function tick(flags) {
+    if (flags.remote && ticking === null) {
+      ticking = setInterval(() => draw(last), 1000);
+    } else if (!flags.remote && ticking !== null) {
+      clearInterval(ticking);
+      ticking = null;
+    }
   }
 
   function limitImprovements() {
@@ -165,6 +198,7 @@
       const status = JSON.parse(event.data);
       if (called(last, status)) signal();
       last = status;
+      turnAt = Date.now() + status.estimated_wait_s * 1000;
       draw(status);
       if (finished(status)) source.close();  // nothing more will happen to this ticket
     });
