@@ -7,6 +7,7 @@ once (the citizen's `status` and the kiosk's reports stay JSON objects).
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import quote
@@ -14,7 +15,17 @@ from urllib.parse import quote
 import httpx
 
 from client.errors import LoketError, Unreachable
-from client.models import CitizenStatus, Counter, CounterDay, IssuedTicket, Session, Snapshot, Ticket
+from client.models import (
+    Booking,
+    CitizenStatus,
+    Counter,
+    CounterDay,
+    IssuedTicket,
+    Session,
+    Slot,
+    Snapshot,
+    Ticket,
+)
 
 Json = dict[str, Any]
 TicketActionName = Literal["call", "recall", "start", "finish", "no-show", "park", "transfer", "cancel"]
@@ -76,14 +87,18 @@ class LoketClient:
         idempotency_key: str | None = None,
         *,
         appointment: str | None = None,
+        code: str | None = None,
     ) -> IssuedTicket:
-        """Issue a walk-in ticket for `service`, or check in `appointment` (its service is the booked one).
-        Retrying with the same key returns the same ticket."""
+        """Issue a walk-in ticket for `service`, or check in `appointment` (its service is the booked one), or
+        check in by `code`: a remote ticket's (answers that ticket, now here, `here` true) or a booking's (as
+        `appointment`). Retrying with the same key returns the same ticket."""
         body: Json = {"language": language}
         if service is not None:
             body["service"] = service
         if appointment is not None:
             body["appointment"] = appointment
+        if code is not None:
+            body["code"] = code
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
         raw = await self._json("POST", f"/api/offices/{_segment(office)}/tickets", json=body, headers=headers)
         return IssuedTicket.of(raw)
@@ -113,6 +128,28 @@ class LoketClient:
         `error`): staff hear it as a `printer.status` event."""
         body = {"kiosk": kiosk, "state": state, "detail": detail}
         return await self._json("POST", f"/api/offices/{_segment(office)}/printer-status", json=body)
+
+    # -- appointments ------------------------------------------------------------------------------------
+
+    async def free_slots(self, office: str, service: str, day: date) -> list[Slot]:
+        """The slots of a bookable `service` on the office-local `day` still ahead, with their free seats
+        (public; 422 `service_not_bookable`)."""
+        path = f"/api/offices/{_segment(office)}/slots"
+        response = await self._send("GET", path, params={"service": service, "day": day.isoformat()})
+        body = response.json()
+        if not isinstance(body, list):
+            raise LoketError(response.status_code, "unexpected_response", f"expected a JSON list, got {body!r:.200}")
+        return [Slot.of(raw) for raw in body]
+
+    async def book_appointment(
+        self, office: str, service: str, slot_at: datetime, language: str, *, name: str | None = None
+    ) -> Booking:
+        """Book `slot_at` (one of `free_slots`) for `service` with this client's token: staff book without a
+        contact and without the per-address budget (409 `slot_full`; 403 for a token that may not)."""
+        body: Json = {"service": service, "slot_at": slot_at.isoformat(), "language": language}
+        if name is not None:
+            body["name"] = name
+        return Booking.of(await self._json("POST", f"/api/offices/{_segment(office)}/bookings", json=body))
 
     # -- offices and counters ----------------------------------------------------------------------------
 
@@ -165,10 +202,16 @@ class LoketClient:
         return _object(await self._send(method, path, json=json, headers=headers))
 
     async def _send(
-        self, method: str, path: str, *, json: Json | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Json | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
     ) -> httpx.Response:
         try:
-            response = await self._http.request(method, path, json=json, headers=headers)
+            response = await self._http.request(method, path, json=json, headers=headers, params=params)
         except httpx.TransportError as exc:
             raise Unreachable(f"{method} {self._http.base_url}{path}: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:

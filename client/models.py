@@ -15,7 +15,8 @@ from typing import Any
 
 Json = Mapping[str, Any]
 
-#: The promise, in seconds: a citizen waiting longer than this is an alert (`scheduler.model.PROMISE`).
+#: The promise, in seconds: a citizen waiting longer than this is an alert (`scheduler.model.PROMISE`, the
+#: source of truth; a test holds them equal). The kiosk offers to wait elsewhere or book instead beyond it.
 PROMISE_S = 300
 
 
@@ -175,6 +176,48 @@ class CitizenStatus(Ticket):
             improvements=tuple(
                 Improvement(str(i["code"]), _names(i.get("names"))) for i in raw.get("improvements") or ()
             ),
+        )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable slot of a service (`GET /api/offices/{office}/slots`): when it starts, and its free seats."""
+
+    at: datetime
+    free: int
+
+    @classmethod
+    def of(cls, raw: Json) -> Slot:
+        return cls(at=datetime.fromisoformat(str(raw["at"])), free=_int(raw.get("free")))
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A booked appointment (`api.schemas.BookingOut`): `code` is what the citizen types or scans at the kiosk
+    to check in. The contact and the manage link are left out: nothing here needs them."""
+
+    code: str
+    office: str
+    office_name: str
+    service: str
+    service_name: str
+    slot_at: datetime
+    duration_min: int = 0
+    state: str = "booked"
+    language: str = ""
+
+    @classmethod
+    def of(cls, raw: Json) -> Booking:
+        return cls(
+            code=str(raw["code"]),
+            office=str(raw.get("office", "")),
+            office_name=str(raw.get("office_name") or raw.get("office") or ""),
+            service=str(raw.get("service", "")),
+            service_name=str(raw.get("service_name") or raw.get("service") or ""),
+            slot_at=datetime.fromisoformat(str(raw["slot_at"])),
+            duration_min=_int(raw.get("duration_min")),
+            state=str(raw.get("state") or "booked"),
+            language=str(raw.get("language") or ""),
         )
 
 

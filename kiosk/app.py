@@ -1,4 +1,11 @@
-"""The kiosk: language, then a service (or "I have an appointment"), then the ticket on screen and on paper.
+"""The kiosk: language, then a service (or "I have an appointment or a code"), then the ticket on screen and on
+paper.
+
+A service whose wait is over the promise (five minutes) offers, for a bookable service, the next free slots
+instead: the citizen takes one (booked on the spot, an appointment slip printed, no ticket) or takes the ticket,
+which then offers to wait elsewhere (its QR code follows the turn on a phone). A code typed or scanned checks
+in a booking (its appointment ticket is printed) or a remote ticket joined from elsewhere (it keeps its place:
+welcomed on screen, nothing printed).
 
 The app owns the network: a worker follows the office's websocket and keeps the services and their waits
 current; another issues tickets (with one Idempotency-Key per request, reused by every retry, so a lost
@@ -21,11 +28,12 @@ from textual.timer import Timer
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
-from client.models import IssuedTicket, Snapshot
+from client.models import Booking, IssuedTicket, Snapshot
 from kiosk import rating, screens
 from kiosk.issuing import Request, issue
+from kiosk.offers import OfferTally, next_free_slots, over_promise
 from kiosk.office import OfficeView, office_view
-from kiosk.printing import PrinterState, PrinterStatus, TicketPrint, print_ticket
+from kiosk.printing import AppointmentPrint, PrinterState, PrinterStatus, TicketPrint, print_ticket
 from tui.app import LoketApp
 
 #: How often the waits are refreshed even when nothing happens (they change with time alone).
@@ -82,6 +90,7 @@ class KioskApp(LoketApp):
         self.reported: str | None = None
         self._idle: Timer | None = None
         self._refresh_wanted = asyncio.Event()
+        self.tally = OfferTally()
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
@@ -178,10 +187,22 @@ class KioskApp(LoketApp):
         self.start_over()
 
     def on_service_chosen(self, message: screens.ServiceChosen) -> None:
+        info = self.office.service(message.code) if self.office else None
+        if info is not None and over_promise(info.estimated_wait_s):
+            self.tally.told(info.code, info.estimated_wait_s)
+            self._offer_or_issue(info.code, info.estimated_wait_s)
+        else:
+            self._issue_request(Request(self.config.office, self.language, service=message.code))
+
+    def on_walk_in_wanted(self, message: screens.WalkInWanted) -> None:
         self._issue_request(Request(self.config.office, self.language, service=message.code))
 
+    def on_slot_chosen(self, message: screens.SlotChosen) -> None:
+        self._book(message)
+
     def on_appointment_entered(self, message: screens.AppointmentEntered) -> None:
-        self._issue_request(Request(self.config.office, self.language, appointment=message.code))
+        # `code`: the server tells a remote ticket's code from a booking's.
+        self._issue_request(Request(self.config.office, self.language, code=message.code))
 
     def on_retry_wanted(self, message: screens.RetryWanted) -> None:
         if self.pending is not None:
@@ -209,12 +230,71 @@ class KioskApp(LoketApp):
             return
         self.pending = None
         self._refresh_wanted.set()
-        service = self.office.service(ticket.service) if self.office else None
-        timezone = self.office.timezone if self.office else "Europe/Brussels"
-        service_name = service.name(self.language) if service else ticket.service
+        service_name = self._service_name(ticket.service)
+        if ticket.kind == "remote":
+            # The holder follows this ticket on their phone already: welcomed, nothing printed.
+            self._show_screen(screens.CheckedInScreen(self.language, ticket, service_name), idle_s=self.config.idle_s)
+            return
+        timezone = self._timezone()
         shown = screens.TicketScreen(self.language, ticket, service_name, timezone)
         self._show_screen(shown, idle_s=self.config.idle_s)
         self._print_ticket(shown, ticket, service_name, timezone)
+
+    def _service_name(self, code: str) -> str:
+        service = self.office.service(code) if self.office else None
+        return service.name(self.language) if service else code
+
+    def _timezone(self) -> str:
+        return self.office.timezone if self.office else "Europe/Brussels"
+
+    @work(exclusive=True, group="offer")
+    async def _offer_or_issue(self, service: str, wait_s: int) -> None:
+        """A wait over the promise: offer the next free slots of a bookable service before any ticket is
+        issued; a service that cannot be booked (or has no free slot) gets its ticket at once."""
+        asking = self.screen
+        if isinstance(asking, screens.ServicesScreen):
+            asking.busy(True)
+        now, timezone = self.clock(), self._timezone()
+        try:
+            slots = await next_free_slots(self.client, self.config.office, service, now, timezone)
+        except (Unreachable, LoketError):
+            slots = []
+        if not slots:
+            self._issue_request(Request(self.config.office, self.language, service=service))
+            return
+        self.tally.offer(service, wait_s)
+        name = self._service_name(service)
+        self._show_screen(screens.OfferScreen(self.language, service, name, wait_s, slots, timezone, now))
+
+    @work(exclusive=True, group="book")
+    async def _book(self, chosen: screens.SlotChosen) -> None:
+        """Book the slot the citizen chose instead of a ticket (none was issued), and print the appointment."""
+        asking = self.screen
+        if isinstance(asking, screens.OfferScreen):
+            asking.busy(True)
+        try:
+            booking = await self.client.book_appointment(
+                self.config.office, chosen.service, chosen.slot.at, self.language
+            )
+        except Unreachable:
+            if isinstance(asking, screens.OfferScreen):
+                asking.busy(False)
+                # No retry: the booking may have been made and its answer lost; a second would hold two seats.
+                asking.notice(screens.booking_refusal_text(self.language, "unreachable"))
+            return
+        except LoketError as refusal:
+            if isinstance(asking, screens.OfferScreen):
+                asking.busy(False)
+                if refusal.code in ("slot_full", "slot_in_past"):
+                    asking.taken(chosen.slot)
+                asking.notice(screens.booking_refusal_text(self.language, refusal.code))
+            return
+        self.tally.accept(chosen.service, asking.wait_s if isinstance(asking, screens.OfferScreen) else 0)
+        timezone = self._timezone()
+        name = booking.service_name or self._service_name(booking.service)
+        shown = screens.BookedScreen(self.language, booking, name, timezone, self.clock())
+        self._show_screen(shown, idle_s=self.config.idle_s * 2)
+        self._print_appointment(shown, booking, name, timezone)
 
     def _refused(self, asking: Any, refusal: LoketError) -> None:
         lang = self.language
@@ -252,7 +332,29 @@ class KioskApp(LoketApp):
             status_url=ticket.status_url,
             language=self.language,  # type: ignore[arg-type]
             paper_width=self.config.paper,  # type: ignore[arg-type]
+            wait_elsewhere=over_promise(ticket.estimated_wait_s),
         )
+        await self._print_paper(shown, layout)
+
+    @work(group="print")
+    async def _print_appointment(
+        self, shown: screens.BookedScreen, booking: Booking, service_name: str, tz: str
+    ) -> None:
+        layout = AppointmentPrint(
+            office_name=booking.office_name or (self.office.name if self.office else self.config.office),
+            service_name=service_name,
+            slot_at=booking.slot_at,
+            timezone=tz,
+            code=booking.code,
+            language=self.language,  # type: ignore[arg-type]
+            paper_width=self.config.paper,  # type: ignore[arg-type]
+        )
+        await self._print_paper(shown, layout)
+
+    async def _print_paper(
+        self, shown: screens.TicketScreen | screens.BookedScreen, layout: TicketPrint | AppointmentPrint
+    ) -> None:
+        """Print, say on `shown` where the paper is, and tell the office when the printer's state changed."""
         state = await asyncio.to_thread(print_ticket, self.config.printer, layout)
         shown.print_ended(state.status)
         report = printer_report(state)

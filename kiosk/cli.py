@@ -13,6 +13,7 @@ from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from kiosk.app import KioskApp, KioskConfig, printer_report
 from kiosk.issuing import Request, issue
+from kiosk.offers import over_promise
 from kiosk.office import office_view
 from kiosk.printing import TicketPrint, parse_printer_spec, print_ticket
 
@@ -81,6 +82,7 @@ async def _issue_one(config: KioskConfig, service: str, language: str) -> Printe
             status_url=ticket.status_url,
             language=language,  # type: ignore[arg-type]
             paper_width=config.paper,  # type: ignore[arg-type]
+            wait_elsewhere=over_promise(ticket.estimated_wait_s),
         )
         state = await asyncio.to_thread(print_ticket, config.printer, layout)
         report = printer_report(state)

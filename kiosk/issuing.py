@@ -14,12 +14,14 @@ from client.models import IssuedTicket
 
 @dataclass
 class Request:
-    """One citizen's request: a walk-in ticket for `service`, or checking in `appointment`."""
+    """One citizen's request: a walk-in ticket for `service`, or checking in `appointment`, or checking in by
+    `code` (a remote ticket's or a booking's: the server tells which)."""
 
     office: str
     language: str
     service: str | None = None
     appointment: str | None = None
+    code: str | None = None
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -32,7 +34,12 @@ async def issue(client: LoketClient, request: Request, *, attempts: int = 3, del
     for attempt in range(attempts):
         try:
             return await client.issue_ticket(
-                request.office, request.service, request.language, request.key, appointment=request.appointment
+                request.office,
+                request.service,
+                request.language,
+                request.key,
+                appointment=request.appointment,
+                code=request.code,
             )
         except (Unreachable, LoketError) as failed:
             unavailable = isinstance(failed, Unreachable) or failed.status == 503

@@ -3,18 +3,21 @@ up as messages that the app (`kiosk.app`) handles: the screens never talk to the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from client.models import IssuedTicket
+from client.models import Booking, IssuedTicket, Slot
 from i18n import gettext, ngettext
+from kiosk.offers import over_promise
 from kiosk.office import OfficeView, ServiceInfo
 from kiosk.printing import PrinterStatus
 from kiosk.qr import qr_text
@@ -24,6 +27,8 @@ from tui.waits import WaitWords
 from tui.waits import wait_text as _wait_text
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+#: The citizen's language as a Babel locale, for the names of days and months.
+LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_GB"}
 
 
 #: The kiosk's words for a wait: a sentence, the citizen reads it once.
@@ -50,8 +55,42 @@ def refusal_text(language: str, code: str, check_in_from: str | None, timezone: 
         "appointment_already_checked_in": gettext(lang, "This booking is already checked in."),
         "service_unavailable": gettext(lang, "This service cannot be chosen right now. Please ask at the desk."),
         "appointment_too_late": gettext(lang, "The time of your appointment has passed."),
+        "code_not_found": gettext(lang, "We do not know this code. Check it, or ask at the desk."),
+        "ticket_not_waiting": gettext(
+            lang, "This ticket can no longer check in: it was called, served or its time has passed. Ask at the desk."
+        ),
+        "ticket_changed": gettext(lang, "Sorry, that did not work. Please try again."),
     }
     return texts.get(code, gettext(lang, "Sorry, that did not work. Please ask at the desk."))
+
+
+def day_and_time(moment: datetime, timezone: str, language: str, now: datetime) -> str:
+    """When an appointment is, for the citizen: "Today 14:30", "Tomorrow 09:00", "Tuesday 3 March 10:15"."""
+    zone = ZoneInfo(timezone)
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return gettext(language, "Today %(time)s") % {"time": clock}
+    if local.date() == today + timedelta(days=1):
+        return gettext(language, "Tomorrow %(time)s") % {"time": clock}
+    day = format_date(local.date(), "EEEE d MMMM", locale=LOCALES.get(language, "en_GB"))
+    return f"{day[:1].upper()}{day[1:]} {clock}"
+
+
+def booking_refusal_text(language: str, code: str) -> str:
+    """What the citizen is told when booking the appointment offered at the kiosk did not work."""
+    lang = language
+    texts = {
+        "slot_full": gettext(lang, "That time was taken just now: choose another."),
+        "slot_in_past": gettext(lang, "That time has passed: choose another."),
+        "unreachable": gettext(
+            lang, "The office's server did not answer: ask at the desk whether your appointment was booked."
+        ),
+        "forbidden": gettext(lang, "Appointments cannot be booked at this kiosk: take a ticket, or ask at the desk."),
+    }
+    return texts.get(
+        code, gettext(lang, "Sorry, the appointment could not be booked. Take a ticket, or ask at the desk.")
+    )
 
 
 def walk_in_label(language: str, service_name: str) -> str:
@@ -75,6 +114,23 @@ class AppointmentEntered(Message):
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
+
+
+class WalkInWanted(Message):
+    """The citizen told a long wait takes the ticket anyway (declining the appointment offered)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+
+class SlotChosen(Message):
+    """The citizen takes the appointment offered at this time instead of a ticket."""
+
+    def __init__(self, service: str, slot: Slot) -> None:
+        super().__init__()
+        self.service = service
+        self.slot = slot
 
 
 class AppointmentWanted(Message):
@@ -133,7 +189,9 @@ class ServicesScreen(Screen[None]):
         yield Static(gettext(lang, "Choose your service"), id="title")
         yield VerticalScroll(id="services")
         with Horizontal(id="actions"):
-            yield Button(gettext(lang, "I have an appointment"), id="appointment", classes="big", variant="primary")
+            yield Button(
+                gettext(lang, "I have an appointment or a code"), id="appointment", classes="big", variant="primary"
+            )
             yield Button(gettext(lang, "Are you happy?"), id="rate", classes="big")
             yield Button(gettext(lang, "Back"), id="back")
         yield Static("", id="notice")
@@ -200,7 +258,8 @@ class ServicesScreen(Screen[None]):
 
 
 class AppointmentScreen(Screen[None]):
-    """Type the booking code, or scan it: a barcode scanner types the code and Enter."""
+    """Type the code, or scan it: a barcode scanner types the code and Enter. A booking's code (8 characters)
+    checks in the appointment; a remote ticket's (6, joined from elsewhere) says its holder is here."""
 
     def __init__(self, language: str) -> None:
         super().__init__()
@@ -209,9 +268,9 @@ class AppointmentScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         lang = self.language
-        yield Static(gettext(lang, "Type or scan your booking code"), id="title")
+        yield Static(gettext(lang, "Type or scan your booking code or your ticket's code"), id="title")
         with Center():
-            yield Input(placeholder="K7QX-M4TP", id="code", max_length=64)
+            yield Input(placeholder="K7QX-M4TP · K7QXM4", id="code", max_length=64)
         yield Static("", id="notice")
         with Horizontal(id="actions"):
             yield Button(gettext(lang, "Check in"), id="check-in", classes="big")
@@ -227,7 +286,7 @@ class AppointmentScreen(Screen[None]):
     def _submit(self) -> None:
         code = self.query_one("#code", Input).value.strip()
         if not code:
-            self.notice(gettext(self.language, "Type your booking code first."))
+            self.notice(gettext(self.language, "Type your code first."))
             return
         self.post_message(AppointmentEntered(code))
 
@@ -270,6 +329,11 @@ class TicketScreen(Screen[None]):
                 people = ngettext(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
                 yield Static(people % {"n": ahead})
                 yield Static(wait_text(ticket.estimated_wait_s, lang), id="wait")
+                if over_promise(ticket.estimated_wait_s):
+                    elsewhere = gettext(
+                        lang, "Wait elsewhere: scan to follow on your phone, we'll tell you when to come back."
+                    )
+                    yield Static(elsewhere, id="elsewhere")
                 yield Static(gettext(lang, "Printing your ticket…"), id="printer")
                 offer = ticket.timed_return_offer
                 if offer is not None:
@@ -320,6 +384,144 @@ class TicketScreen(Screen[None]):
         event.stop()
         if event.button.id == "timed-return":
             self.post_message(TimedReturnWanted(self.ticket.status_token))
+
+    def on_click(self) -> None:
+        self.post_message(StartOver())
+
+
+class OfferScreen(Screen[None]):
+    """A wait over the promise for a bookable service: take the ticket anyway (and wait elsewhere if one
+    likes), or one of the next free slots, booked on the spot. Nothing is issued before the citizen chooses."""
+
+    def __init__(
+        self,
+        language: str,
+        service: str,
+        service_name: str,
+        wait_s: int,
+        slots: Sequence[Slot],
+        timezone: str,
+        now: datetime,
+    ) -> None:
+        super().__init__()
+        self.language = language
+        self.service = service
+        self.service_name = service_name
+        self.wait_s = wait_s
+        self.slots = list(slots)
+        self.timezone = timezone
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        yield Static(self.service_name, id="service")
+        minutes = max(1, round(self.wait_s / 60))
+        wait = ngettext(lang, "The wait is about %(n)d minute.", "The wait is about %(n)d minutes.", minutes)
+        yield Static(wait % {"n": minutes}, id="title")
+        with Horizontal(id="actions"):
+            yield Button(gettext(lang, "Take a ticket and wait"), id="take-ticket", classes="big", variant="primary")
+        yield Static(gettext(lang, "Or take an appointment instead:"), classes="label")
+        with VerticalScroll(id="slots"):
+            for n, slot in enumerate(self.slots):
+                label = day_and_time(slot.at, self.timezone, lang, self.now)
+                yield Button(label, id=f"slot-{n}", classes="service")
+        yield Static("", id="notice")
+        with Horizontal(id="back-row"):
+            yield Button(gettext(lang, "Back"), id="back")
+
+    def notice(self, text: str) -> None:
+        for line in self.query("#notice").results(Static):
+            line.update(text)
+
+    def busy(self, busy: bool) -> None:
+        for button in self.query(Button):
+            button.disabled = busy
+
+    def taken(self, slot: Slot) -> None:
+        """That slot is gone (booked by someone else meanwhile): its button no longer offers it."""
+        for n, offered in enumerate(self.slots):
+            if offered == slot:
+                for button in self.query(f"#slot-{n}").results(Button):
+                    button.remove()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        ident = event.button.id or ""
+        if ident == "take-ticket":
+            self.post_message(WalkInWanted(self.service))
+        elif ident.startswith("slot-"):
+            self.post_message(SlotChosen(self.service, self.slots[int(ident.removeprefix("slot-"))]))
+        elif ident == "back":
+            self.post_message(StartOver())
+
+
+class CheckedInScreen(Screen[None]):
+    """A remote joiner checked in by their code: their ticket keeps its place, nothing new is printed (they
+    follow it on their phone already, and the number is on this screen)."""
+
+    def __init__(self, language: str, ticket: IssuedTicket, service_name: str) -> None:
+        super().__init__()
+        self.language = language
+        self.ticket = ticket
+        self.service_name = service_name
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        ticket = self.ticket
+        with Vertical(id="ticket-text"):
+            welcome = gettext(lang, "Welcome, you are checked in: ticket %(number)s, keep your place.")
+            yield Static(welcome % {"number": ticket.number}, id="title")
+            yield Static(big(ticket.number), id="number")
+            yield Static(self.service_name, id="service")
+            ahead = ticket.people_ahead
+            people = ngettext(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
+            yield Static(people % {"n": ahead})
+            yield Static(wait_text(ticket.estimated_wait_s, lang), id="wait")
+            yield Static(gettext(lang, "Follow your turn on your phone, as before."), id="printer")
+
+    def on_click(self) -> None:
+        self.post_message(StartOver())
+
+
+class BookedScreen(Screen[None]):
+    """The appointment booked on the spot: when, the code to check in with (and its QR), printed on paper."""
+
+    def __init__(self, language: str, booking: Booking, service_name: str, timezone: str, now: datetime) -> None:
+        super().__init__()
+        self.language = language
+        self.booking = booking
+        self.service_name = service_name
+        self.timezone = timezone
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        booking = self.booking
+        with Horizontal(id="ticket"):
+            with Vertical(id="ticket-text"):
+                yield Static(gettext(lang, "Your appointment"), classes="label")
+                yield Static(day_and_time(booking.slot_at, self.timezone, lang, self.now), id="when")
+                yield Static(self.service_name, id="service")
+                yield Static(gettext(lang, "Your code: %(code)s") % {"code": booking.code}, id="booking-code")
+                yield Static(
+                    gettext(lang, "Scan or type this code at the kiosk when you come back, shortly before your time."),
+                    id="check-in",
+                )
+                yield Static(gettext(lang, "Printing your appointment…"), id="printer")
+            with Vertical(id="ticket-qr"):
+                yield Static(qr_text(booking.code), id="qr")
+
+    def printed(self, text: str) -> None:
+        for line in self.query("#printer").results(Static):
+            line.update(text)
+
+    def print_ended(self, status: PrinterStatus) -> None:
+        lang = self.language
+        if status is PrinterStatus.OK:
+            self.printed(gettext(lang, "Take your appointment slip below."))
+        elif status is PrinterStatus.NO_PRINTER:
+            self.printed(gettext(lang, "Note your code, or take a picture of this screen."))
+        else:
+            self.printed(gettext(lang, "The printer is not working: note your code. The staff has been told."))
 
     def on_click(self) -> None:
         self.post_message(StartOver())

@@ -1,6 +1,6 @@
 """Ticket printing: a pure layout (:mod:`.layout`) and a python-escpos adapter (:mod:`.printer`)."""
 
-from kiosk.printing.layout import TicketPrint, ticket_blocks
+from kiosk.printing.layout import AppointmentPrint, TicketPrint, appointment_blocks, blocks_of, ticket_blocks
 from kiosk.printing.printer import (
     InvalidPrinterSpec,
     PrinterState,
@@ -11,10 +11,13 @@ from kiosk.printing.printer import (
 )
 
 __all__ = [
+    "AppointmentPrint",
     "InvalidPrinterSpec",
     "PrinterState",
     "PrinterStatus",
     "TicketPrint",
+    "appointment_blocks",
+    "blocks_of",
     "open_printer",
     "parse_printer_spec",
     "print_ticket",

@@ -1,5 +1,9 @@
 """The ticket as a list of print blocks: pure, standard library only, no printer involved.
 
+Two kinds of paper: a walk-in (or checked-in appointment) ticket, :class:`TicketPrint`, and an appointment
+booked on the spot at the kiosk, :class:`AppointmentPrint` (its date, time and code, and the code as a QR for
+the kiosk's scanner when the citizen comes back).
+
 The blocks are deliberately close to what an ESC/POS printer can do (text with a size multiplier, a
 native QR code, line feeds, a cut), so that the adapter in :mod:`kiosk.printing.printer` only
 translates them, and the layout can be tested without any printer library.
@@ -34,18 +38,33 @@ _TEXTS: dict[str, dict[str, str]] = {
         "wait": "Geschatte wachttijd: {wait}",
         "scan": "Scan de code om uw beurt te volgen.",
         "keep": "Bewaar dit ticket.",
+        "elsewhere": "Liever elders wachten? Volg uw beurt op uw gsm met de code: wij zeggen u wanneer u "
+        "terug moet komen.",
+        "appointment": "Uw afspraak",
+        "your_code": "Uw code",
+        "check_in": "Scan of typ deze code aan de kiosk als u terugkomt, kort voor uw uur.",
     },
     "fr": {
         "ahead": "Personnes avant vous : {n}",
         "wait": "Attente estimée : {wait}",
         "scan": "Scannez le code pour suivre votre tour.",
         "keep": "Gardez ce ticket.",
+        "elsewhere": "Attendre ailleurs ? Suivez votre tour sur votre téléphone avec le code : nous vous dirons "
+        "quand revenir.",
+        "appointment": "Votre rendez-vous",
+        "your_code": "Votre code",
+        "check_in": "Scannez ou tapez ce code à la borne en revenant, peu avant votre heure.",
     },
     "en": {
         "ahead": "People ahead of you: {n}",
         "wait": "Estimated wait: {wait}",
         "scan": "Scan the code to follow your turn.",
         "keep": "Keep this ticket.",
+        "elsewhere": "Wait elsewhere: follow your turn on your phone with the code; we will tell you when to "
+        "come back.",
+        "appointment": "Your appointment",
+        "your_code": "Your code",
+        "check_in": "Scan or type this code at the kiosk when you come back, shortly before your time.",
     },
 }
 
@@ -82,6 +101,31 @@ Block = Text | Qr | Feed | Cut
 
 
 @dataclass(frozen=True)
+class AppointmentPrint:
+    """Everything printed for an appointment booked at the kiosk: no number yet (the citizen checks in with
+    the code when they come back, and gets their ticket then)."""
+
+    office_name: str
+    service_name: str
+    slot_at: datetime
+    timezone: str
+    code: str
+    language: Language = "nl"
+    paper_width: PaperWidth = 80
+
+    def __post_init__(self) -> None:
+        if self.slot_at.tzinfo is None or self.slot_at.utcoffset() is None:
+            raise ValueError("slot_at must be an aware datetime")
+        ZoneInfo(self.timezone)
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, not {self.language!r}")
+        if self.paper_width not in PAPER_WIDTHS:
+            raise ValueError(f"paper_width must be one of {PAPER_WIDTHS} (mm), not {self.paper_width!r}")
+        if not self.code:
+            raise ValueError("code must not be empty")
+
+
+@dataclass(frozen=True)
 class TicketPrint:
     """Everything printed on a walk-in ticket."""
 
@@ -95,6 +139,8 @@ class TicketPrint:
     status_url: str
     language: Language = "nl"
     paper_width: PaperWidth = 80
+    #: The wait is over the promise: the ticket offers to wait elsewhere, following the turn by the QR code.
+    wait_elsewhere: bool = False
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -153,6 +199,37 @@ def ticket_blocks(ticket: TicketPrint) -> list[Block]:
     blocks.append(Feed(1))
     blocks.append(Qr(ticket.status_url, size=QR_MODULE_SIZE[ticket.paper_width]))
     blocks += _wrapped(texts["scan"], columns, align="center", size=(1, 1), bold=False)
+    if ticket.wait_elsewhere:
+        blocks += _wrapped(texts["elsewhere"], columns, align="center", size=(1, 1), bold=False)
     blocks += _wrapped(texts["keep"], columns, align="center", size=(1, 1), bold=True)
     blocks.append(Cut())
     return blocks
+
+
+def appointment_blocks(appointment: AppointmentPrint) -> list[Block]:
+    """The blocks of an appointment slip: office, service, the day and time large, the code and its QR."""
+    columns = COLUMNS[appointment.paper_width]
+    texts = _TEXTS[appointment.language]
+    local = appointment.slot_at.astimezone(ZoneInfo(appointment.timezone))
+    size = 2 if len(appointment.code) * 2 <= columns else 1
+    blocks: list[Block] = []
+    blocks += _wrapped(appointment.office_name, columns, align="center", size=(1, 1), bold=True)
+    blocks.append(Feed(1))
+    blocks += _wrapped(texts["appointment"], columns, align="center", size=(1, 1), bold=False)
+    blocks.append(Text(f"{local:%d/%m/%Y}", align="center", size=(2, 2), bold=True))
+    blocks.append(Text(f"{local:%H:%M}", align="center", size=(2, 2), bold=True))
+    blocks.append(Feed(1))
+    blocks += _wrapped(appointment.service_name, columns, align="center", size=(1, 2), bold=True)
+    blocks.append(Feed(1))
+    blocks += _wrapped(texts["your_code"], columns, align="center", size=(1, 1), bold=False)
+    blocks.append(Text(appointment.code, align="center", size=(size, size), bold=True))
+    blocks.append(Qr(appointment.code, size=QR_MODULE_SIZE[appointment.paper_width]))
+    blocks += _wrapped(texts["check_in"], columns, align="center", size=(1, 1), bold=False)
+    blocks += _wrapped(texts["keep"], columns, align="center", size=(1, 1), bold=True)
+    blocks.append(Cut())
+    return blocks
+
+
+def blocks_of(paper: TicketPrint | AppointmentPrint) -> list[Block]:
+    """The blocks of either kind of paper."""
+    return appointment_blocks(paper) if isinstance(paper, AppointmentPrint) else ticket_blocks(paper)

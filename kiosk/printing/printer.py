@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from kiosk.printing.layout import Block, Cut, Feed, Qr, Text, TicketPrint, ticket_blocks
+from kiosk.printing.layout import AppointmentPrint, Block, Cut, Feed, Qr, Text, TicketPrint, blocks_of
 
 if TYPE_CHECKING:
     from escpos.escpos import Escpos  # type: ignore[import-untyped]
@@ -184,8 +184,8 @@ def open_printer(spec: str, *, paper_width: int = 80, profile: str | None = None
     return printer
 
 
-def print_ticket(spec_or_printer: str | Escpos | None, ticket: TicketPrint) -> PrinterState:
-    """Print ``ticket``; returns the printer state and never raises for a printer fault.
+def print_ticket(spec_or_printer: str | Escpos | None, ticket: TicketPrint | AppointmentPrint) -> PrinterState:
+    """Print ``ticket`` (or an appointment slip); returns the printer state and never raises for a printer fault.
 
     A spec string is opened for this ticket and closed afterwards; a printer object is used as is and left
     open (the caller owns it). ``None`` means no printer.
@@ -210,7 +210,7 @@ def _close_quietly(printer: Escpos) -> None:
         log.debug("closing the printer failed", exc_info=True)
 
 
-def _print_on(printer: Escpos, ticket: TicketPrint) -> PrinterState:
+def _print_on(printer: Escpos, ticket: TicketPrint | AppointmentPrint) -> PrinterState:
     from escpos.exceptions import DeviceNotFoundError  # type: ignore[import-untyped]
 
     try:
@@ -218,7 +218,7 @@ def _print_on(printer: Escpos, ticket: TicketPrint) -> PrinterState:
         state = _check_status(printer)
         if state.status is not PrinterStatus.OK:
             return state
-        _render(printer, ticket_blocks(ticket))
+        _render(printer, blocks_of(ticket))
         return state
     except DeviceNotFoundError as exc:
         log.warning("printer unreachable: %s", exc)

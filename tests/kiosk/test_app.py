@@ -118,6 +118,17 @@ async def services_ready(app: KioskApp, pilot: Pilot[None], code: str) -> Button
     return app.screen.query_one(f"#service-{code}", Button)
 
 
+async def take_ticket(app: KioskApp, pilot: Pilot[None], code: str) -> None:
+    """Tap the service; told a wait over five minutes, decline the appointment offered and take the ticket."""
+    await tap(pilot, f"#service-{code}")
+    await until(
+        pilot, lambda: isinstance(app.screen, screens.TicketScreen | screens.OfferScreen), "the ticket or the offer"
+    )
+    if isinstance(app.screen, screens.OfferScreen):
+        await tap(pilot, "#take-ticket")
+    await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+
+
 SAYS_SCAN = {"nl": "Scan de code", "fr": "Scannez le code", "en": "Scan the code"}
 AHEAD = {"nl": "1 persoon vóór u", "fr": "1 personne devant vous", "en": "1 person ahead of you"}
 
@@ -132,8 +143,7 @@ async def test_a_walk_in_gets_the_number_the_server_confirmed_with_its_qr_in_the
         await choose_language(app, pilot, language)
         button = await services_ready(app, pilot, "A")
         assert not button.disabled
-        await tap(pilot, "#service-A")
-        await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+        await take_ticket(app, pilot, "A")
         shown = app.screen
         assert isinstance(shown, screens.TicketScreen)
         assert office.waiting() == ["A001", "A002"]
@@ -378,8 +388,7 @@ async def test_a_long_wait_offers_to_come_back_later(returning_office: Office) -
     async with kiosk(office.config()) as (app, pilot):
         await choose_language(app, pilot, "en")
         await services_ready(app, pilot, "B")
-        await tap(pilot, "#service-B")
-        await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket screen")
+        await take_ticket(app, pilot, "B")
         assert app.screen.query("#timed-return")
         await tap(pilot, "#timed-return")
         await until(pilot, lambda: "your ticket keeps its place" in text_of(app, "#notice"), "the confirmation")
