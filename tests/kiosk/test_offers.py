@@ -13,7 +13,6 @@ import pytest
 from kiosk import screens
 from scheduler.model import Role, TicketState
 from tests.kiosk.test_app import (
-    OFFICE,
     Office,
     check_in,
     choose_language,
@@ -25,7 +24,7 @@ from tests.kiosk.test_app import (
     until,
 )
 from tests.kiosk.test_printing import FakeNetworkPrinter, qr_payloads
-from tests.support import Seeded
+from tests.support import OFFICE, Seeded
 
 LANGUAGES = ["nl", "fr", "en"]
 
