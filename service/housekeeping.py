@@ -4,7 +4,8 @@ Every 5 seconds (only where e-mail or SMS is configured): walk-ins who left an a
 page are told when their turn is about `notify_before_min` minutes away and when they are called;
 addresses of ended visits are erased. Every 5 seconds too (always): citizens who joined from elsewhere get
 their `come_at` kept current and are told to set off, and lapse if they never check in. Every minute:
-bookings never checked in become no-shows `no_show_after_min` after their slot, and due reminders are claimed (once across workers) and sent.
+bookings never checked in become no-shows `no_show_after_min` after their slot, and due reminders are
+claimed (once across workers) and sent.
 Every hour: tickets left waiting or parked from an earlier day are cancelled (those citizens went home),
 events past the retention period are dropped, and booking contacts past `purge_after_days` are erased
 (the daily purge; running it hourly only means it catches up sooner after a stop). Every 15 minutes:
