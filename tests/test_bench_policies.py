@@ -44,3 +44,10 @@ def test_the_markers_are_appended_when_absent(policies: ModuleType, tmp_path: Pa
     assert text.startswith(existing.rstrip("\n"))
     assert text.endswith(section(policies, "table again") + "\n")
     assert text.count(policies.START) == 1
+
+
+def test_the_built_days_are_the_same_for_the_same_seed_and_not_a_shared_workload(policies: ModuleType) -> None:
+    first = policies.built_days()
+    assert first == policies.built_days()
+    assert [name for name, _, _ in first] == [name for name, *_ in policies.BUILT_DAYS]
+    assert all(name.startswith("built-") and arrivals for name, _, arrivals in first)
