@@ -129,6 +129,12 @@ async def _join(world: World, _who: str) -> Request:
     return {"url": "/api/offices/town/remote-tickets", "json": {"service": "A", "language": "nl", "travel_min": 10}}
 
 
+async def _join_form(world: World, _who: str) -> Request:
+    for _ in range(2):
+        await world.ticket("A")
+    return {"url": "/join/town", "data": {"service": "A", "travel_min": "10", "tell": "page"}}
+
+
 async def _book(world: World, who: str) -> Request:
     slot = await world.slot()
     return {
@@ -202,6 +208,8 @@ ROWS = [
         with_booking("/api/bookings/{token}/appointment.ics"),
     ),
     Row("GET", "/booking/{token}/appointment.ics", ANYONE, OK, with_booking("/booking/{token}/appointment.ics")),
+    Row("GET", "/join/{office}", ANYONE, OK, fixed("/join/town")),
+    Row("POST", "/join/{office}", ANYONE, SEE_OTHER, _join_form),
     Row("GET", "/book/{office}", ANYONE, OK, fixed("/book/town")),
     Row("GET", "/book/{office}/{service}", ANYONE, OK, fixed("/book/town/A")),
     Row("GET", "/book/{office}/{service}/{day}", ANYONE, OK, fixed(f"/book/town/A/{BOOKING_DAY}")),
