@@ -150,16 +150,7 @@ class Messenger:
         soon = notice.kind == "soon"
         text = gettext(notice.language, messages.TURN_SOON if soon else messages.TURN_NOW) % values
         subject = gettext(notice.language, messages.TURN_SOON_SUBJECT if soon else messages.TURN_NOW_SUBJECT) % values
-        if notice.email is not None and self.smtp is not None and self._within_budget(office, "turn e-mail"):
-            try:
-                send_email(self.smtp, notice.email, Message(subject=subject, text=text, html=None, sms=text))
-            except NotSent as failed:
-                log.warning("turn e-mail for ticket %s not sent: %s", notice.number, failed)
-        if notice.phone is not None and self.sms is not None and self._within_budget(office, "turn SMS"):
-            try:
-                send_sms(self.sms, notice.phone, text)
-            except NotSent as failed:
-                log.warning("turn SMS for ticket %s not sent: %s", notice.number, failed)
+        self._send_to_ticket("turn", office, notice.number, notice.email, notice.phone, subject, text)
 
     def remote_round(self, office: str, now: datetime, policy: routing.Policy) -> int:
         """Keep the remote joiners' `come_at` current, lapse who did not come, and tell them (blocking). Runs
@@ -190,16 +181,23 @@ class Messenger:
         }
         text = gettext(notice.language, text_id) % values
         subject = gettext(notice.language, subject_id) % values
-        if notice.email is not None and self.smtp is not None and self._within_budget(office, "come e-mail"):
+        self._send_to_ticket("come", office, notice.number, notice.email, notice.phone, subject, text)
+
+    def _send_to_ticket(
+        self, what: str, office: str, number: str, email: str | None, phone: str | None, subject: str, text: str
+    ) -> None:
+        """One message about a ticket, by e-mail and SMS where the citizen gave them, within the office's budget;
+        a message that cannot be sent is logged, never raised (the round goes on)."""
+        if email is not None and self.smtp is not None and self._within_budget(office, f"{what} e-mail"):
             try:
-                send_email(self.smtp, notice.email, Message(subject=subject, text=text, html=None, sms=text))
+                send_email(self.smtp, email, Message(subject=subject, text=text, html=None, sms=text))
             except NotSent as failed:
-                log.warning("come e-mail for ticket %s not sent: %s", notice.number, failed)
-        if notice.phone is not None and self.sms is not None and self._within_budget(office, "come SMS"):
+                log.warning("%s e-mail for ticket %s not sent: %s", what, number, failed)
+        if phone is not None and self.sms is not None and self._within_budget(office, f"{what} SMS"):
             try:
-                send_sms(self.sms, notice.phone, text)
+                send_sms(self.sms, phone, text)
             except NotSent as failed:
-                log.warning("come SMS for ticket %s not sent: %s", notice.number, failed)
+                log.warning("%s SMS for ticket %s not sent: %s", what, number, failed)
 
 
 def _today(repo: SqlRepository, office: str, now: datetime) -> date:
