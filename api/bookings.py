@@ -36,13 +36,16 @@ _CHANGE_409: dict[int | str, dict[str, Any]] = {
 
 async def _budget_of(request: Request, parts: PartsDep, office: str) -> str | None:
     """Whose hourly budget a booking spends: the client's; none for staff booking with their token (a desk
-    booking for citizens on the phone), whose token must then be good and allowed to manage the office."""
+    booking for citizens on the phone) or for the office's kiosk (a citizen standing in the hall, who takes an
+    appointment instead of a long wait): the token must then be good and allowed to manage the office or to
+    issue its tickets."""
     header = request.headers.get("authorization")
     if not header:
         return client_of(request)
     scheme, _, secret = header.partition(" ")
     principal = await resolve(parts, secret.strip() if scheme.lower() == "bearer" else None)
-    require(principal, Permission.MANAGE, office)
+    if not principal.may(Permission.MANAGE, office):
+        require(principal, Permission.ISSUE, office)
     return None
 
 
@@ -86,7 +89,8 @@ async def book(office: str, body: BookAppointment, request: Request, parts: Part
     """Book an appointment. Answers its `code` (typed or scanned at the kiosk to check in) and its
     `manage_url`, the citizen's private link to see, move, cancel or erase it. The slot must be one of
     `GET /api/offices/{office}/slots` with a free seat. Confirmation by e-mail (and SMS when chosen).
-    Anyone may book, within an hourly budget per client; a manager's token books without one."""
+    Anyone may book, within an hourly budget per client; a manager's or the office kiosk's token books
+    without one (and without a contact)."""
     contact = Contact(body.name, body.email, body.phone, body.remind_via)
     budget = await _budget_of(request, parts, office)
     booked = await appointments.book(parts, office, body.service, body.slot_at, body.language, contact, budget)

@@ -190,20 +190,7 @@ def booking_state(office: Office, code: str) -> str | None:
     return booking.state.value if booking is not None else None
 
 
-@pytest.mark.parametrize(
-    "role",
-    [
-        Role.MANAGER,
-        pytest.param(
-            Role.KIOSK,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="POST /api/offices/{office}/bookings takes a staff token only with the manage permission "
-                "(api/bookings.py _budget_of): a kiosk token is refused 403 until the API lets it book",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("role", [Role.KIOSK, Role.MANAGER])
 @pytest.mark.parametrize("language", ["nl", "fr"])
 async def test_an_appointment_booked_on_the_spot_is_printed_and_no_ticket_is_issued(
     office: Office, printer: FakeNetworkPrinter, role: Role, language: str, caplog: pytest.LogCaptureFixture
@@ -242,10 +229,11 @@ async def test_an_appointment_booked_on_the_spot_is_printed_and_no_ticket_is_iss
     assert "told_over_promise=1 offered=1 accepted=1" in caplog.text
 
 
-async def test_a_refused_booking_is_said_and_the_ticket_is_still_offered(
+async def test_a_slot_taken_meanwhile_is_said_and_a_ticket_is_still_offered(
     office: Office, printer: FakeNetworkPrinter
 ) -> None:
-    """A kiosk token cannot book (the API asks for a manager's): the citizen is told, and takes a ticket."""
+    """Someone else books the last seat of the shown slot before the citizen taps it: they are told, the slot
+    leaves the list, and they can still take a ticket."""
     office.open_counter("1")
     office.issue("A")
     async with kiosk(office.config(printer=printer.spec)) as (app, pilot):
@@ -254,11 +242,20 @@ async def test_a_refused_booking_is_said_and_the_ticket_is_still_offered(
         await until(pilot, lambda: app.office is not None and app.office.services[0].waiting == 1, "the wait")
         await tap(pilot, "#service-A")
         await until(pilot, lambda: isinstance(app.screen, screens.OfferScreen), "the appointment offer")
+        assert isinstance(app.screen, screens.OfferScreen)
+        taken = app.screen.slots[0].at.isoformat()
+        async with httpx.AsyncClient(base_url=office.url, headers=office.auth(Role.MANAGER)) as staff:
+            booked = [
+                (
+                    await staff.post(
+                        "/api/offices/town/bookings", json={"service": "A", "slot_at": taken, "language": "en"}
+                    )
+                ).status_code
+                for _ in range(app.screen.slots[0].free)
+            ]
+        assert set(booked) == {201}
         await tap(pilot, "#slot-0")
-        await until(pilot, lambda: isinstance(app.screen, screens.BookedScreen) or text_of(app, "#notice"), "answer")
-        if isinstance(app.screen, screens.BookedScreen):
-            pytest.skip("this server lets a kiosk token book: the refusal is not reachable")
-        assert "cannot be booked at this kiosk" in text_of(app, "#notice")
+        await until(pilot, lambda: "taken just now" in text_of(app, "#notice"), "the refusal in words")
         await tap(pilot, "#take-ticket")
         await until(pilot, lambda: isinstance(app.screen, screens.TicketScreen), "the ticket instead")
     assert office.waiting() == ["A001", "A002"]

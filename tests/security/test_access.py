@@ -39,8 +39,9 @@ READ = frozenset({"kiosk", "display", "clerk", "manager", "admin"})
 ISSUE = frozenset({"kiosk", "manager", "admin"})
 SERVE = frozenset({"clerk", "manager", "admin"})
 MANAGE = frozenset({"manager", "admin"})
-#: Booking needs no token; a token, when sent, must be able to manage the office (a desk booking).
-BOOK = frozenset({"none", "manager", "admin"})
+#: Booking needs no token; a token, when sent, must be able to manage the office (a desk booking) or to issue
+#: its tickets (the kiosk's "take an appointment instead").
+BOOK = frozenset({"none", "kiosk", "manager", "admin"})
 #: Each caller let through acts at a counter of its own, so nobody finds a counter the last one left busy.
 COUNTER_OF = {"clerk": "1", "manager": "2", "admin": "3"}
 SERVICE_AT = {"1": "A", "2": "A", "3": "C"}
