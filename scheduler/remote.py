@@ -188,11 +188,6 @@ class ComeNotice:
     at: datetime | None = None
 
 
-def on_the_way(tickets: Iterable[Ticket]) -> int:
-    """How many remote joiners are waiting and not in the building yet."""
-    return sum(1 for t in tickets if t.state is TicketState.WAITING and not t.here)
-
-
 def keep_current(repo: Repository, office: Office, estimated_call_s: dict[int, int], now: datetime) -> list[ComeNotice]:
     """Once per round for an office: each remote joiner not yet here gets `come_at` from its current estimate
     (`estimated_call_s`, seconds from now by ticket id); who must set off now is told so, once; who must set
@@ -211,12 +206,10 @@ def keep_current(repo: Repository, office: Office, estimated_call_s: dict[int, i
                 notices.append(_notice("missed", ticket))
             continue
         wait_s = estimated_call_s.get(ticket.id or 0)
-        if wait_s is None:
-            continue
+        if ticket.told_come or wait_s is None:
+            continue  # on their way: `come_at` stays what they were told, their deadline with it
         leave = come_at(now + timedelta(seconds=wait_s), ticket.travel_s or 0, now)
         changed = ticket
-        if ticket.told_come:
-            continue  # on their way: `come_at` stays what they were told, their deadline with it
         if leave <= now:
             changed = replace(ticket, come_at=now.replace(second=0, microsecond=0), told_come=True)
             notices.append(_notice("come", changed))

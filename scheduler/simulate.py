@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler import estimate, remote, returning, routing, usecases
+from scheduler import remote, returning, routing, usecases
 from scheduler.errors import Invalid
 from scheduler.lifecycle import Action, CounterAction
 from scheduler.memory import MemoryRepository
@@ -670,14 +670,11 @@ class _Day:
         heapq.heappush(self.heap, (when, _Phase.KEEP_CURRENT, -1))
 
     def _keep_current(self, now: datetime) -> None:
-        """The server's round: each joiner's turn from the forecast; `remote.keep_current` tells and drops."""
+        """The server's round (`usecases.remote_round`): each joiner's turn from the forecast; tells and drops."""
         self.keep_current_at = None
-        queue = self.repo.queue(self.office, office_day(now, self.zone.key))
-        on_the_way = [t for t in queue if not t.here]
-        if not on_the_way:
+        if not usecases.anyone_on_the_way(self.repo, self.office, now):
             return
-        turns = estimate.forecast(queue, usecases.floor(self.repo, self.office, now), now, self.policy)
-        for notice in remote.keep_current(self.repo, self.office_rules, turns, now):
+        for notice in usecases.remote_round(self.repo, self.office, now, self.policy):
             i = int(notice.token.removeprefix("citizen-"))
             if notice.kind == "come":
                 self._set_off(i, now)

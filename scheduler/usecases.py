@@ -629,9 +629,13 @@ def remote_round(
 ) -> list[remote_rules.ComeNotice]:
     """Keep every remote joiner's `come_at` current from the forecast, and claim the "set off now", "sooner"
     and "lapsed" notices that are due (`remote.keep_current`). Run inside the office's write."""
-    office = repo.office(office_id)
     waiting = _queue_today(repo, office_id, now)
-    if not any(not t.here for t in waiting):
+    if all(t.here for t in waiting):
         return []
     played = estimate.forecast(waiting, floor(repo, office_id, now), now, policy)
-    return remote_rules.keep_current(repo, office, played, now)
+    return remote_rules.keep_current(repo, repo.office(office_id), played, now)
+
+
+def anyone_on_the_way(repo: Repository, office_id: str, now: datetime) -> bool:
+    """Whether someone waiting today joined from elsewhere and has not checked in yet (a cheap read)."""
+    return any(not t.here for t in _queue_today(repo, office_id, now))

@@ -8,7 +8,7 @@ in one form (only a medium the server sends on), then one write that checks the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,8 +16,7 @@ from scheduler import remote, usecases
 from scheduler.bookings import Contact, check_contact, check_offered
 from scheduler.events import ticket_view
 from scheduler.model import Office, Ticket
-from service import public_holidays
-from service.appointments import phone_e164
+from service.appointments import holidays_around, phone_e164
 from service.changes import change, read
 from service.parts import Parts
 from store.admin import new_secret
@@ -29,10 +28,6 @@ class Joined:
     ticket: Ticket
     office: Office
     position: usecases.Position
-
-
-def _holidays(now: datetime) -> frozenset[date]:
-    return public_holidays.belgian(now.date() - timedelta(days=1), now.date() + timedelta(days=1))
 
 
 async def join(
@@ -54,7 +49,7 @@ async def join(
     if contact.email or contact.phone:
         check_offered(contact, parts.messenger.media())
     now = parts.clock()
-    holidays = _holidays(now)
+    holidays = holidays_around(now.date())
     token = new_secret()
 
     def write(repo: SqlRepository) -> Joined:

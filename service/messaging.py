@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,9 @@ from notify.sms import SmsGateway, send_sms
 from scheduler import bookings, citizen, outbox, routing, usecases
 from scheduler.citizen import TurnNotice
 from scheduler.model import Booking
-from scheduler.numbering import office_day
 from scheduler.remote import ComeNotice
 from settings import Settings
 from store.database import Database
-from store.repository import SqlRepository
 
 log = logging.getLogger("loket.messages")
 Kind = Literal["confirmation", "reminder", "cancellation"]
@@ -155,12 +153,13 @@ class Messenger:
     def remote_round(self, office: str, now: datetime, policy: routing.Policy) -> int:
         """Keep the remote joiners' `come_at` current, lapse who did not come, and tell them (blocking). Runs
         whether or not messages can be sent: the status page shows the same, and lapsing must happen anyway."""
-        if not self.db.read(lambda repo: any(not t.here for t in repo.queue(office, _today(repo, office, now)))):
+        if not self.db.read(lambda repo: usecases.anyone_on_the_way(repo, office, now)):
             return 0  # nobody on their way: no write, no lock
-        claimed, _ = self.db.write(office, now, lambda repo: usecases.remote_round(repo, office, now, policy))
+        (claimed, place), _ = self.db.write(
+            office, now, lambda repo: (usecases.remote_round(repo, office, now, policy), repo.office(office))
+        )
         if not claimed or (self.smtp is None and self.sms is None):
             return len(claimed)
-        place = self.db.read(lambda repo: repo.office(office))
         for notice in claimed:
             self._tell_come(notice, office, place.name, place.timezone)
         return len(claimed)
@@ -198,7 +197,3 @@ class Messenger:
                 send_sms(self.sms, phone, text)
             except NotSent as failed:
                 log.warning("%s SMS for ticket %s not sent: %s", what, number, failed)
-
-
-def _today(repo: SqlRepository, office: str, now: datetime) -> date:
-    return office_day(now, repo.office(office).timezone)

@@ -59,7 +59,7 @@ class Parts:
     #: Requests to be told by e-mail or SMS (the status page's and the API's) per client address.
     notify_limit: RateLimit
     #: Joins of the queue from elsewhere (the join page's and the API's) per client address.
-    join_limit: RateLimit = field(default_factory=lambda: RateLimit(10, what="joins of the queue"))
+    join_limit: RateLimit
     gates: OfficeGates = field(default_factory=OfficeGates)
     followers: Followers = field(default_factory=Followers)
 

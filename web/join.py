@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +24,7 @@ from i18n.messages import N_
 from scheduler import remote, usecases
 from scheduler.errors import DomainError
 from scheduler.model import Office
-from service import public_holidays
+from service.appointments import holidays_around
 from service.changes import read
 from service.joining import join
 from service.parts import Parts
@@ -102,14 +101,10 @@ def wait_words(language: str, seconds: int) -> str:
     return gettext(language, messages.ABOUT_MINUTES) % {"minutes": max(minutes, 2)}
 
 
-def _holidays(now: datetime) -> frozenset[date]:
-    return public_holidays.belgian(now.date() - timedelta(days=1), now.date() + timedelta(days=1))
-
-
 async def queue_of(parts: Parts, office: str, language: str) -> Queue:
     """The office, and the services of its queue served now with their estimate (from the office's snapshot)."""
     now = parts.clock()
-    holidays = _holidays(now)
+    holidays = holidays_around(now.date())
 
     def look(repo: SqlRepository) -> tuple[Office, list[Any], dict[str, Any], list[str]]:
         place = repo.office(office)
@@ -199,23 +194,28 @@ async def join_queue(office: str, request: Request, parts: PartsDep, lang: str |
     page = Page.of(request, lang)
     form = await form_fields(request)
     values = {field: form.get(field, "")[:254] for field in FIELDS}
+    problems = form_problems(values, parts.messenger.media())
+    headers: Mapping[str, str] = {}
+    status = 422
+    if not problems:
+        tell = values["tell"]
+        email = values["email"].strip() if tell == "email" else None
+        phone = values["phone"].strip() if tell == "sms" else None
+        travel = int(values["travel_min"]) if values["travel_min"].isdigit() else 0
+        try:
+            joined = await join(
+                parts, office, values["service"], page.language, travel, email, phone, client_of(request)
+            )
+        except DomainError as exc:
+            status, headers = refusal_of(exc)
+            problems = {FIELD_OF.get(exc.code, ""): exc.code}
+        else:
+            return page.redirect(path("t", joined.ticket.token), done="joined")
+    # The form again, with the reasons: only now is the office's queue read (a join that succeeds never needs it).
     try:
         queue = await queue_of(parts, office, page.language)
     except DomainError as exc:
         return page.refusal(exc)
-    problems = form_problems(values, parts.messenger.media())
-    if problems:
-        return _form(page, parts, queue, values=values, problems=problems, status=422)
-    tell = values["tell"]
-    email = values["email"].strip() if tell == "email" else None
-    phone = values["phone"].strip() if tell == "sms" else None
-    travel = int(values["travel_min"]) if values["travel_min"].isdigit() else 0
-    try:
-        joined = await join(parts, office, values["service"], page.language, travel, email, phone, client_of(request))
-    except DomainError as exc:
-        status, headers = refusal_of(exc)
-        problem = {FIELD_OF.get(exc.code, ""): exc.code}
-        response = _form(page, parts, queue, values=values, problems=problem, status=status)
-        response.headers.update(headers)
-        return response
-    return page.redirect(path("t", joined.ticket.token), done="joined")
+    response = _form(page, parts, queue, values=values, problems=problems, status=status)
+    response.headers.update(headers)
+    return response
