@@ -307,7 +307,28 @@ class AppointmentScreen(Screen[None]):
             self.post_message(StartOver())
 
 
-class TicketScreen(Screen[None]):
+class PrintingScreen(Screen[None]):
+    """A screen that says where its paper is once the printer answered: printed, no printer here, or a fault.
+    Printing runs in a worker: the citizen may have touched the screen away meanwhile, and a screen that is
+    gone simply has nothing to update (query, not query_one, which would crash the kiosk)."""
+
+    language: str
+
+    def paper_words(self, lang: str) -> tuple[str, str, str]:
+        """What to say when the paper came out, when there is no printer here, and on a printer fault."""
+        raise NotImplementedError
+
+    def printed(self, text: str) -> None:
+        for line in self.query("#printer").results(Static):
+            line.update(text)
+
+    def print_ended(self, status: PrinterStatus) -> None:
+        done, no_printer, fault = self.paper_words(self.language)
+        said = {PrinterStatus.OK: done, PrinterStatus.NO_PRINTER: no_printer}
+        self.printed(said.get(status, fault))
+
+
+class TicketScreen(PrintingScreen):
     """The number very large, the service, people ahead, the wait, the QR code; back to the start on a touch."""
 
     def __init__(self, language: str, ticket: IssuedTicket, service_name: str, timezone: str) -> None:
@@ -346,23 +367,12 @@ class TicketScreen(Screen[None]):
                 yield Static(qr_text(ticket.status_url), id="qr")
                 yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
 
-    # Printing and the server answer in workers: the citizen may have touched the screen away meanwhile, and a
-    # screen that is gone simply has nothing to update (query, not query_one, which would crash the kiosk).
-    def printed(self, text: str) -> None:
-        for line in self.query("#printer").results(Static):
-            line.update(text)
-
-    def print_ended(self, status: PrinterStatus) -> None:
-        """Say where the ticket is: on paper, or only on this screen (no printer here, or a printer fault)."""
-        lang = self.language
-        if status is PrinterStatus.OK:
-            self.printed(gettext(lang, "Take your ticket below."))
-        elif status is PrinterStatus.NO_PRINTER:
-            self.printed(gettext(lang, "Scan the code or note your number."))
-        else:
-            self.printed(
-                gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told.")
-            )
+    def paper_words(self, lang: str) -> tuple[str, str, str]:
+        return (
+            gettext(lang, "Take your ticket below."),
+            gettext(lang, "Scan the code or note your number."),
+            gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told."),
+        )
 
     def return_refused(self) -> None:
         self.notice(gettext(self.language, "That did not work: please wait in the room."))
@@ -482,7 +492,7 @@ class CheckedInScreen(Screen[None]):
         self.post_message(StartOver())
 
 
-class BookedScreen(Screen[None]):
+class BookedScreen(PrintingScreen):
     """The appointment booked on the spot: when, the code to check in with (and its QR), printed on paper."""
 
     def __init__(self, language: str, booking: Booking, service_name: str, timezone: str, now: datetime) -> None:
@@ -510,18 +520,12 @@ class BookedScreen(Screen[None]):
             with Vertical(id="ticket-qr"):
                 yield Static(qr_text(booking.code), id="qr")
 
-    def printed(self, text: str) -> None:
-        for line in self.query("#printer").results(Static):
-            line.update(text)
-
-    def print_ended(self, status: PrinterStatus) -> None:
-        lang = self.language
-        if status is PrinterStatus.OK:
-            self.printed(gettext(lang, "Take your appointment slip below."))
-        elif status is PrinterStatus.NO_PRINTER:
-            self.printed(gettext(lang, "Note your code, or take a picture of this screen."))
-        else:
-            self.printed(gettext(lang, "The printer is not working: note your code. The staff has been told."))
+    def paper_words(self, lang: str) -> tuple[str, str, str]:
+        return (
+            gettext(lang, "Take your appointment slip below."),
+            gettext(lang, "Note your code, or take a picture of this screen."),
+            gettext(lang, "The printer is not working: note your code. The staff has been told."),
+        )
 
     def on_click(self) -> None:
         self.post_message(StartOver())
