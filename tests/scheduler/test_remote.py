@@ -85,7 +85,7 @@ def test_the_remote_share_caps_joiners_but_an_empty_queue_takes_one(
     assert remote.remote_share_full(office, waiting) is full
 
 
-def test_a_counter_never_calls_a_remote_joiner_who_is_not_here(repo: MemoryRepository) -> None:
+def test_routing_finds_a_remote_joiner_eligible_only_once_here(repo: MemoryRepository) -> None:
     joined = join(repo, "B")
     counter = Counter(1, OFFICE, "Loket 1", frozenset({"A", "B"}), state=CounterState.OPEN)
     assert not routing.eligible(counter, joined)

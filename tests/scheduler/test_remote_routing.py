@@ -26,7 +26,7 @@ def order(*waiting: QueueEntry) -> list[int]:
     return [t.id for t in loket(COUNTER, list(waiting), NOW, FLOOR)]
 
 
-def test_a_counter_never_calls_a_remote_joiner_who_is_not_here() -> None:
+def test_the_loket_policy_passes_over_a_remote_joiner_who_is_not_here() -> None:
     assert order(joiner(1, 40, None), walkin(2, 1)) == [2]
 
 

@@ -58,7 +58,7 @@ def remote_ids(rows: int, share: float) -> list[str]:
     return [str(i) for i in range(1, rows + 1) if is_remote(str(i), share)]
 
 
-def test_a_counter_never_calls_a_remote_joiner_who_is_not_here() -> None:
+def test_in_the_replay_no_remote_joiner_is_called_before_walking_in() -> None:
     rows = [f"{i},walkin,A,09:{i:02d}:00,,300," for i in range(1, 40)]
     result = simulate(office(("1", "A", "09:00-13:00"), ("2", "A", "09:00-13:00")), day(*rows), remote_share=0.5)
     joiners = [c for c in result.citizens if c.kind is TicketKind.REMOTE]
