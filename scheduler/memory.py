@@ -148,6 +148,9 @@ class MemoryRepository:
         newest = self._by_token.get(token)
         return self._tickets[newest] if newest is not None else None
 
+    def tickets_by_tokens(self, tokens: Collection[str]) -> dict[str, Ticket]:
+        return {t: self._tickets[self._by_token[t]] for t in tokens if t in self._by_token}
+
     def ticket_by_idempotency_key(self, office_id: str, key: str) -> Ticket | None:
         return next((t for t in self._tickets.values() if t.office == office_id and t.idempotency_key == key), None)
 

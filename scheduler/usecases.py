@@ -7,7 +7,7 @@ from its caller and raises a `DomainError` when a rule refuses; then nothing is 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,30 +100,64 @@ def _queue_today(
     return repo.queue(office_id, office_day(now, repo.office(office_id).timezone), services)
 
 
-def _position(
-    repo: Repository,
-    ticket: Ticket,
-    now: datetime,
-    policy: routing.Policy = routing.appointments_first,
-    office_floor: routing.Floor | None = None,
-) -> tuple[int, int]:
-    """People ahead of a waiting ticket in its service, and its estimated wait."""
-    same = sorted(_queue_today(repo, ticket.office, now, {ticket.service}), key=lambda t: routing.priority_key(t, now))
-    ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
-    if ticket.return_at is not None and routing.away(ticket, now):
-        # Told to come back at a time: that is their estimate, and nobody is planned in their place.
-        return ahead, round((ticket.return_at - now).total_seconds())
-    office_floor = office_floor or floor(repo, ticket.office, now)
-    # A kiosk waits for this answer: past a crowd no office really has, the cheap rule is enough.
-    played: dict[int, int] = {}
-    if len(same) <= FORECAST_LIMIT:
-        everyone = _queue_today(repo, ticket.office, now)
-        if len(everyone) <= FORECAST_LIMIT:
-            played = estimate.forecast(everyone, office_floor, now, policy, until=ticket.id)
-    if ticket.id in played:
-        return ahead, played[ticket.id or 0]
-    duration = office_floor.durations.get(ticket.service, 600)
-    return ahead, estimate.queue_length_wait(office_floor, ticket.service, ahead, now, duration)
+@dataclass
+class QueueNow:
+    """An office's waiting queue and floor, read once at `now`: enough to place any of its waiting tickets.
+
+    One ticket's place (`position`) reads it for that ticket; a live page following many tickets
+    (`ticket_statuses`) reads it once for all of them, and plays the forecast once."""
+
+    office: Office
+    everyone: list[QueueEntry]
+    floor: routing.Floor
+    now: datetime
+    policy: routing.Policy
+    _same: dict[str, list[QueueEntry]] = field(default_factory=dict)
+    _played: dict[int, int] | None = None
+
+    @classmethod
+    def read(cls, repo: Repository, office_id: str, now: datetime, policy: routing.Policy) -> QueueNow:
+        return cls(repo.office(office_id), _queue_today(repo, office_id, now), floor(repo, office_id, now), now, policy)
+
+    def played(self, until: int | None = None) -> dict[int, int]:
+        """The forecast (`estimate.forecast`), played until `until` is called, or for everybody (kept).
+        A kiosk waits for this answer: past a crowd no office really has, the cheap rule is enough."""
+        if len(self.everyone) > FORECAST_LIMIT:
+            return {}
+        if until is not None:
+            return self._played or estimate.forecast(self.everyone, self.floor, self.now, self.policy, until=until)
+        if self._played is None:
+            self._played = estimate.forecast(self.everyone, self.floor, self.now, self.policy)
+        return self._played
+
+    def same_service(self, service: str) -> list[QueueEntry]:
+        """The waiting tickets of `service` in the order they are served (`routing.priority_key`)."""
+        same = self._same.get(service)
+        if same is None:
+            same = sorted(
+                (t for t in self.everyone if t.service == service), key=lambda t: routing.priority_key(t, self.now)
+            )
+            self._same[service] = same
+        return same
+
+    def position(self, ticket: Ticket, *, everybody: bool = False) -> Position:
+        """People ahead of a waiting ticket in its service, its estimated wait and range, and the timed
+        return offered. `everybody`: play the forecast for all (many tickets will be asked)."""
+        same = self.same_service(ticket.service)
+        ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
+        duration = self.floor.durations.get(ticket.service, 600)
+        if ticket.return_at is not None and routing.away(ticket, self.now):
+            # Told to come back at a time: that is their estimate, and nobody is planned in their place.
+            wait = round((ticket.return_at - self.now).total_seconds())
+        else:
+            played = self.played(None if everybody else ticket.id)
+            if ticket.id in played:
+                wait = played[ticket.id or 0]
+            else:
+                wait = estimate.queue_length_wait(self.floor, ticket.service, ahead, self.now, duration)
+        able = sum(1 for c in self.floor.counters if c.state is CounterState.OPEN and c.serves(ticket.service))
+        low, high = estimate.wait_range(wait, ahead, duration, able)
+        return Position(ahead, wait, low, high, returning.offer(self.office, ticket, wait, self.now))
 
 
 def issue_ticket(
@@ -206,11 +240,7 @@ def position(
     live = repo.ticket_by_token(ticket.token) or ticket
     if live.state is not TicketState.WAITING:
         return Position(0, 0)
-    office_floor = floor(repo, live.office, now)
-    ahead, wait = _position(repo, live, now, policy, office_floor)
-    able = sum(1 for c in office_floor.counters if c.state is CounterState.OPEN and c.serves(live.service))
-    low, high = estimate.wait_range(wait, ahead, office_floor.durations.get(live.service, 600), able)
-    return Position(ahead, wait, low, high, returning.offer(repo.office(live.office), live, wait, now))
+    return QueueNow.read(repo, live.office, now, policy).position(live)
 
 
 def call_next(
@@ -594,9 +624,47 @@ def ticket_status(
     if ticket is None:
         raise NotFound("no ticket has this status code", code="ticket_not_found")
     counter = repo.counter(ticket.counter_id) if ticket.counter_id is not None else None
-    where = position(repo, ticket, now, policy) if ticket.state is TicketState.WAITING else Position(0, 0)
-    service = repo.service(ticket.office, ticket.service)
     office = repo.office(ticket.office)
+    where = (
+        QueueNow.read(repo, ticket.office, now, policy).position(ticket)
+        if ticket.state is TicketState.WAITING
+        else Position(0, 0)
+    )
+    return _status(ticket, office, repo.service(ticket.office, ticket.service), counter, where, now)
+
+
+def ticket_statuses(
+    repo: Repository,
+    office_id: str,
+    tokens: Collection[str],
+    now: datetime,
+    policy: routing.Policy = routing.appointments_first,
+) -> dict[str, dict[str, Any]]:
+    """`ticket_status` of many tickets of one office at once (those followed live): the queue is read and the
+    forecast played once for all of them, whatever their number. Tokens of no ticket of the office are left out."""
+    tickets = {t: ticket for t, ticket in repo.tickets_by_tokens(tokens).items() if ticket.office == office_id}
+    if not tickets:
+        return {}
+    office = repo.office(office_id)
+    services = {s.code: s for s in repo.services(office_id)}
+    counters = {c.id: c for c in repo.counters(office_id)}
+    queue = (
+        QueueNow.read(repo, office_id, now, policy)
+        if any(t.state is TicketState.WAITING for t in tickets.values())
+        else None
+    )
+    statuses = {}
+    for token, ticket in tickets.items():
+        where = queue.position(ticket, everybody=True) if queue and ticket.state is TicketState.WAITING else None
+        counter = counters.get(ticket.counter_id) if ticket.counter_id is not None else None
+        service = services.get(ticket.service) or repo.service(office_id, ticket.service)
+        statuses[token] = _status(ticket, office, service, counter, where or Position(0, 0), now)
+    return statuses
+
+
+def _status(
+    ticket: Ticket, office: Office, service: Service, counter: Counter | None, where: Position, now: datetime
+) -> dict[str, Any]:
     waiting = ticket.state is TicketState.WAITING
     deadline = remote_rules.arrive_by(ticket, office) if ticket.kind is TicketKind.REMOTE else None
     return {

@@ -198,6 +198,8 @@ def _booking_values(booking: Booking) -> dict[str, Any]:
 
 
 _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
+#: Status tokens asked for in one query (SQLite allows some thousands of parameters; stay well below).
+TOKENS_PER_QUERY = 500
 
 
 def _ticket_values(ticket: Ticket) -> dict[str, Any]:
@@ -332,6 +334,17 @@ class SqlRepository:
             select(TicketRow).where(TicketRow.token == token).order_by(desc(col(TicketRow.id))).limit(1)
         ).first()
         return ticket_of(row) if row else None
+
+    def tickets_by_tokens(self, tokens: Collection[str]) -> dict[str, Ticket]:
+        t = _TICKETS.c
+        found: dict[str, Ticket] = {}
+        wanted = list(tokens)
+        for start in range(0, len(wanted), TOKENS_PER_QUERY):
+            query = select(_TICKETS).where(t.token.in_(wanted[start : start + TOKENS_PER_QUERY])).order_by(t.id)
+            for row in self.session.execute(query).mappings():
+                ticket = _ticket_of_mapping(row)
+                found[ticket.token] = ticket  # by id: after a transfer the newest wins, as in ticket_by_token
+        return found
 
     def ticket_by_idempotency_key(self, office_id: str, key: str) -> Ticket | None:
         row = self.session.exec(
