@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -34,7 +35,8 @@ from api.metrics import Metrics, RequestMetrics
 from api.origin import SameOrigin
 from live.bus import Bus, MemoryBus, PostgresBus
 from live.hub import Hub
-from scheduler import routing
+from live.statuses import StatusFeeds
+from scheduler import routing, usecases
 from service import housekeeping
 from service.messaging import Messenger
 from service.parts import Clock, Parts, TokenCache
@@ -61,7 +63,7 @@ def default_bus(settings: Settings) -> Bus:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None) -> FastAPI:
-    routing.policy_named(settings.policy)  # an unknown policy stops start-up, not the first call
+    policy = routing.policy_named(settings.policy)  # an unknown policy stops start-up, not the first call
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     db = Database(engine)
     hub = Hub(
@@ -71,10 +73,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         poll_interval_s=settings.bus_poll_interval_s,
     )
     clock = clock or _utcnow
+
+    def followed_statuses(office: str, tokens: list[str]) -> dict[str, dict[str, Any]]:
+        now = clock()
+        return db.read(lambda repo: usecases.ticket_statuses(repo, office, tokens, now, policy))
+
     parts = Parts(
         settings=settings,
         db=db,
         hub=hub,
+        statuses=StatusFeeds(hub, followed_statuses),
         clock=clock,
         tokens=TokenCache(settings.token_cache_s),
         messenger=Messenger(settings, db, clock),
@@ -97,6 +105,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
                 yield
             await parts.messenger.drain()
         finally:
+            await parts.statuses.stop()
             await hub.stop()
             engine.dispose()
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from live.followers import Followers
 from live.gates import OfficeGates
 from live.hub import Hub
+from live.statuses import StatusFeeds
 from scheduler import routing
 from scheduler.access import Principal
 from service.messaging import Messenger
@@ -51,6 +52,8 @@ class Parts:
     settings: Settings
     db: Database
     hub: Hub
+    #: The status pages followed live (one computation per office event for all of them).
+    statuses: StatusFeeds
     clock: Clock
     tokens: TokenCache
     messenger: Messenger

@@ -410,37 +410,10 @@ class Events:
             pass
         return status
 
-    async def statuses_until_keep_alive(self, within: float = 10) -> list[dict[str, Any]]:
-        """Every `event: status` up to the next keep-alive comment. With `quiet_then_mark` the comment is a
-        marker: the stream sends it only once it has handled every event published before."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        statuses: list[dict[str, Any]] = []
-        while True:
-            while "\n\n" in self.buffer:
-                block, self.buffer = self.buffer.split("\n\n", 1)
-                if block == ": keep-alive":
-                    return statuses
-                fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
-                assert fields.get("event") == "status", block
-                statuses.append(dict(json.loads(fields["data"])))
-            self.buffer += await self.chunk(max(0.01, deadline - loop.time()))
-
     async def __aexit__(self, *_exc: object) -> None:
         await self.incoming.put({"type": "http.disconnect"})
         assert self.task is not None
         await asyncio.wait_for(self.task, 5)
-
-
-def no_keep_alive(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No keep-alive comment until `keep_alive_soon`: the first one after that is a marker."""
-    monkeypatch.setattr(status_events, "KEEPALIVE_S", 3600.0)
-
-
-def keep_alive_soon(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Called once the events to check were published: the stream's next wait for an event, which starts only
-    once it has handled them (and sent what it sends for them), ends in a keep-alive comment."""
-    monkeypatch.setattr(status_events, "KEEPALIVE_S", 0.05)
 
 
 async def test_the_events_start_with_the_status_and_follow_the_call(office: Office) -> None:
@@ -458,37 +431,71 @@ async def test_the_events_start_with_the_status_and_follow_the_call(office: Offi
     assert office.parts.hub.listeners("town") == 0  # the client went away: nothing left behind
 
 
-async def test_events_that_change_nothing_for_the_ticket_send_nothing(
-    office: Office, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    no_keep_alive(monkeypatch)
+async def computed(office: Office, after: int, within: float = 3) -> None:
+    """Wait until the office's status feed has computed more than `after` times: the events published before
+    its last computation began are then in what it handed to the streams."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while office.parts.statuses.computations <= after:
+        assert loop.time() < deadline, "the status feed never computed"
+        await asyncio.sleep(0.01)
+
+
+async def test_events_that_change_nothing_for_the_ticket_send_nothing(office: Office) -> None:
     token = await office.ticket("A")
     async with Events(office.app, f"/api/status/{token}/events") as events:
-        await events.status()
+        first = await events.status()
+        before = office.parts.statuses.computations
         await office.open("3")  # counter 3 serves certificates only: nothing changes for an identity card
-        keep_alive_soon(monkeypatch)
-        assert await events.statuses_until_keep_alive() == []
+        await computed(office, before)
         await office.open("1")  # a counter for identity cards: the estimate changes
-        assert (await events.status())["state"] == "waiting"
+        second = await events.status()  # had the first event sent a status, it would be this one, unchanged
+        assert second["estimated_wait_s"] < first["estimated_wait_s"]
         await office.call("1")
         assert (await events.until("called"))["counter"]["name"] == "1"
 
 
-async def test_a_burst_of_events_is_sent_as_few_statuses(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
-    no_keep_alive(monkeypatch)
+async def test_a_burst_of_events_is_sent_as_few_statuses(office: Office) -> None:
     await office.ticket("C")
     token = await office.ticket("C")
     async with Events(office.app, f"/api/status/{token}/events") as events:
         await events.status()
+        before = office.parts.statuses.computations
         for _ in range(10):
             await office.ticket("C")
         await office.open("3")
         await office.call("3")
-        keep_alive_soon(monkeypatch)
-        seen = await events.statuses_until_keep_alive()
-        assert seen
-        assert seen[-1]["people_ahead"] == 0
+        seen = [await events.status()]
+        while seen[-1]["people_ahead"] != 0:
+            seen.append(await events.status())
         assert len(seen) < 6
+        assert office.parts.statuses.computations - before < 6
+
+
+async def test_one_computation_serves_every_open_stream_of_the_office(office: Office) -> None:
+    tokens = [await office.ticket("A") for _ in range(12)]
+    asked: list[list[str]] = []
+    compute = office.parts.statuses.compute
+
+    def spied(office_id: str, followed: list[str]) -> dict[str, dict[str, Any]]:
+        asked.append(followed)
+        return compute(office_id, followed)
+
+    office.parts.statuses.compute = spied
+    streams = [Events(office.app, f"/api/status/{token}/events") for token in tokens]
+    firsts = []
+    for stream in streams:
+        await stream.__aenter__()
+        firsts.append(await stream.status())
+    try:
+        await office.open("1")
+        for stream, first in zip(streams, firsts, strict=True):
+            assert (await stream.status())["estimated_wait_s"] < first["estimated_wait_s"]
+        assert len(asked) == 1
+        assert sorted(asked[0]) == sorted(tokens)
+    finally:
+        for stream in streams:
+            await stream.__aexit__()
 
 
 async def test_a_quiet_stream_gets_keep_alive_comments(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,194 @@
+"""Live status pages: one computation per office event, whatever the number of pages open.
+
+A status stream (api/status_events.py) follows one ticket. Each stream used to recompute its ticket's view on
+every event of its office, one by one: with 300 pages open, issuing a ticket took seconds. Now each office with
+followers in this process has one feed: it listens to the hub once, lets a burst of events settle (at most
+one computation per `COALESCE_S`, at once after a quiet spell), reads the queue once for every followed ticket
+(the `compute` it is given: `usecases.ticket_statuses`), encodes each ticket's frame once, and hands the bytes
+only to the streams whose ticket's view changed. A stream keeps only the newest frame it has not sent: a slow
+reader skips views it was too slow for and never holds up the feed or the other streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from live.hub import Hub, Subscription, encode
+
+log = logging.getLogger("loket.statuses")
+
+#: At most one computation of an office's followed statuses per this many seconds (a burst of events is one).
+COALESCE_S = 0.2
+
+#: Given an office and the status tokens followed there, each token's status (those of no ticket left out).
+Compute = Callable[[str, list[str]], dict[str, dict[str, Any]]]
+
+
+def frame(status: dict[str, Any]) -> bytes:
+    """A status as one server-sent event."""
+    return f"event: status\ndata: {encode(status)}\n\n".encode()
+
+
+class Watch:
+    """One open status stream: the newest frame for it not sent yet, if any."""
+
+    def __init__(self, office: str, token: str) -> None:
+        self.office = office
+        self.token = token
+        self.last: bytes | None = None  # the frame this stream sent (or will send) last
+        self._pending: bytes | None = None
+        self._ended = False
+        self._wake = asyncio.Event()
+
+    def begin(self, first: bytes) -> None:
+        """The stream sent `first` (its own read on connecting); a newer frame offered meanwhile still follows."""
+        if self._pending == first:
+            self._pending = None
+        if self._pending is None:
+            self.last = first
+
+    def offer(self, text: bytes) -> None:
+        if text != self.last:
+            self.last = text
+            self._pending = text
+            self._wake.set()
+
+    def end(self) -> None:
+        """Nothing more will come: the ticket is gone or the server stops."""
+        self._ended = True
+        self._wake.set()
+
+    async def next(self) -> bytes | None:
+        """The next frame to send; None once the stream should end."""
+        while True:
+            if self._pending is not None:
+                text, self._pending = self._pending, None
+                return text
+            if self._ended:
+                return None
+            self._wake.clear()
+            await self._wake.wait()
+
+
+class _Feed:
+    def __init__(self, office: str, sub: Subscription) -> None:
+        self.office = office
+        self.sub = sub
+        self.watches: dict[str, set[Watch]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+
+class StatusFeeds:
+    """The feeds of this process, one per office whose tickets someone follows here."""
+
+    def __init__(self, hub: Hub, compute: Compute, coalesce_s: float = COALESCE_S) -> None:
+        self.hub = hub
+        self.compute = compute
+        self.coalesce_s = coalesce_s
+        self._feeds: dict[str, _Feed] = {}
+        #: Computations run, and frames handed to streams (for tests and /metrics-like probes).
+        self.computations = 0
+
+    async def watch(self, office: str, token: str) -> Watch:
+        """Follow `token`'s ticket in `office`: call before reading the stream's first status, so that no change
+        falls between that read and the feed's next one."""
+        feed = self._feeds.get(office)
+        if feed is None:
+            feed = self._feeds[office] = _Feed(office, await self.hub.subscribe(office))
+            feed.task = asyncio.create_task(self._run(feed), name=f"loket-statuses-{office}")
+        watch = Watch(office, token)
+        feed.watches.setdefault(token, set()).add(watch)
+        return watch
+
+    def leave(self, watch: Watch) -> None:
+        feed = self._feeds.get(watch.office)
+        if feed is None:
+            return
+        streams = feed.watches.get(watch.token)
+        if streams is not None:
+            streams.discard(watch)
+            if not streams:
+                del feed.watches[watch.token]
+        if not feed.watches:
+            del self._feeds[watch.office]
+            self.hub.unsubscribe(feed.sub)
+            if feed.task is not None:
+                feed.task.cancel()
+
+    def following(self, office: str) -> int:
+        """Open streams following tickets of `office` in this process."""
+        feed = self._feeds.get(office)
+        return sum(len(s) for s in feed.watches.values()) if feed else 0
+
+    async def stop(self) -> None:
+        feeds, self._feeds = list(self._feeds.values()), {}
+        for feed in feeds:
+            self._end(feed)
+            if feed.task is not None:
+                feed.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await feed.task
+
+    async def _run(self, feed: _Feed) -> None:
+        computed = 0.0
+        try:
+            while True:
+                delivery = await feed.sub.queue.get()
+                if delivery is not None:
+                    # Let a burst settle, but no longer than the coalescing interval since the last computation.
+                    await asyncio.sleep(max(0.0, computed + self.coalesce_s - time.monotonic()))
+                if delivery is None or not _drain(feed.sub):
+                    if not feed.sub.overflowed:
+                        self._end(feed)  # the server stops
+                        return
+                    # The hub dropped us (too slow): listen again; the computation below catches up.
+                    self.hub.unsubscribe(feed.sub)
+                    feed.sub = await self.hub.subscribe(feed.office)
+                computed = time.monotonic()
+                await self._publish(feed)
+        finally:
+            self.hub.unsubscribe(feed.sub)
+
+    async def _publish(self, feed: _Feed) -> None:
+        tokens = list(feed.watches)
+        if not tokens:
+            return
+        try:
+            statuses = await run_in_threadpool(self.compute, feed.office, tokens)
+        except Exception:
+            log.exception("computing the followed statuses of office %s failed", feed.office)
+            return
+        self.computations += 1
+        for token in tokens:
+            streams = feed.watches.get(token)
+            if not streams:
+                continue  # left while we computed
+            status = statuses.get(token)
+            if status is None:
+                for watch in list(streams):
+                    watch.end()  # erased: the client's reconnect gets the 404
+                continue
+            text = frame(status)
+            for watch in streams:
+                watch.offer(text)
+
+    @staticmethod
+    def _end(feed: _Feed) -> None:
+        for streams in feed.watches.values():
+            for watch in streams:
+                watch.end()
+
+
+def _drain(sub: Subscription) -> bool:
+    """Empty the queue; False when it held the end (the server stops or dropped us)."""
+    while not sub.queue.empty():
+        if sub.queue.get_nowait() is None:
+            return False
+    return True
