@@ -35,6 +35,8 @@ from scheduler.repository import Repository
 RECENT_CALLS = 8
 #: Above this many people waiting, a new ticket's estimate uses the queue-length rule, not the forecast.
 FORECAST_LIMIT = 150
+#: Stands for the id a ticket about to be written will get (`QueueNow.position_of_new`): above any real one.
+NEW_ID = 2**62
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,14 @@ class QueueNow:
             self._same[service] = same
         return same
 
+    def position_of_new(self, ticket: Ticket) -> Position:
+        """The place of a ticket about to be added, not in the queue yet: it will have the next id, greater
+        than every waiting ticket's, so it is placed with one (`NEW_ID`) for the ties that ids break."""
+        entry = replace(QueueEntry.of(ticket), id=NEW_ID)
+        return replace(self, everyone=[*self.everyone, entry], _same={}, _played=None).position(
+            replace(ticket, id=NEW_ID)
+        )
+
     def position(self, ticket: Ticket, *, everybody: bool = False) -> Position:
         """People ahead of a waiting ticket in its service, its estimated wait and range, and the timed
         return offered. `everybody`: play the forecast for all (many tickets will be asked)."""
@@ -196,38 +206,35 @@ def issue_ticket(
         raise Conflict(f"no counter of office {office_id} serves {service.code}", code="service_unavailable")
     day = office_day(now, office.timezone)
     kind = TicketKind.APPOINTMENT if appointment else TicketKind.REMOTE if remote else TicketKind.WALKIN
-    ticket = repo.add_ticket(
-        Ticket(
-            office=office_id,
-            service=service.code,
-            number=format_number(service.code, repo.next_number(office_id, service.code, day)),
-            day=day,
-            kind=kind,
-            language=language,
-            token=token,
-            checked_in_at=now,
-            slot_at=appointment.slot_at if appointment else None,
-            appointment=appointment.code if appointment else None,
-            idempotency_key=idempotency_key,
-            code=remote_rules.unique_code(repo, office_id, day) if remote else None,
-            travel_s=remote.travel_s if remote else None,
-            notify_email=remote.email if remote else None,
-            notify_phone=remote.phone if remote else None,
-            contact_given=bool(remote and (remote.email or remote.phone)),
-        )
+    ticket = Ticket(
+        office=office_id,
+        service=service.code,
+        number=format_number(service.code, repo.next_number(office_id, service.code, day)),
+        day=day,
+        kind=kind,
+        language=language,
+        token=token,
+        checked_in_at=now,
+        slot_at=appointment.slot_at if appointment else None,
+        appointment=appointment.code if appointment else None,
+        idempotency_key=idempotency_key,
+        code=remote_rules.unique_code(repo, office_id, day) if remote else None,
+        travel_s=remote.travel_s if remote else None,
+        notify_email=remote.email if remote else None,
+        notify_phone=remote.phone if remote else None,
+        contact_given=bool(remote and (remote.email or remote.phone)),
     )
     told = None
     if policy is not None or remote is not None:
-        told = position(repo, ticket, now, policy or routing.appointments_first)
-        announced = replace(
+        # Told before the ticket is written, so that it is written once, with what it was told.
+        told = QueueNow.read(repo, office_id, now, policy or routing.appointments_first).position_of_new(ticket)
+        ticket = replace(
             ticket, announced_wait_s=told.estimated_wait_s, announced_low_s=told.low_s, announced_high_s=told.high_s
         )
         if remote is not None:
-            turn = now + timedelta(seconds=told.estimated_wait_s)
-            leave = remote_rules.come_at(turn, remote.travel_s, now)
-            announced = replace(announced, come_at=leave, told_come=leave <= now)
-        if repo.replace_ticket(announced, TicketState.WAITING):
-            ticket = announced
+            leave = remote_rules.come_at(now + timedelta(seconds=told.estimated_wait_s), remote.travel_s, now)
+            ticket = replace(ticket, come_at=leave, told_come=leave <= now)
+    ticket = repo.add_ticket(ticket)
     repo.emit(ticket_event("issued", ticket))
     return Issued(ticket, position=told)
 

@@ -217,6 +217,8 @@ class SqlRepository:
         # Offices and services do not change inside one transaction of the queue: read them once.
         self._offices: dict[str, Office] = {}
         self._services: dict[str, list[Service]] = {}
+        # Counters change in a transaction only through save_counter, which forgets them.
+        self._counters: dict[str, list[Counter]] = {}
 
     def office(self, office_id: str) -> Office:
         if office_id not in self._offices:
@@ -243,8 +245,12 @@ class SqlRepository:
         return found
 
     def counters(self, office_id: str) -> list[Counter]:
-        rows = self.session.exec(select(CounterRow).where(CounterRow.office == office_id).order_by(col(CounterRow.id)))
-        return [counter_of(r) for r in rows]
+        if office_id not in self._counters:
+            rows = self.session.exec(
+                select(CounterRow).where(CounterRow.office == office_id).order_by(col(CounterRow.id))
+            )
+            self._counters[office_id] = [counter_of(r) for r in rows]
+        return list(self._counters[office_id])
 
     def counter(self, counter_id: int) -> Counter:
         row = self.session.get(CounterRow, counter_id)
@@ -389,6 +395,7 @@ class SqlRepository:
         row.serving = sorted(counter.serving) if counter.serving is not None else None
         self.session.add(row)
         self.session.flush()
+        self._counters.pop(row.office, None)
 
     def add_booking(self, booking: Booking) -> Booking:
         row = BookingRow(**_booking_values(booking))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from scheduler import returning, usecases
+from scheduler import returning, routing, usecases
 from scheduler.lifecycle import Action
 from scheduler.memory import MemoryRepository
 from scheduler.model import TicketState
@@ -75,3 +75,29 @@ def test_a_transferred_visit_is_followed_on_the_ticket_that_continues_it(desk: D
     now: datetime = at(3)
     status = usecases.ticket_statuses(repo, OFFICE, [first.token], now)[first.token]
     assert (status["id"], status["service"], status["state"]) == (moved.id, "B", "waiting")
+
+
+@pytest.mark.parametrize("policy", [routing.fifo, routing.appointments_first, routing.loket])
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_estimate_told_before_a_ticket_is_written_is_its_place_once_written(
+    desk: Desk, repo: MemoryRepository, policy: routing.Policy, seed: int
+) -> None:
+    busy_morning(desk, repo, seed, 60)
+    rng = random.Random(seed)
+    for i in range(40):
+        now = at(40 + i)
+        kind = rng.choice(("walk-in", "appointment", "remote"))
+        issued = usecases.issue_ticket(
+            repo,
+            OFFICE,
+            rng.choice("ABC"),
+            "nl",
+            now,
+            token=f"told-{i}",
+            policy=policy,
+            appointment=usecases.Appointment(f"T{i}", at(40 + i + rng.choice((-5, 0, 10))))
+            if kind == "appointment"
+            else None,
+            remote=usecases.Remote(600) if kind == "remote" else None,
+        )
+        assert issued.position == usecases.position(repo, issued.ticket, now, policy), (i, kind)
