@@ -117,6 +117,18 @@ class MemoryRepository:
     def queue(self, office_id: str, day: date, services: Collection[str] | None = None) -> list[QueueEntry]:
         return [QueueEntry.of(t) for t in self.tickets_in(office_id, {TicketState.WAITING}, services) if t.day == day]
 
+    def queue_size(self, office_id: str, day: date) -> int:
+        return len(self.queue(office_id, day))
+
+    def queue_split(self, office_id: str, day: date, service: str, moment: datetime) -> tuple[int, list[QueueEntry]]:
+        entries = self.queue(office_id, day, {service})
+        later = [
+            e
+            for e in entries
+            if any(t is not None and t > moment for t in (e.checked_in_at, e.slot_at, e.return_at, e.arrived_at))
+        ]
+        return len(entries) - len(later), later
+
     def tickets_numbered(self, office_id: str, day: date, number: str) -> list[Ticket]:
         mine = (t for t in self._tickets.values() if (t.office, t.day, t.number) == (office_id, day, number))
         return sorted(mine, key=lambda t: t.id or 0)

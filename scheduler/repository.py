@@ -53,6 +53,15 @@ class Repository(Protocol):
         """The office's waiting tickets of `day` (and of these services, if given), as queue entries."""
         ...
 
+    def queue_size(self, office_id: str, day: date) -> int:
+        """How many of the office's tickets of `day` wait: counted, not read."""
+        ...
+
+    def queue_split(self, office_id: str, day: date, service: str, moment: datetime) -> tuple[int, list[QueueEntry]]:
+        """The waiting tickets of `service` on `day` whose every time (check-in, slot, return, arrival) is at or
+        before `moment`, counted; and the others, read (few: citizens told to come back, early appointments)."""
+        ...
+
     def tickets_numbered(self, office_id: str, day: date, number: str) -> list[Ticket]:
         """The office's tickets of `day` with this number (after transfers, several), oldest first."""
         ...

@@ -6,7 +6,7 @@ from its caller and raises a `DomainError` when a rule refuses; then nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,19 +155,39 @@ class QueueNow:
         return offered. `everybody`: play the forecast for all (many tickets will be asked)."""
         same = self.same_service(ticket.service)
         ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
+        return self.place(ticket, ahead, lambda: self.played(None if everybody else ticket.id))
+
+    def place(self, ticket: Ticket, ahead: int, played: Callable[[], dict[int, int]]) -> Position:
+        """The estimate of a ticket with `ahead` people before it in its service."""
         duration = self.floor.durations.get(ticket.service, 600)
         if ticket.return_at is not None and routing.away(ticket, self.now):
             # Told to come back at a time: that is their estimate, and nobody is planned in their place.
             wait = round((ticket.return_at - self.now).total_seconds())
         else:
-            played = self.played(None if everybody else ticket.id)
-            if ticket.id in played:
-                wait = played[ticket.id or 0]
+            forecast = played()
+            if ticket.id in forecast:
+                wait = forecast[ticket.id or 0]
             else:
                 wait = estimate.queue_length_wait(self.floor, ticket.service, ahead, self.now, duration)
         able = sum(1 for c in self.floor.counters if c.state is CounterState.OPEN and c.serves(ticket.service))
         low, high = estimate.wait_range(wait, ahead, duration, able)
         return Position(ahead, wait, low, high, returning.offer(self.office, ticket, wait, self.now))
+
+
+def told_at_issue(repo: Repository, ticket: Ticket, now: datetime, policy: routing.Policy) -> Position:
+    """The estimate told to a ticket about to be written (`issue_ticket`). In a crowd past `FORECAST_LIMIT`
+    only the queue-length rule applies: a citizen who takes their place now comes after everybody whose wait
+    began by now, who are only counted; the few others (told to come back, booked for later) are ranked.
+    So the cost of issuing does not grow with the queue. Otherwise the whole queue is read and played."""
+    office = repo.office(ticket.office)
+    new = replace(QueueEntry.of(ticket), id=NEW_ID)
+    last = (1, now, NEW_ID)
+    if routing.priority_key(new, now) == last and repo.queue_size(ticket.office, ticket.day) > FORECAST_LIMIT:
+        counted, ranked = repo.queue_split(ticket.office, ticket.day, ticket.service, now)
+        ahead = counted + sum(1 for e in ranked if routing.priority_key(e, now) < last)
+        crowd = QueueNow(office, [], floor(repo, ticket.office, now), now, policy)
+        return crowd.place(replace(ticket, id=NEW_ID), ahead, dict)
+    return QueueNow.read(repo, ticket.office, now, policy).position_of_new(ticket)
 
 
 def issue_ticket(
@@ -227,7 +247,7 @@ def issue_ticket(
     told = None
     if policy is not None or remote is not None:
         # Told before the ticket is written, so that it is written once, with what it was told.
-        told = QueueNow.read(repo, office_id, now, policy or routing.appointments_first).position_of_new(ticket)
+        told = told_at_issue(repo, ticket, now, policy or routing.appointments_first)
         ticket = replace(
             ticket, announced_wait_s=told.estimated_wait_s, announced_low_s=told.low_s, announced_high_s=told.high_s
         )

@@ -297,6 +297,29 @@ class SqlRepository:
             for row in self.session.execute(query.order_by(t.id))
         ]
 
+    def queue_size(self, office_id: str, day: date) -> int:
+        t = _TICKETS.c
+        query = sa_select(func.count()).where(t.office == office_id, t.state == TicketState.WAITING.value, t.day == day)
+        return int(self.session.execute(query).scalar_one())
+
+    def queue_split(self, office_id: str, day: date, service: str, moment: datetime) -> tuple[int, list[QueueEntry]]:
+        t = _TICKETS.c
+        mine = (t.office == office_id, t.state == TicketState.WAITING.value, t.day == day, t.service == service)
+        later = or_(t.checked_in_at > moment, t.slot_at > moment, t.return_at > moment, t.arrived_at > moment)
+        # Spelled out rather than NOT(later): a comparison with NULL is neither true nor false.
+        by_then = [t.checked_in_at <= moment] + [
+            or_(c.is_(None), c <= moment) for c in (t.slot_at, t.return_at, t.arrived_at)
+        ]
+        before = int(self.session.execute(sa_select(func.count()).where(*mine, *by_then)).scalar_one())
+        kinds = {k.value: k for k in TicketKind}
+        query = sa_select(
+            t.id, t.service, t.kind, t.checked_in_at, t.slot_at, t.target_counter_id, t.return_at, t.arrived_at
+        ).where(*mine, later)
+        return before, [
+            QueueEntry(row[0], row[1], kinds[row[2]], row[3], row[4], row[5], return_at=row[6], arrived_at=row[7])
+            for row in self.session.execute(query.order_by(t.id))
+        ]
+
     def tickets_numbered(self, office_id: str, day: date, number: str) -> list[Ticket]:
         t = _TICKETS.c
         query = select(_TICKETS).where(t.office == office_id, t.day == day, t.number == number).order_by(t.id)

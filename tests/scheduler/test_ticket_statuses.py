@@ -78,14 +78,14 @@ def test_a_transferred_visit_is_followed_on_the_ticket_that_continues_it(desk: D
 
 
 @pytest.mark.parametrize("policy", [routing.fifo, routing.appointments_first, routing.loket])
-@pytest.mark.parametrize("seed", [5, 6])
+@pytest.mark.parametrize(("seed", "people"), [(5, 60), (6, 60), (7, usecases.FORECAST_LIMIT + 60)])
 def test_the_estimate_told_before_a_ticket_is_written_is_its_place_once_written(
-    desk: Desk, repo: MemoryRepository, policy: routing.Policy, seed: int
+    desk: Desk, repo: MemoryRepository, policy: routing.Policy, seed: int, people: int
 ) -> None:
-    busy_morning(desk, repo, seed, 60)
+    busy_morning(desk, repo, seed, people)
     rng = random.Random(seed)
     for i in range(40):
-        now = at(40 + i)
+        now = at(people + i)
         kind = rng.choice(("walk-in", "appointment", "remote"))
         issued = usecases.issue_ticket(
             repo,
@@ -95,7 +95,7 @@ def test_the_estimate_told_before_a_ticket_is_written_is_its_place_once_written(
             now,
             token=f"told-{i}",
             policy=policy,
-            appointment=usecases.Appointment(f"T{i}", at(40 + i + rng.choice((-5, 0, 10))))
+            appointment=usecases.Appointment(f"T{i}", at(people + i + rng.choice((-5, 0, 10))))
             if kind == "appointment"
             else None,
             remote=usecases.Remote(600) if kind == "remote" else None,
