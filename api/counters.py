@@ -32,7 +32,9 @@ async def call_next(counter_id: PathId, parts: PartsDep, principal: PrincipalDep
     office = await _office_of(parts, counter_id)
     require(principal, Permission.SERVE, office)
     now = parts.clock()
-    ticket = await change(parts, office, now, lambda repo: usecases.call_next(repo, counter_id, now, parts.policy))
+    ticket = await change(
+        parts, office, now, lambda repo: usecases.call_next(repo, counter_id, now, parts.policy), hold=counter_id
+    )
     if ticket is None:
         return Response(status_code=204)
     counter = await read(parts, lambda repo: repo.counter(counter_id))
@@ -55,7 +57,9 @@ async def call_number(counter_id: PathId, body: CallNumber, parts: PartsDep, pri
     office = await _office_of(parts, counter_id)
     require(principal, Permission.SERVE, office)
     now = parts.clock()
-    ticket = await change(parts, office, now, lambda repo: usecases.call_number(repo, counter_id, body.number, now))
+    ticket = await change(
+        parts, office, now, lambda repo: usecases.call_number(repo, counter_id, body.number, now), hold=counter_id
+    )
     counter = await read(parts, lambda repo: repo.counter(counter_id))
     return ticket_view(ticket, counter)
 
@@ -76,7 +80,7 @@ async def choose_services(
     require(principal, Permission.SERVE, office)
     now = parts.clock()
     counter = await change(
-        parts, office, now, lambda repo: usecases.choose_services(repo, counter_id, body.services, now)
+        parts, office, now, lambda repo: usecases.choose_services(repo, counter_id, body.services, now), hold=counter_id
     )
     return counter_view(counter)
 
@@ -104,6 +108,10 @@ async def act_on_counter(
     now = parts.clock()
     reason = body.reason if body else None
     counter = await change(
-        parts, office, now, lambda repo: usecases.act_on_counter(repo, counter_id, action, now, reason=reason)
+        parts,
+        office,
+        now,
+        lambda repo: usecases.act_on_counter(repo, counter_id, action, now, reason=reason),
+        hold=counter_id,
     )
     return counter_view(counter)

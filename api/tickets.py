@@ -92,6 +92,7 @@ async def issue_ticket(
                 idempotency_key=idempotency_key,
                 policy=parts.policy,
             ),
+            hold="nothing",  # a walk-in only takes a number and adds a ticket (see Database.write)
         )
     if issued.replayed:
         response.status_code = 200
@@ -148,6 +149,8 @@ async def act_on_ticket(
             to_service=body.to_service,
             to_counter=body.to_counter,
         ),
+        # What a clerk does at a counter holds that counter; anything else, the office.
+        hold=body.counter if body.counter is not None else "office",
     )
     counter = await read(parts, lambda repo: repo.counter(ticket.counter_id) if ticket.counter_id else None)
     return ticket_view(ticket, counter)

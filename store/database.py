@@ -6,20 +6,26 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, delete, func, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFound
 from scheduler.events import Event
 from store.engine import reader
 from store.repository import SqlRepository
-from store.tables import EventRow, OfficeRow
+from store.tables import CounterRow, EventRow, OfficeRow
 
 T = TypeVar("T")
 
 WireEvent = dict[str, Any]
+
+#: What a change holds while its use case runs (see `Database.write`): the office, one counter, or nothing.
+Hold = int | Literal["office", "nothing"]
+#: Times a change that held less than the office runs again after meeting a unique key taken meanwhile.
+RACE_RETRIES = 3
 
 
 def wire(office: str, seq: int, type_: str, data: dict[str, Any], at: datetime) -> WireEvent:
@@ -55,18 +61,48 @@ class Database:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    def write(self, office_id: str, now: datetime, fn: Callable[[SqlRepository], T]) -> tuple[T, list[WireEvent]]:
-        """Run `fn` in one transaction that holds the office; number and store its events on commit.
+    def write(
+        self, office_id: str, now: datetime, fn: Callable[[SqlRepository], T], *, hold: Hold = "office"
+    ) -> tuple[T, list[WireEvent]]:
+        """Run `fn` in one transaction; number and store its events on commit.
 
-        Holding the office row serialises every change of one office, so the sequence numbers are
-        contiguous and in commit order, with one worker or many.
+        The events are numbered under the office row's lock, taken only once `fn` is done, so the sequence
+        numbers are contiguous and in commit order with one worker or many, and the lock is held from there to
+        the commit only. What the change holds while `fn` runs (PostgreSQL; SQLite has one writer at a time
+        anyway) is `hold`: "office" (the default) serialises it with the office's other office-wide changes
+        (bookings, joins, housekeeping: rules that look across the office), a counter id with what else is done
+        at that counter, "nothing" only the rows it claims (issuing a walk-in ticket: numbers come from their
+        own locked row, claims are compare-and-set, the idempotency key is unique). A change that held less
+        than the office and met a unique key taken meanwhile by another runs again, on what is now there.
         """
+        for attempt in range(RACE_RETRIES + 1):
+            try:
+                return self._write(office_id, now, fn, hold)
+            except IntegrityError:
+                if hold == "office" or attempt == RACE_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _write(
+        self, office_id: str, now: datetime, fn: Callable[[SqlRepository], T], hold: Hold
+    ) -> tuple[T, list[WireEvent]]:
         with self.transaction(expire_on_commit=False) as session:
-            office = session.exec(select(OfficeRow).where(OfficeRow.id == office_id).with_for_update()).first()
-            if office is None:
-                raise NotFound(f"no office {office_id!r}", code="office_not_found")
+            if self.is_postgres and hold == "office":
+                # Not the office row: it is taken last, for numbering, by every change. Holding it from the start
+                # here while a lighter change held a number row and waited for it would deadlock.
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:office))"), {"office": office_id})
+            elif self.is_postgres and isinstance(hold, int):
+                session.exec(select(CounterRow.id).where(CounterRow.id == hold).with_for_update()).first()
             repo = SqlRepository(session)
             result = fn(repo)
+            office = session.exec(
+                select(OfficeRow)
+                .where(OfficeRow.id == office_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)  # the seq as committed now, not as read earlier
+            ).first()
+            if office is None:
+                raise NotFound(f"no office {office_id!r}", code="office_not_found")
             events = self._append(session, office, repo.pending, now)
         return result, events
 
