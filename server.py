@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +36,7 @@ from api.origin import SameOrigin
 from live.bus import Bus, MemoryBus, PostgresBus
 from live.hub import Hub
 from live.statuses import StatusFeeds
-from scheduler import routing, usecases
+from scheduler import citizen, routing, usecases
 from service import housekeeping
 from service.messaging import Messenger
 from service.parts import Clock, Parts, TokenCache
@@ -74,9 +74,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     )
     clock = clock or _utcnow
 
-    def followed_statuses(office: str, tokens: list[str]) -> dict[str, dict[str, Any]]:
+    def followed_statuses(office: str, tokens: list[str]) -> dict[str, tuple[dict[str, Any], Hashable]]:
         now = clock()
-        return db.read(lambda repo: usecases.ticket_statuses(repo, office, tokens, now, policy))
+        statuses = db.read(lambda repo: usecases.ticket_statuses(repo, office, tokens, now, policy))
+        return {token: (status, citizen.status_gist(status, now)) for token, status in statuses.items()}
 
     parts = Parts(
         settings=settings,

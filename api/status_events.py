@@ -39,10 +39,11 @@ async def _stream(parts: Parts, token: str, office: str, follower: Follower) -> 
         now = parts.clock()
         # After watching: a change that falls before this read is in the feed's next computation.
         try:
-            first = frame(await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy)))
+            status = await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))
         except NotFound:
             return  # erased meanwhile: the client's reconnect gets the 404
-        watch.begin(first)
+        first = frame(status)
+        watch.begin(first, citizen.status_gist(status, now))
         yield f"retry: {RETRY_MS}\n".encode() + first
         while True:
             try:

@@ -11,8 +11,9 @@ class OfficeGates:
     """One change of an office at a time in this worker, in arrival order. With SQLite the database has one
     writer at a time anyway; waiting here instead holds no thread and no connection, so twenty clerks of one
     busy office cannot take every thread and connection from the others. Across workers (PostgreSQL) changes
-    of one office run side by side, each holding what `Database.write` says, and meet only to number events. A gate lives while someone holds or awaits it: office names
-    come from request paths, and an unknown one must not stay in memory."""
+    of one office run side by side, each holding what `Database.write` says, and meet only to number events.
+    A gate lives while someone holds or awaits it: office names come from request paths, and an unknown one
+    must not stay in memory."""
 
     def __init__(self) -> None:
         self._gates: dict[str, tuple[asyncio.Lock, list[int]]] = {}

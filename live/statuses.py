@@ -4,9 +4,10 @@ A status stream (api/status_events.py) follows one ticket. Each stream used to r
 every event of its office, one by one: with 300 pages open, issuing a ticket took seconds. Now each office with
 followers in this process has one feed: it listens to the hub once, lets a burst of events settle (at most
 one computation per `COALESCE_S`, at once after a quiet spell), reads the queue once for every followed ticket
-(the `compute` it is given: `usecases.ticket_statuses`), encodes each ticket's frame once, and hands the bytes
-only to the streams whose ticket's view changed. A stream keeps only the newest frame it has not sent: a slow
-reader skips views it was too slow for and never holds up the feed or the other streams.
+(the `compute` it is given: `usecases.ticket_statuses`), and hands the bytes of a ticket's frame (encoded
+once) only to the streams whose ticket's view changed: its gist, everything but the estimate's drift as time
+passes. A stream keeps only the newest frame it has not sent: a slow reader skips views it was too slow for
+and never holds up the feed or the other streams.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,8 +28,9 @@ log = logging.getLogger("loket.statuses")
 #: At most one computation of an office's followed statuses per this many seconds (a burst of events is one).
 COALESCE_S = 0.2
 
-#: Given an office and the status tokens followed there, each token's status (those of no ticket left out).
-Compute = Callable[[str, list[str]], dict[str, dict[str, Any]]]
+#: Given an office and the status tokens followed there, each token's status and its gist: what must differ
+#: for a follower to be told again (those of no ticket left out; see `scheduler.citizen.status_gist`).
+Compute = Callable[[str, list[str]], dict[str, tuple[dict[str, Any], Hashable]]]
 
 
 def frame(status: dict[str, Any]) -> bytes:
@@ -42,21 +44,22 @@ class Watch:
     def __init__(self, office: str, token: str) -> None:
         self.office = office
         self.token = token
-        self.last: bytes | None = None  # the frame this stream sent (or will send) last
+        self.gist: Hashable = None  # the gist of what this stream sent (or will send) last
         self._pending: bytes | None = None
         self._ended = False
         self._wake = asyncio.Event()
 
-    def begin(self, first: bytes) -> None:
-        """The stream sent `first` (its own read on connecting); a newer frame offered meanwhile still follows."""
-        if self._pending == first:
+    def begin(self, first: bytes, gist: Hashable) -> None:
+        """The stream sent `first` (its own read on connecting); a different frame offered meanwhile still
+        follows it."""
+        if self._pending is not None and self.gist == gist:
             self._pending = None
         if self._pending is None:
-            self.last = first
+            self.gist = gist
 
-    def offer(self, text: bytes) -> None:
-        if text != self.last:
-            self.last = text
+    def offer(self, text: bytes, gist: Hashable) -> None:
+        if gist != self.gist:
+            self.gist = gist
             self._pending = text
             self._wake.set()
 
@@ -170,14 +173,17 @@ class StatusFeeds:
             streams = feed.watches.get(token)
             if not streams:
                 continue  # left while we computed
-            status = statuses.get(token)
-            if status is None:
+            found = statuses.get(token)
+            if found is None:
                 for watch in list(streams):
                     watch.end()  # erased: the client's reconnect gets the 404
                 continue
-            text = frame(status)
+            status, gist = found
+            text: bytes | None = None
             for watch in streams:
-                watch.offer(text)
+                if watch.gist != gist:
+                    text = text or frame(status)  # encoded once, only if someone is to be told
+                    watch.offer(text, gist)
 
     @staticmethod
     def _end(feed: _Feed) -> None:

@@ -115,6 +115,7 @@ class QueueNow:
     now: datetime
     policy: routing.Policy
     _same: dict[str, list[QueueEntry]] = field(default_factory=dict)
+    _ranks: dict[str, dict[int, int]] = field(default_factory=dict)
     _played: dict[int, int] | None = None
 
     @classmethod
@@ -146,15 +147,17 @@ class QueueNow:
         """The place of a ticket about to be added, not in the queue yet: it will have the next id, greater
         than every waiting ticket's, so it is placed with one (`NEW_ID`) for the ties that ids break."""
         entry = replace(QueueEntry.of(ticket), id=NEW_ID)
-        return replace(self, everyone=[*self.everyone, entry], _same={}, _played=None).position(
+        return replace(self, everyone=[*self.everyone, entry], _same={}, _ranks={}, _played=None).position(
             replace(ticket, id=NEW_ID)
         )
 
     def position(self, ticket: Ticket, *, everybody: bool = False) -> Position:
         """People ahead of a waiting ticket in its service, its estimated wait and range, and the timed
         return offered. `everybody`: play the forecast for all (many tickets will be asked)."""
-        same = self.same_service(ticket.service)
-        ahead = next((i for i, t in enumerate(same) if t.id == ticket.id), len(same))
+        ranks = self._ranks.get(ticket.service)
+        if ranks is None:
+            ranks = self._ranks[ticket.service] = {t.id: i for i, t in enumerate(self.same_service(ticket.service))}
+        ahead = ranks.get(ticket.id or 0, len(ranks))
         return self.place(ticket, ahead, lambda: self.played(None if everybody else ticket.id))
 
     def place(self, ticket: Ticket, ahead: int, played: Callable[[], dict[int, int]]) -> Position:
