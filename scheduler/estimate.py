@@ -27,9 +27,15 @@ def estimate_for_position(ahead: int, able: int, idle: int, duration_s: int) -> 
 
 def queue_length_wait(floor: Floor, service: str, ahead: int, now: datetime, duration_s: int) -> int:
     """The rough rule where no forecast is played: counters open or paused with the skill, those idle now."""
+    return estimate_for_position(ahead, *staffing(floor, service, now), duration_s)
+
+
+def staffing(floor: Floor, service: str, now: datetime) -> tuple[int, int]:
+    """For `queue_length_wait`: the counters open or paused with the skill, and how many of them are idle now.
+    The same for every citizen of the service: a page asking for many reads it once."""
     able = [c for c in floor.counters if c.state is not CounterState.CLOSED and c.serves(service)]
     idle = sum(1 for c in able if c.state is CounterState.OPEN and floor.free_at.get(c.id) == now)
-    return estimate_for_position(ahead, len(able), idle, duration_s)
+    return len(able), idle
 
 
 def estimate_waits(

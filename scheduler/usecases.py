@@ -116,6 +116,7 @@ class QueueNow:
     policy: routing.Policy
     _same: dict[str, list[QueueEntry]] = field(default_factory=dict)
     _ranks: dict[str, dict[int, int]] = field(default_factory=dict)
+    _staffing: dict[str, tuple[int, int]] = field(default_factory=dict)
     _played: dict[int, int] | None = None
 
     @classmethod
@@ -171,7 +172,10 @@ class QueueNow:
             if ticket.id in forecast:
                 wait = forecast[ticket.id or 0]
             else:
-                wait = estimate.queue_length_wait(self.floor, ticket.service, ahead, self.now, duration)
+                staffed = self._staffing.get(ticket.service)
+                if staffed is None:
+                    staffed = self._staffing[ticket.service] = estimate.staffing(self.floor, ticket.service, self.now)
+                wait = estimate.estimate_for_position(ahead, *staffed, duration)
         able = sum(1 for c in self.floor.counters if c.state is CounterState.OPEN and c.serves(ticket.service))
         low, high = estimate.wait_range(wait, ahead, duration, able)
         return Position(ahead, wait, low, high, returning.offer(self.office, ticket, wait, self.now))
