@@ -20,8 +20,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import PartsDep
 from live.followers import Follower
-from live.statuses import frame
-from scheduler import citizen, usecases
+from scheduler import citizen
 from scheduler.errors import Conflict, NotFound
 from service.changes import read
 from service.parts import Parts
@@ -36,16 +35,8 @@ HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Referrer-Pol
 async def _stream(parts: Parts, token: str, office: str, follower: Follower) -> AsyncIterator[bytes]:
     watch = await parts.statuses.watch(office, token)
     try:
-        now = parts.clock()
-        # After watching: a change that falls before this read is in the feed's next computation.
-        try:
-            status = await read(parts, lambda repo: usecases.ticket_status(repo, token, now, parts.policy))
-        except NotFound:
-            return  # erased meanwhile: the client's reconnect gets the 404
-        first = frame(status)
-        watch.begin(first, citizen.status_gist(status, now))
-        yield f"retry: {RETRY_MS}\n".encode() + first
-        while True:
+        yield f"retry: {RETRY_MS}\n\n".encode()
+        while True:  # the first frame, then each change: all from the office's feed (live.statuses)
             try:
                 async with asyncio.timeout(KEEPALIVE_S):
                     text = await watch.next()

@@ -21,12 +21,19 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from live.hub import Hub, Subscription, encode
+from live.hub import Delivery, Hub, Subscription, encode
 
 log = logging.getLogger("loket.statuses")
 
 #: At most one computation of an office's followed statuses per this many seconds (a burst of events is one).
 COALESCE_S = 0.2
+
+#: The most of this process's time an office's feed may take while events keep coming: with a thousand pages
+#: followed a computation takes ~0.1 s, and issuing tickets at 50/s needs most of a core (bench/followers.py).
+SHARE = 0.1
+
+#: Put in a feed's queue when a stream starts following: compute soon, as for an event.
+NEWCOMER = Delivery(seq=-1, text="", public_text="")
 
 #: Given an office and the status tokens followed there, each token's status and its gist: what must differ
 #: for a follower to be told again (those of no ticket left out; see `scheduler.citizen.status_gist`).
@@ -48,14 +55,6 @@ class Watch:
         self._pending: bytes | None = None
         self._ended = False
         self._wake = asyncio.Event()
-
-    def begin(self, first: bytes, gist: Hashable) -> None:
-        """The stream sent `first` (its own read on connecting); a different frame offered meanwhile still
-        follows it."""
-        if self._pending is not None and self.gist == gist:
-            self._pending = None
-        if self._pending is None:
-            self.gist = gist
 
     def offer(self, text: bytes, gist: Hashable) -> None:
         if gist != self.gist:
@@ -100,14 +99,16 @@ class StatusFeeds:
         self.computations = 0
 
     async def watch(self, office: str, token: str) -> Watch:
-        """Follow `token`'s ticket in `office`: call before reading the stream's first status, so that no change
-        falls between that read and the feed's next one."""
+        """Follow `token`'s ticket in `office`. Its first frame comes from the feed's next computation, like the
+        others: a crowd of pages opening at once costs one computation, not one each."""
         feed = self._feeds.get(office)
         if feed is None:
             feed = self._feeds[office] = _Feed(office, await self.hub.subscribe(office))
             feed.task = asyncio.create_task(self._run(feed), name=f"loket-statuses-{office}")
         watch = Watch(office, token)
         feed.watches.setdefault(token, set()).add(watch)
+        with contextlib.suppress(asyncio.QueueFull):  # full: the feed computes soon anyway
+            feed.sub.queue.put_nowait(NEWCOMER)
         return watch
 
     def leave(self, watch: Watch) -> None:
@@ -145,10 +146,10 @@ class StatusFeeds:
             while True:
                 delivery = await feed.sub.queue.get()
                 if delivery is not None:
-                    # Let a burst settle, but no longer than the coalescing interval since the last computation,
-                    # or twice what it took once done: however many follow, it never takes more than a third of
-                    # the process's time from issuing and calling.
-                    await asyncio.sleep(max(0.0, computed + max(self.coalesce_s, 3 * took) - time.monotonic()))
+                    # Let a burst settle: the next computation starts a coalescing interval after the last one
+                    # began, or later when it took long, so that however many follow it never takes more than
+                    # `SHARE` of the process's time from issuing and calling.
+                    await asyncio.sleep(max(0.0, computed + max(self.coalesce_s, took / SHARE) - time.monotonic()))
                 if delivery is None or not _drain(feed.sub):
                     if not feed.sub.overflowed:
                         self._end(feed)  # the server stops

@@ -483,11 +483,13 @@ async def test_one_computation_serves_every_open_stream_of_the_office(office: Of
 
     office.parts.statuses.compute = spied
     streams = [Events(office.app, f"/api/status/{token}/events") for token in tokens]
-    firsts = []
-    for stream in streams:
+    for stream in streams:  # a crowd of pages opening at once
         await stream.__aenter__()
-        firsts.append(await stream.status())
+    firsts = [await stream.status() for stream in streams]
     try:
+        assert firsts == [await office.status(token) for token in tokens]
+        assert len(asked) <= 3  # their first frames came from a few computations, not twelve
+        asked.clear()
         await office.open("1")
         for stream, first in zip(streams, firsts, strict=True):
             assert (await stream.status())["estimated_wait_s"] < first["estimated_wait_s"]
