@@ -80,9 +80,9 @@ class Watch:
 
 
 class _Feed:
-    def __init__(self, office: str, sub: Subscription) -> None:
+    def __init__(self, office: str) -> None:
         self.office = office
-        self.sub = sub
+        self.sub: Subscription | None = None  # once the feed's task has subscribed
         self.watches: dict[str, set[Watch]] = {}
         self.task: asyncio.Task[None] | None = None
 
@@ -103,12 +103,14 @@ class StatusFeeds:
         others: a crowd of pages opening at once costs one computation, not one each."""
         feed = self._feeds.get(office)
         if feed is None:
-            feed = self._feeds[office] = _Feed(office, await self.hub.subscribe(office))
+            # In the map before anything is awaited: streams opening at the same moment share this one feed.
+            feed = self._feeds[office] = _Feed(office)
             feed.task = asyncio.create_task(self._run(feed), name=f"loket-statuses-{office}")
         watch = Watch(office, token)
         feed.watches.setdefault(token, set()).add(watch)
-        with contextlib.suppress(asyncio.QueueFull):  # full: the feed computes soon anyway
-            feed.sub.queue.put_nowait(NEWCOMER)
+        if feed.sub is not None:  # otherwise the feed computes as soon as it listens
+            with contextlib.suppress(asyncio.QueueFull):  # full: the feed computes soon anyway
+                feed.sub.queue.put_nowait(NEWCOMER)
         return watch
 
     def leave(self, watch: Watch) -> None:
@@ -122,7 +124,8 @@ class StatusFeeds:
                 del feed.watches[watch.token]
         if not feed.watches:
             del self._feeds[watch.office]
-            self.hub.unsubscribe(feed.sub)
+            if feed.sub is not None:
+                self.hub.unsubscribe(feed.sub)
             if feed.task is not None:
                 feed.task.cancel()
 
@@ -141,27 +144,30 @@ class StatusFeeds:
                     await feed.task
 
     async def _run(self, feed: _Feed) -> None:
-        computed, took = 0.0, 0.0
+        sub = feed.sub = await self.hub.subscribe(feed.office)
         try:
+            computed = time.monotonic()
+            await self._publish(feed)  # the first frames of the streams that came meanwhile
+            took = time.monotonic() - computed
             while True:
-                delivery = await feed.sub.queue.get()
+                delivery = await sub.queue.get()
                 if delivery is not None:
                     # Let a burst settle: the next computation starts a coalescing interval after the last one
                     # began, or later when it took long, so that however many follow it never takes more than
                     # `SHARE` of the process's time from issuing and calling.
                     await asyncio.sleep(max(0.0, computed + max(self.coalesce_s, took / SHARE) - time.monotonic()))
-                if delivery is None or not _drain(feed.sub):
-                    if not feed.sub.overflowed:
+                if delivery is None or not _drain(sub):
+                    if not sub.overflowed:
                         self._end(feed)  # the server stops
                         return
                     # The hub dropped us (too slow): listen again; the computation below catches up.
-                    self.hub.unsubscribe(feed.sub)
-                    feed.sub = await self.hub.subscribe(feed.office)
+                    self.hub.unsubscribe(sub)
+                    sub = feed.sub = await self.hub.subscribe(feed.office)
                 computed = time.monotonic()
                 await self._publish(feed)
                 took = time.monotonic() - computed
         finally:
-            self.hub.unsubscribe(feed.sub)
+            self.hub.unsubscribe(sub)
 
     async def _publish(self, feed: _Feed) -> None:
         tokens = list(feed.watches)

@@ -483,8 +483,7 @@ async def test_one_computation_serves_every_open_stream_of_the_office(office: Of
 
     office.parts.statuses.compute = spied
     streams = [Events(office.app, f"/api/status/{token}/events") for token in tokens]
-    for stream in streams:  # a crowd of pages opening at once
-        await stream.__aenter__()
+    await asyncio.gather(*(stream.__aenter__() for stream in streams))  # a crowd of pages opening at once
     firsts = [await stream.status() for stream in streams]
     try:
         assert firsts == [await office.status(token) for token in tokens]
