@@ -800,7 +800,10 @@ async def issue_row(loket: Loket, streams: int, floor: Row) -> Row:
             raise RuntimeError("the streams to measure with are not open")
         note = loket.streams.describe() + f"; server settled {await settled(loket.pid):.0f} s after opening; "
     cpu: dict[str, float] = {}
-    with cpu_meter({"server": loket.pid, "load generator": os.getpid()}, cpu):
+    pids = {"server": loket.pid, "load generator": os.getpid()}
+    if loket.streams is not None and streams:
+        pids["status streams"] = loket.streams.process.pid or 0
+    with cpu_meter(pids, cpu):
         result = await post_open_loop(
             loket.http, f"/api/offices/{OFFICE}/tickets", loket.kiosk, plan.issue_rate, count, "C"
         )
@@ -868,6 +871,7 @@ async def status_delivery(loket: Loket, floor: Row) -> Row:
 
     latencies: list[float] = []
     changes = unshown = skipped = twice = repeats = 0
+    twice_example = ""
     successful = sorted(scheduled[i] for i in range(plan.calls) if answers[i] == "200")
     for follower in followers:
         start = base.get(follower.token)
@@ -885,9 +889,14 @@ async def status_delivery(loket: Loket, floor: Row) -> Row:
                 latencies.append(shown[0] - successful[k])
         seen = {place(f[2]) for f in later}
         skipped += sum(1 for value in wanted if value not in seen)
-        for (_, text_a, a), (_, text_b, b) in itertools.pairwise(later):
+        for (at_a, text_a, a), (at_b, text_b, b) in itertools.pairwise(later):
             if text_a == text_b:
                 twice += 1
+                if not twice_example:
+                    twice_example = (
+                        f"e.g. a follower got its frame for place {place(a)} ({a['state']}) twice, "
+                        f"{(at_b - at_a) * 1000:.0f} ms apart, {(at_a - successful[0]):.1f} s after the first call"
+                    )
             elif place(a) == place(b):
                 repeats += 1
     skipped -= unshown  # a change never shown is not also "skipped"
@@ -901,6 +910,8 @@ async def status_delivery(loket: Loket, floor: Row) -> Row:
         f"with the same place as the one before (other fields changed); {reached}/{expected} followers showed "
         f"the final place {waited:.1f} s after the last call was answered; {cpu_note(cpu)}"
     )
+    if twice_example:
+        note += f"; {twice_example}"
     if errors:
         note += f"; call answers: {sorted(set(answers))}"
     load = f"{plan.calls} calls, 1 per {plan.call_interval_s:g} s, {loket.streams.count} streams"
