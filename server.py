@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -74,7 +74,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
     )
     clock = clock or _utcnow
 
-    def followed_statuses(office: str, tokens: list[str]) -> dict[str, tuple[dict[str, Any], Hashable]]:
+    def followed_statuses(office: str, tokens: list[str]) -> dict[str, tuple[dict[str, Any], object]]:
         now = clock()
         statuses = db.read(lambda repo: usecases.ticket_statuses(repo, office, tokens, now, policy))
         return {token: (status, citizen.status_gist(status, now)) for token, status in statuses.items()}

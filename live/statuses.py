@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -29,15 +29,15 @@ log = logging.getLogger("loket.statuses")
 COALESCE_S = 0.2
 
 #: The most of this process's time an office's feed may take while events keep coming: with a thousand pages
-#: followed a computation takes ~0.1 s, and issuing tickets at 50/s needs most of a core (bench/followers.py).
-SHARE = 0.1
+#: followed a computation takes ~60 ms, and issuing tickets at 50/s needs half a core (bench/followers.py).
+SHARE = 0.2
 
 #: Put in a feed's queue when a stream starts following: compute soon, as for an event.
 NEWCOMER = Delivery(seq=-1, text="", public_text="")
 
 #: Given an office and the status tokens followed there, each token's status and its gist: what must differ
 #: for a follower to be told again (those of no ticket left out; see `scheduler.citizen.status_gist`).
-Compute = Callable[[str, list[str]], dict[str, tuple[dict[str, Any], Hashable]]]
+Compute = Callable[[str, list[str]], dict[str, tuple[dict[str, Any], object]]]
 
 
 def frame(status: dict[str, Any]) -> bytes:
@@ -51,12 +51,12 @@ class Watch:
     def __init__(self, office: str, token: str) -> None:
         self.office = office
         self.token = token
-        self.gist: Hashable = None  # the gist of what this stream sent (or will send) last
+        self.gist: object = None  # the gist of what this stream sent (or will send) last
         self._pending: bytes | None = None
         self._ended = False
         self._wake = asyncio.Event()
 
-    def offer(self, text: bytes, gist: Hashable) -> None:
+    def offer(self, text: bytes, gist: object) -> None:
         if gist != self.gist:
             self.gist = gist
             self._pending = text

@@ -4,7 +4,6 @@ as changed (`citizen.status_gist`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +22,7 @@ def status(people_ahead: int, wait_s: int = 600, **more: Any) -> dict[str, Any]:
     }
 
 
-def told(view: dict[str, Any], now: datetime = NOW) -> tuple[bytes, Hashable]:
+def told(view: dict[str, Any], now: datetime = NOW) -> tuple[bytes, object]:
     full = view if "estimated_wait_s" in view else status(**view)
     return frame(full), status_gist(full, now)
 

@@ -8,7 +8,7 @@ import asyncio
 import html
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable
 from html.parser import HTMLParser
 from typing import Any
 
@@ -477,7 +477,7 @@ async def test_one_computation_serves_every_open_stream_of_the_office(office: Of
     asked: list[list[str]] = []
     compute = office.parts.statuses.compute
 
-    def spied(office_id: str, followed: list[str]) -> dict[str, tuple[dict[str, Any], Hashable]]:
+    def spied(office_id: str, followed: list[str]) -> dict[str, tuple[dict[str, Any], object]]:
         asked.append(followed)
         return compute(office_id, followed)
 
