@@ -33,7 +33,7 @@ HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Referrer-Pol
 
 
 async def _stream(parts: Parts, token: str, office: str, follower: Follower) -> AsyncIterator[bytes]:
-    watch = await parts.statuses.watch(office, token)
+    watch = parts.statuses.watch(office, token)
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         while True:  # the first frame, then each change: all from the office's feed (live.statuses)

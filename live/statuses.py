@@ -95,10 +95,10 @@ class StatusFeeds:
         self.compute = compute
         self.coalesce_s = coalesce_s
         self._feeds: dict[str, _Feed] = {}
-        #: Computations run, and frames handed to streams (for tests and /metrics-like probes).
+        #: Computations run so far (tests wait on it).
         self.computations = 0
 
-    async def watch(self, office: str, token: str) -> Watch:
+    def watch(self, office: str, token: str) -> Watch:
         """Follow `token`'s ticket in `office`. Its first frame comes from the feed's next computation, like the
         others: a crowd of pages opening at once costs one computation, not one each."""
         feed = self._feeds.get(office)
@@ -128,11 +128,6 @@ class StatusFeeds:
                 self.hub.unsubscribe(feed.sub)
             if feed.task is not None:
                 feed.task.cancel()
-
-    def following(self, office: str) -> int:
-        """Open streams following tickets of `office` in this process."""
-        feed = self._feeds.get(office)
-        return sum(len(s) for s in feed.watches.values()) if feed else 0
 
     async def stop(self) -> None:
         feeds, self._feeds = list(self._feeds.values()), {}
