@@ -50,7 +50,6 @@ import httpx  # noqa: E402
 
 from bench.server import (  # noqa: E402
     REQUEST_TIMEOUT_S,
-    IssueResult,
     WsResult,
     bearer,
     call_next_loop,
@@ -61,6 +60,7 @@ from bench.server import (  # noqa: E402
     machine,
     open_loop,
     percentile,
+    post_open_loop,
     say,
     wait_until_quiet,
     websocket_phase,
@@ -354,48 +354,15 @@ def http_client(url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_S)
 
 
-async def post_open_loop(
-    http: httpx.AsyncClient, path: str, headers: Callable[[], dict[str, str]], rate: float, count: int, service: str
-) -> IssueResult:
-    """bench/server.py's issue_tickets, for one service and any path: POST at `rate`, open loop, latency from the
-    scheduled start. A request still unanswered at the loop's bound counts as an error, with the time it had
-    waited then (a lower bound), so that the percentiles do not leave out the slowest."""
-    result = IssueResult()
-
-    async def one(i: int, scheduled: float) -> None:
-        body = {"service": service, "language": ("nl", "fr", "en")[i % 3]}
-        try:
-            response = await http.post(path, json=body, headers=headers())
-        except asyncio.CancelledError:
-            result.errors += 1
-            result.latencies.append(time.monotonic() - scheduled)
-            result.error_samples.append("unanswered at the bound")
-            raise
-        except httpx.HTTPError as exc:
-            result.errors += 1
-            result.latencies.append(time.monotonic() - scheduled)
-            result.error_samples.append(repr(exc))
-            return
-        result.latencies.append(time.monotonic() - scheduled)
-        if response.status_code != 201:
-            result.errors += 1
-            result.error_samples.append(f"{response.status_code} {response.text[:200]}")
-            return
-        result.sent[int(response.json()["id"])] = scheduled
-
-    await open_loop(rate, count, one, deadline_s=count / rate + REQUEST_TIMEOUT_S + 5)
-    return result
-
-
 async def floor_http(directory: Path, plan: Plan) -> Row:
     count = int(plan.issue_rate * plan.issue_seconds)
     load = f"{plan.issue_rate:g}/s × {plan.issue_seconds:g} s"
     with floor_app(directory) as (url, pid):
         async with http_client(url) as http:
-            await post_open_loop(http, "/items", dict, 50, 30, "A")  # warm-up, as for loket
+            await post_open_loop(http, "/items", dict, 50, 30, ("A",))  # warm-up, as for loket
             cpu: dict[str, float] = {}
             with cpu_meter({"floor app": pid, "load generator": os.getpid()}, cpu):
-                result = await post_open_loop(http, "/items", dict, plan.issue_rate, count, "A")
+                result = await post_open_loop(http, "/items", dict, plan.issue_rate, count, ("A",))
     n, median, p99 = ms(result.latencies)
     note = f"one INSERT + COMMIT per POST (WAL, synchronous=NORMAL), sync endpoint in the thread pool; {cpu_note(cpu)}"
     if result.error_samples:
@@ -805,7 +772,7 @@ async def issue_row(loket: Loket, streams: int, floor: Row) -> Row:
         pids["status streams"] = loket.streams.process.pid or 0
     with cpu_meter(pids, cpu):
         result = await post_open_loop(
-            loket.http, f"/api/offices/{OFFICE}/tickets", loket.kiosk, plan.issue_rate, count, "C"
+            loket.http, f"/api/offices/{OFFICE}/tickets", loket.kiosk, plan.issue_rate, count, ("C",)
         )
     loket.issued_c = list(result.sent)
     n, median, p99 = ms(result.latencies)
@@ -1109,7 +1076,7 @@ async def run_all(plan: Plan, directory: Path, log: Path) -> list[Row]:
                     await http.post(f"/api/counters/{counter}/open", headers=bearer(loket.tokens[Role.CLERK]))
                 ).raise_for_status()
             # Warm up: imports, the thread pool, the connection pools of client and server.
-            await post_open_loop(http, f"/api/offices/{OFFICE}/tickets", loket.kiosk, 50, 30, "C")
+            await post_open_loop(http, f"/api/offices/{OFFICE}/tickets", loket.kiosk, 50, 30, ("C",))
             await loket.measure_event()
             await loket.drain_c()
             idle_mb = memory_mb(loket.pid)[0]
