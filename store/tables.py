@@ -243,3 +243,64 @@ class TokenRow(SQLModel, table=True):
     created_at: datetime = _utc()
     expires_at: datetime | None = _utc(default=None)
     revoked_at: datetime | None = _utc(default=None)
+
+
+class IdeaRow(SQLModel, table=True):
+    """A citizen's idea for the office. Who proposed it is not kept: only the keyed hash of the visit's token
+    (`visit`), to limit proposals per visit."""
+
+    __tablename__ = "idea"
+    __table_args__ = (Index("ix_idea_office_hidden", "office", "hidden"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    text: str = Field(max_length=500)
+    language: str = Field(max_length=8)
+    # The office-local day it was proposed (no finer time: nothing to link it to a visit).
+    day: date
+    # open, planned, done, declined (scheduler.ideas).
+    state: str = Field(default="open", max_length=16)
+    answer: str | None = Field(default=None, max_length=1000)
+    answered_at: datetime | None = _utc(default=None)
+    votes: int = 0
+    visit: str = Field(index=True, max_length=64)
+    # Hidden by a manager (with the reason, who and when): left out of the list, counted in open data.
+    hidden: bool = False
+    hidden_reason: str | None = Field(default=None, max_length=500)
+    moderated_by: str | None = Field(default=None, max_length=64)
+    moderated_at: datetime | None = _utc(default=None)
+
+
+class IdeaVoteRow(SQLModel, table=True):
+    """One vote: the idea and the keyed hash of the visit's token. The primary key is what makes a second vote
+    of the same visit impossible."""
+
+    __tablename__ = "idea_vote"
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
+    visit: str = Field(primary_key=True, max_length=64)
+
+
+class MeasureRow(SQLModel, table=True):
+    """Something the office changed, to be evaluated: before-after, or alternating a setting day by day."""
+
+    __tablename__ = "measure"
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", index=True, max_length=64)
+    title: str = Field(max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    kind: str = Field(max_length=16)
+    started: date
+    ended: date | None = None
+    # For "alternating": {"name": "policy", "a": "fifo", "b": "loket"}; NULL for before-after.
+    setting: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The what-if replay's expected effect, computed when the measure was registered.
+    expected: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _utc()
+
+
+class KeyRow(SQLModel, table=True):
+    """Server keys made on first use (random, 32 bytes hex): "ideas" keys the hash of a visit's token."""
+
+    __tablename__ = "server_key"
+    name: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=128)
