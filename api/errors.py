@@ -15,13 +15,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from scheduler.errors import Conflict, DomainError, IllegalTransition, Invalid, NotFound, Throttled
+from scheduler.errors import Conflict, DomainError, Forbidden, IllegalTransition, Invalid, NotFound, Throttled
 from store.failures import DATABASE_ERRORS, database_unavailable
 
 log = logging.getLogger("loket.api")
 
 _STATUS: list[tuple[type[DomainError], int]] = [
     (Throttled, 429),
+    (Forbidden, 403),
     (NotFound, 404),
     (IllegalTransition, 409),
     (Conflict, 409),

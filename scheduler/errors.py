@@ -42,6 +42,12 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class Forbidden(DomainError):
+    """The request proves no right to this (a citizen's token of no visit here): 403."""
+
+    code = "forbidden"
+
+
 class Throttled(DomainError):
     """Too many of these from one client (address, token) for now: try again in `retry_after_s` seconds."""
 
