@@ -46,7 +46,7 @@ from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
 from web import booking as booking_pages
-from web import booking_manage, dashboard, display, docs, join, opendata, status
+from web import booking_manage, dashboard, display, docs, join, opendata, opendata_monthly, status
 from web.templates import make_environment
 
 
@@ -145,6 +145,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         booking_pages,
         booking_manage,
         join,
+        opendata_monthly,
         opendata,
         dashboard,
     ):

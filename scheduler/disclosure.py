@@ -21,7 +21,7 @@ Hiding only ever adds items, so the loop ends; the answer depends only on the co
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Set
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -65,6 +65,15 @@ def suppress(
     return frozenset(hidden)
 
 
+def gives_away(hidden: Sequence[int], threshold: int) -> bool:
+    """Whether a shown total, beside its shown parts, gives away its hidden parts (`hidden`: the count of each):
+    exactly one hidden part follows exactly, and hidden parts covering 1 to `threshold - 1` people together
+    isolate them. For a total whose parts are already fixed elsewhere (another file), this decides whether the
+    total itself must go."""
+    covered = sum(hidden)
+    return bool(hidden) and (len(hidden) == 1 or 0 < covered < threshold)
+
+
 def _spread(hidden: set[K], followers: Mapping[K, tuple[K, ...]], pending: list[K]) -> None:
     """Hide what follows the `pending` items, and what follows that."""
     while pending:
@@ -80,8 +89,7 @@ def _complement(
     """The next item to hide for `relation`, or None when it is safe as it stands."""
     # A part nobody ever sees that is zero is known to be zero by everyone: it hides nothing.
     secret = [p for p in relation.parts if p in hidden and not (p in unpublished and counts.get(p, 0) == 0)]
-    covered = sum(counts.get(p, 0) for p in secret)
-    if not secret or (len(secret) > 1 and (covered == 0 or covered >= threshold)):
+    if not gives_away([counts.get(p, 0) for p in secret], threshold):
         return None
     shown = [(counts.get(p, 0), i, p) for i, p in enumerate(relation.parts) if p not in hidden]
     if not shown:

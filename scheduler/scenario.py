@@ -13,6 +13,10 @@ from scheduler import calendar
 from scheduler.errors import Invalid
 from scheduler.model import LANGUAGES
 
+#: Names no office may take: `all` stands for every office together in the open data
+#: (`/open-data/all/monthly.csv`).
+RESERVED_OFFICE_NAMES = frozenset({"all"})
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -87,6 +91,8 @@ def _require(table: dict[str, Any], key: str, where: str) -> Any:
 def parse_scenario(data: dict[str, Any]) -> Scenario:
     """Check and convert a parsed TOML document; raises Invalid naming the first problem."""
     name = str(_require(data, "name", "office file"))
+    if name.lower() in RESERVED_OFFICE_NAMES:
+        raise Invalid(f"office file: the name {name!r} is reserved (all offices together)", code="invalid_office_file")
     services = []
     for i, raw in enumerate(data.get("service", [])):
         where = f"service #{i + 1}"

@@ -326,3 +326,45 @@ def bookings_by_day(rows: Iterable[Any], zone: ZoneInfo, start: date, end: date)
         entry.due += 1
         entry.no_shows += row.state == "no_show"
     return dict(sorted(bookings.items()))
+
+
+def month_of(day: date) -> str:
+    """The calendar month of an office-local day, as published: YYYY-MM."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_between(start: str, end: str) -> list[str]:
+    """The months `start`..`end` (YYYY-MM, both included), in order."""
+    year, month = int(start[:4]), int(start[5:7])
+    out = []
+    while (current := f"{year:04d}-{month:02d}") <= end:
+        out.append(current)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+@dataclass
+class Month:
+    """What a month of the monthly indicator is counted from: its walk-ins (their waits) and its answers."""
+
+    walkins: Tally = field(default_factory=Tally)
+    happiness: Happiness = field(default_factory=Happiness)
+
+
+def monthly(visits: Iterable[VisitRecord], answers: Iterable[Answer]) -> dict[str, Month]:
+    """Per office-local calendar month (YYYY-MM), in month order. The visits and answers of several offices
+    passed together are pooled: their mean is over all their answers, not a mean of the offices' means."""
+    months: dict[str, Month] = {}
+    for visit in visits:
+        if visit.kind == TicketKind.WALKIN.value:
+            months.setdefault(month_of(visit.day), Month()).walkins.add(visit)
+    for answer in answers:
+        months.setdefault(month_of(answer.day), Month()).happiness.add(answer.score, answer.improvements)
+    return dict(sorted(months.items()))
+
+
+def top_improvements(happiness: Happiness, n: int = 3) -> list[tuple[str, int]]:
+    """The `n` most chosen improvements (code, answers choosing it), most chosen first, ties by code: the same
+    answers always give the same order."""
+    chosen = [(code, count) for code, count in happiness.improvements.items() if count > 0]
+    return sorted(chosen, key=lambda item: (-item[1], item[0]))[:n]

@@ -468,6 +468,10 @@ async def dictionary(office: str, request: Request, parts: PartsDep) -> HTMLResp
         {"name": kind, "summary": summary, "columns": columns_of(stats)}
         for kind, (summary, columns_of, _rows) in FILES.items()
     ]
+    # The monthly file is built on this module's daily rows (their small cells), hence imported here, not on top.
+    from web import opendata_monthly as monthly
+
+    files.append({"name": "monthly", "summary": monthly.SUMMARY, "columns": monthly.COLUMNS, "all": monthly.ALL})
     html = env.get_template("opendata.html").render(
         office=found,
         files=files,
@@ -479,5 +483,8 @@ async def dictionary(office: str, request: Request, parts: PartsDep) -> HTMLResp
         default_days=DEFAULT_DAYS,
         example_from=(end - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
         example_to=end.isoformat(),
+        max_months=monthly.MAX_MONTHS,
+        default_months=monthly.DEFAULT_MONTHS,
+        example_months=monthly.month_range(today, None, None),
     )
     return HTMLResponse(html, headers={"Link": f'<{LICENCE["url"]}>; rel="license"', "X-License": LICENCE["id"]})

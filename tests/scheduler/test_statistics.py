@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from scheduler.statistics import Outcome, bookings_by_day, opening_hours, tally, visits_of
+from scheduler.statistics import (
+    Happiness,
+    Outcome,
+    bookings_by_day,
+    months_between,
+    opening_hours,
+    tally,
+    top_improvements,
+    visits_of,
+)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DAY = date(2026, 3, 2)  # a Monday; Brussels is UTC+1
@@ -64,3 +73,11 @@ def test_tallies_group_in_key_order_and_bookings_count_only_passed_slots_of_the_
 
 def test_opening_hours_are_the_hours_that_overlap_an_opening_period() -> None:
     assert opening_hours({"mon": [["08:30", "12:00"], ["13:15", "16:01"]]}) == {0: [8, 9, 10, 11, 13, 14, 15, 16]}
+
+
+def test_months_run_across_the_new_year_and_ties_among_improvements_go_by_code() -> None:
+    assert months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    happy = Happiness()
+    for chosen in (["wait", "signs"], ["signs", "wait"], ["staff"], ["forms"]):
+        happy.add(7, chosen)
+    assert top_improvements(happy) == [("signs", 2), ("wait", 2), ("forms", 1)]
