@@ -21,6 +21,7 @@ from api import (
     counters,
     errors,
     health,
+    ideas,
     live,
     metrics,
     offices,
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         booking_limit=RateLimit(settings.booking_rate_per_hour),
         notify_limit=RateLimit(settings.notify_rate_per_hour, what="requests to be told"),
         join_limit=RateLimit(settings.join_rate_per_hour, what="joins of the queue"),
+        idea_limit=RateLimit(settings.ideas_rate_per_hour, what="ideas"),
     )
 
     @asynccontextmanager
@@ -136,6 +138,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         remote,
         bookings,
         citizens,
+        ideas,
         status_events,
         counters,
         live,

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     join_rate_per_hour: int = Field(
         10, description="Joins of the queue from elsewhere one client address may make per hour; 0 for no limit"
     )
+    ideas_rate_per_hour: int = Field(
+        10, description="Ideas one client address may propose per hour (the /ideas page and the API); 0 for no limit"
+    )
     notify_rate_per_hour: int = Field(
         10, description="Requests to be told by e-mail or SMS one client address may make per hour; 0 for no limit"
     )

@@ -65,6 +65,7 @@ def require(principal: Principal, permission: Permission, office: str) -> None:
             Permission.ISSUE: "issue tickets here",
             Permission.SERVE: "serve at this office",
             Permission.MANAGE: "manage this office",
+            Permission.MODERATE: "moderate this office's ideas",
         }[permission]
         raise ApiError(
             403,

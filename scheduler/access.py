@@ -13,13 +13,16 @@ class Permission(enum.StrEnum):
     ISSUE = "issue"  # take a ticket, check in
     SERVE = "serve"  # call, act on tickets and counters
     MANAGE = "manage"  # offices, users, tokens
+    MODERATE = "moderate"  # hide, restore and answer citizens' ideas
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISPLAY: frozenset({Permission.READ}),
     Role.KIOSK: frozenset({Permission.READ, Permission.ISSUE}),
     Role.CLERK: frozenset({Permission.READ, Permission.SERVE}),
-    Role.MANAGER: frozenset({Permission.READ, Permission.ISSUE, Permission.SERVE, Permission.MANAGE}),
+    Role.MANAGER: frozenset(
+        {Permission.READ, Permission.ISSUE, Permission.SERVE, Permission.MANAGE, Permission.MODERATE}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

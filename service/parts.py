@@ -63,6 +63,8 @@ class Parts:
     notify_limit: RateLimit
     #: Joins of the queue from elsewhere (the join page's and the API's) per client address.
     join_limit: RateLimit
+    #: Citizens' ideas proposed (the /ideas page's and the API's) per client address.
+    idea_limit: RateLimit
     gates: OfficeGates = field(default_factory=OfficeGates)
     followers: Followers = field(default_factory=Followers)
 
