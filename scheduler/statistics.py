@@ -319,13 +319,29 @@ def bookings_by_day(rows: Iterable[Any], zone: ZoneInfo, start: date, end: date)
     per day in day order."""
     bookings: dict[date, Bookings] = {}
     for row in rows:
-        day = row.slot_at.astimezone(zone).date()
-        if not start <= day <= end or row.state not in ("checked_in", "no_show"):
-            continue
-        entry = bookings.setdefault(day, Bookings())
-        entry.due += 1
-        entry.no_shows += row.state == "no_show"
+        day = _due_on(row, zone, start, end)
+        if day is not None:
+            entry = bookings.setdefault(day, Bookings())
+            entry.due += 1
+            entry.no_shows += row.state == "no_show"
     return dict(sorted(bookings.items()))
+
+
+def bookings_by_service(rows: Iterable[Any], zone: ZoneInfo, start: date, end: date) -> dict[str, Bookings]:
+    """As `bookings_by_day`, per service (`service`, `slot_at`, `state`), in code order."""
+    bookings: dict[str, Bookings] = {}
+    for row in rows:
+        if _due_on(row, zone, start, end) is not None:
+            entry = bookings.setdefault(row.service, Bookings())
+            entry.due += 1
+            entry.no_shows += row.state == "no_show"
+    return dict(sorted(bookings.items()))
+
+
+def _due_on(row: Any, zone: ZoneInfo, start: date, end: date) -> date | None:
+    """The local day of a booking due in `start`..`end` (its slot passed: checked in or never came), else None."""
+    day: date = row.slot_at.astimezone(zone).date()
+    return day if start <= day <= end and row.state in ("checked_in", "no_show") else None
 
 
 def month_of(day: date) -> str:

@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from scheduler.errors import NotFound
-from scheduler.statistics import Answer, OfficeStatistics, bookings_by_day, opening_hours, visits_of
+from scheduler.statistics import (
+    Answer,
+    Bookings,
+    OfficeStatistics,
+    bookings_by_day,
+    bookings_by_service,
+    opening_hours,
+    visits_of,
+)
 from store.database import Database
 from store.tables import BookingRow, CounterRow, EventRow, HappinessRow, OfficeRow, ServiceRow, TicketRow
 
@@ -96,6 +104,21 @@ def office_statistics(db: Database, office_id: str, start: date, end: date) -> O
         bookings=bookings_by_day(booked, zone, start, end),
         opening_hours=opening_hours(office.hours or {}),
     )
+
+
+def bookings_per_service(db: Database, office_id: str, timezone: str, start: date, end: date) -> dict[str, Bookings]:
+    """The appointments due per service on `start`..`end` (local days): checked in, or never came. One query."""
+    b, zone = _BOOKINGS.c, ZoneInfo(timezone)
+    # A slot's local day is within a day of its UTC one.
+    since = datetime.combine(start - timedelta(days=1), time(), zone)
+    until = datetime.combine(end + timedelta(days=2), time(), zone)
+    with db.reader.connect() as conn:
+        rows = conn.execute(
+            select(b.service, b.slot_at, b.state).where(
+                b.office == office_id, b.slot_at >= since, b.slot_at < until, b.state.in_(("checked_in", "no_show"))
+            )
+        ).all()
+    return bookings_by_service(rows, zone, start, end)
 
 
 def latest_event(db: Database, office_id: str, type_: str, since: datetime) -> dict[str, Any] | None:

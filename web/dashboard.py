@@ -29,8 +29,10 @@ from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
 from scheduler.statistics import OfficeStatistics, Tally, tally
 from service.changes import read
+from service.recommendations import recommendations
 from store.statistics import latest_event, office_statistics
 from web import charts, token_cookie
+from web.page import LANGUAGE_NAMES, choose_language
 
 router = APIRouter(tags=["manager dashboard"])
 
@@ -263,8 +265,8 @@ def history_view(stats: OfficeStatistics, today: date) -> dict[str, Any]:
     }
 
 
-def _gather(parts: PartsDep, office: str, now: datetime, days: int) -> dict[str, Any]:
-    """Everything the page shows (blocking: run it in a thread)."""
+def _gather(parts: PartsDep, office: str, now: datetime, days: int, language: str = "en") -> dict[str, Any]:
+    """Everything the page shows (blocking: run it in a thread); the recommendations in `language`."""
     live = parts.db.read(lambda repo: live_view(repo, office, now, parts.policy))
     today = live["today"]
     stats = office_statistics(parts.db, office, today - timedelta(days=days - 1), today)
@@ -275,15 +277,17 @@ def _gather(parts: PartsDep, office: str, now: datetime, days: int) -> dict[str,
         "history": history_view(stats, today),
         "advice": (staffing or {}).get("lines", []),
         "messages": {"sent": sent, "withheld": withheld, "budget": parts.settings.messages_per_hour},
+        "recommendations": recommendations(parts.db, office, now, language),
     }
 
 
 @router.get("/manage/{office}", response_class=HTMLResponse)
 async def dashboard_page(
-    office: str, request: Request, parts: PartsDep, token: str | None = None, days: int = 30
+    office: str, request: Request, parts: PartsDep, token: str | None = None, days: int = 30, lang: str | None = None
 ) -> Response:
     """The dashboard. `token`: a manager token of the office, or an admin token, traded for a cookie of this page
-    and answered with a 303 to the address without it; `days`: 7 or 30 (default)."""
+    and answered with a 303 to the address without it; `days`: 7 or 30 (default); `lang`: the language of the
+    recommendations (nl, fr, en; default: the browser's), the rest of the page is in English."""
     env: Environment = request.app.state.templates
     how = f"Create one with: loket token create --role manager --office {office}"
     token = token_cookie.token_of(request, COOKIE)
@@ -311,7 +315,8 @@ async def dashboard_page(
     now = parts.clock()
     try:
         await read(parts, lambda repo: repo.office(office))
-        data = await run_in_threadpool(_gather, parts, office, now, days)
+        language = choose_language(lang, request.headers.get("accept-language"))
+        data = await run_in_threadpool(_gather, parts, office, now, days, language)
     except NotFound:
         return _refusal(env, 404, f"There is no office {office!r}", "Check the address of the dashboard.")
     local = now.astimezone(ZoneInfo(data["live"]["office"].timezone))
@@ -325,5 +330,7 @@ async def dashboard_page(
         minutes=_minutes,
         share=_share,
         within_min=int(PROMISE.total_seconds()) // 60,
+        language=language,
+        languages=LANGUAGE_NAMES,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
