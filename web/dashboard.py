@@ -3,7 +3,7 @@
 Today, live (the page reloads itself every 15 seconds): who waits for what and since when, the estimates, the
 counters, alerts for anyone waiting more than 5 minutes, the last staffing advice. Then the last 7 or 30 days
 (today included), drawn on the server as inline SVG (`web.charts`), every chart with its numbers in a table.
-English only: a staff page.
+English, a staff page; the recommendations panel (`service.recommendations`) speaks nl/fr/en (`?lang=`).
 """
 
 from __future__ import annotations

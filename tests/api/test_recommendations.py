@@ -3,6 +3,7 @@ link and words in nl/fr/en; clerks and the public are refused; the dashboard sho
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -65,11 +66,24 @@ def write_weeks(seeded: Seeded) -> None:
     seeded.db.write("town", now, lambda repo: repo.emit(Event("town", EVENT_TYPE, {"advice": RUNS, "lines": []})))
 
 
+@contextlib.asynccontextmanager
+async def weeks_served(url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
+    seeded = seeder(url, {**OFFICE, "improvement": IMPROVEMENTS})
+    write_weeks(seeded)
+    async with serving(url, seeded) as served:
+        yield served
+
+
 @pytest.fixture
 async def api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
-    seeded = seeder(sqlite_url, {**OFFICE, "improvement": IMPROVEMENTS})
-    write_weeks(seeded)
-    async with serving(sqlite_url, seeded) as served:
+    async with weeks_served(sqlite_url, seeder) as served:
+        yield served
+
+
+@pytest.fixture
+async def both_api(database_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[Api]:
+    """On SQLite and on the real PostgreSQL."""
+    async with weeks_served(database_url, seeder) as served:
         yield served
 
 
@@ -82,8 +96,8 @@ def by_kind(r: httpx.Response) -> dict[str, dict[str, Any]]:
     return {item["kind"]: item for item in r.json()["recommendations"]}
 
 
-async def test_a_manager_gets_every_kind_with_its_numbers_and_a_link(api: Api) -> None:
-    found = by_kind(await recommended(api))
+async def test_a_manager_gets_every_kind_with_its_numbers_and_a_link(both_api: Api) -> None:
+    found = by_kind(await recommended(both_api))
     assert list(found) == ["staffing", "top_improvement", "top_idea", "estimates_off", "no_shows", "late_hours"]
     assert found["staffing"]["numbers"]["runs"] == RUNS
     improvement = found["top_improvement"]["numbers"]
