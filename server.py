@@ -48,7 +48,8 @@ from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
 from web import booking as booking_pages
-from web import booking_manage, dashboard, display, docs, join, opendata, opendata_monthly, status
+from web import booking_manage, dashboard, display, docs, join, opendata, opendata_ideas, opendata_monthly, status
+from web import ideas as idea_pages
 from web.templates import make_environment
 
 
@@ -150,6 +151,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         booking_pages,
         booking_manage,
         join,
+        idea_pages,
+        opendata_ideas,
         opendata_monthly,
         opendata,
         dashboard,

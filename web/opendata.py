@@ -472,6 +472,9 @@ async def dictionary(office: str, request: Request, parts: PartsDep) -> HTMLResp
     from web import opendata_monthly as monthly
 
     files.append({"name": "monthly", "summary": monthly.SUMMARY, "columns": monthly.COLUMNS, "all": monthly.ALL})
+    from web import opendata_ideas  # imports this module's licence
+
+    files.append({"name": "ideas", "summary": opendata_ideas.SUMMARY, "columns": opendata_ideas.COLUMNS})
     html = env.get_template("opendata.html").render(
         office=found,
         files=files,
@@ -486,5 +489,6 @@ async def dictionary(office: str, request: Request, parts: PartsDep) -> HTMLResp
         max_months=monthly.MAX_MONTHS,
         default_months=monthly.DEFAULT_MONTHS,
         example_months=monthly.month_range(today, None, None),
+        hidden_ideas=await opendata_ideas.hidden(parts, office),
     )
     return HTMLResponse(html, headers={"Link": f'<{LICENCE["url"]}>; rel="license"', "X-License": LICENCE["id"]})

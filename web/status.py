@@ -193,6 +193,8 @@ def _page(
             "offer_at": _clock_time(status["timed_return_offer"], office.timezone),
             "return_at": _clock_time(status["return_at"], office.timezone),
             "improvements": [(i.code, i.name(language)) for i in office.improvements],
+            # The ideas page takes the token once and keeps it in its own cookie (web/ideas.py).
+            "ideas_link": f"/ideas/{quote(office.id, safe='')}?{urlencode({'token': token, 'lang': language})}",
             "live": template == "status.html",
             "config": json.dumps(
                 {

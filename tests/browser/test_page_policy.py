@@ -54,6 +54,7 @@ PAGES: list[tuple[str, Callable[[Office], str], str, tuple[str, ...]]] = [
     ("dashboard refusal", lambda _o: "/manage/town?token=wrong", "h1", ()),
     ("status", lambda o: o.status_path(), "h1", ()),
     ("booking", lambda _o: "/book/town?lang=en", "ul.services", ()),
+    ("ideas", lambda _o: "/ideas/town?lang=en", "h1", ()),
     ("swagger ui", lambda _o: "/docs", ".swagger-ui .opblock", ()),
     ("redoc", lambda _o: "/redoc", "redoc h1", (REDOCLY_LOGO,)),
 ]
