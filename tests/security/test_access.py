@@ -298,6 +298,12 @@ ROWS = [
     Row("GET", "/open-data/{office}/daily.json", ANYONE, OK, fixed("/open-data/town/daily.json")),
     Row("GET", "/open-data/{office}/hourly.csv", ANYONE, OK, fixed("/open-data/town/hourly.csv")),
     Row("GET", "/open-data/{office}/hourly.json", ANYONE, OK, fixed("/open-data/town/hourly.json")),
+    Row("GET", "/open-data/{office}/monthly.csv", ANYONE, OK, fixed("/open-data/town/monthly.csv")),
+    Row("GET", "/open-data/{office}/monthly.json", ANYONE, OK, fixed("/open-data/town/monthly.json")),
+    Row("GET", "/open-data/all/monthly.csv", ANYONE, OK, fixed("/open-data/all/monthly.csv")),
+    Row("GET", "/open-data/all/monthly.json", ANYONE, OK, fixed("/open-data/all/monthly.json")),
+    # Recommendations to officials: the office's managers and admins.
+    Row("GET", "/api/offices/{office}/recommendations", MANAGE, OK, fixed("/api/offices/town/recommendations")),
 ]
 #: Websockets are tried against a real server: test_only_the_office_staff_and_its_screens_follow_its_websocket.
 #: The board's socket, for its cookie: tests/security/test_exposure.py.
