@@ -96,6 +96,8 @@ async def booking_page(
         move=page.url(f"{base}/move"),
         cancel=page.url(f"{base}/cancel"),
         erase=page.url(f"{base}/erase"),
+        # The manage token proves the visit on the ideas page, which keeps it in its own cookie (web/ideas.py).
+        ideas=page.url(path("ideas", booking.office), token=token),
     )
 
 

@@ -126,7 +126,10 @@ async def test_a_post_without_any_token_is_not_a_visitor(api: Api) -> None:
 
 
 async def test_a_booking_link_works_like_a_ticket(api: Api) -> None:
-    page = await arrive(api, await booked(api), lang="nl")
+    manage = await booked(api)
+    booking = await api.http.get(f"/booking/{manage}?lang=nl")
+    assert f'href="/ideas/town?token={manage}&amp;lang=nl"' in booking.text
+    page = await arrive(api, manage, lang="nl")
     assert page.status_code == 200
     r = await post(api, lang="nl", text="Meer stoelen", language="nl")
     assert r.status_code == 303
