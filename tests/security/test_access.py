@@ -144,6 +144,36 @@ async def _book(world: World, who: str) -> Request:
     }
 
 
+async def _idea(world: World) -> int:
+    """A fresh idea of town, proposed by a fresh visit."""
+    token = (await world.ticket())["token"]
+    r = await world.http.post("/api/offices/town/ideas", json={"text": "More chairs", "language": "en", "token": token})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+async def _propose(world: World, _who: str) -> Request:
+    token = (await world.ticket())["token"]
+    return {"url": "/api/offices/town/ideas", "json": {"text": "More chairs", "language": "en", "token": token}}
+
+
+async def _propose_form(world: World, _who: str) -> Request:
+    token = (await world.ticket())["token"]
+    return {"url": "/ideas/town", "data": {"text": "More chairs", "language": "en", "token": token}}
+
+
+async def _vote(world: World, _who: str) -> Request:
+    idea, voter = await _idea(world), (await world.ticket())["token"]
+    return {"url": f"/api/ideas/{idea}/vote", "json": {"token": voter}}
+
+
+def moderating(action: str, body: dict[str, str]) -> Make:
+    async def make(world: World, _who: str) -> Request:
+        return {"url": f"/api/ideas/{await _idea(world)}/{action}", "json": body}
+
+    return make
+
+
 OK, CREATED, SEE_OTHER = frozenset({200}), frozenset({201}), frozenset({303})
 
 ROWS = [
@@ -292,6 +322,17 @@ ROWS = [
         frozenset({409}),
         with_ticket("/t/{token}/happiness", data={"score": "9"}),
     ),
+    # Citizens' ideas: anyone reads; a visit's token (not the caller's) proves the visitor; managers moderate.
+    Row("GET", "/api/offices/{office}/ideas", ANYONE, OK, fixed("/api/offices/town/ideas")),
+    Row("POST", "/api/offices/{office}/ideas", ANYONE, CREATED, _propose),
+    Row("POST", "/api/ideas/{idea_id}/vote", ANYONE, OK, _vote),
+    Row("POST", "/api/ideas/{idea_id}/hide", MANAGE, OK, moderating("hide", {"reason": "insults"})),
+    Row("POST", "/api/ideas/{idea_id}/restore", MANAGE, OK, moderating("restore", {"reason": "a mistake"})),
+    Row("POST", "/api/ideas/{idea_id}/answer", MANAGE, OK, moderating("answer", {"text": "Yes", "state": "planned"})),
+    Row("GET", "/ideas/{office}", ANYONE, OK, fixed("/ideas/town")),
+    Row("POST", "/ideas/{office}", ANYONE, SEE_OTHER, _propose_form),
+    Row("GET", "/open-data/{office}/ideas.csv", ANYONE, OK, fixed("/open-data/town/ideas.csv")),
+    Row("GET", "/open-data/{office}/ideas.json", ANYONE, OK, fixed("/open-data/town/ideas.json")),
     # Open data: anonymous tallies for anyone.
     Row("GET", "/open-data/{office}", ANYONE, OK, fixed("/open-data/town")),
     Row("GET", "/open-data/{office}/daily.csv", ANYONE, OK, fixed("/open-data/town/daily.csv")),
