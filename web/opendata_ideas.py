@@ -23,6 +23,7 @@ from api.deps import PartsDep
 from scheduler.ideas import Idea
 from service import ideas
 from service.changes import read
+from service.parts import Parts
 from web.opendata import LICENCE
 
 router = APIRouter(tags=["open data"])
@@ -69,12 +70,12 @@ def as_csv(listed: list[Idea]) -> str:
     return out.getvalue()
 
 
-async def _ideas(parts: PartsDep, office: str) -> tuple[str, list[Idea], int]:
+async def _ideas(parts: Parts, office: str) -> tuple[str, list[Idea], int]:
     found = await read(parts, lambda repo: repo.office(office))  # NotFound: 404
     return found.name, await ideas.listed(parts, office), await ideas.hidden_count(parts, office)
 
 
-async def hidden(parts: PartsDep, office: str) -> int:
+async def hidden(parts: Parts, office: str) -> int:
     """How many of the office's ideas a manager hid (for the dictionary page)."""
     return await ideas.hidden_count(parts, office)
 
