@@ -23,6 +23,7 @@ from api import (
     health,
     ideas,
     live,
+    measures,
     metrics,
     offices,
     printers,
@@ -66,16 +67,17 @@ def default_bus(settings: Settings) -> Bus:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None) -> FastAPI:
-    policy = routing.policy_named(settings.policy)  # an unknown policy stops start-up, not the first call
+    # An unknown policy stops start-up, not the first call; an alternating measure's policy of the day goes first.
+    policy = routing.in_force(routing.policy_named(settings.policy))
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    db = Database(engine)
+    clock = clock or _utcnow
+    db = Database(engine, clock)
     hub = Hub(
         db,
         bus or default_bus(settings),
         queue_size=settings.ws_queue_size,
         poll_interval_s=settings.bus_poll_interval_s,
     )
-    clock = clock or _utcnow
 
     def followed_statuses(office: str, tokens: list[str]) -> dict[str, tuple[dict[str, Any], object]]:
         now = clock()
@@ -143,6 +145,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         ideas,
         status_events,
         counters,
+        measures,
         recommendations,
         live,
         status,

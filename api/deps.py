@@ -66,6 +66,7 @@ def require(principal: Principal, permission: Permission, office: str) -> None:
             Permission.SERVE: "serve at this office",
             Permission.MANAGE: "manage this office",
             Permission.MODERATE: "moderate this office's ideas",
+            Permission.MEASURE: "register or see this office's measures",
         }[permission]
         raise ApiError(
             403,

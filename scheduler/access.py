@@ -14,6 +14,7 @@ class Permission(enum.StrEnum):
     SERVE = "serve"  # call, act on tickets and counters
     MANAGE = "manage"  # offices, users, tokens
     MODERATE = "moderate"  # hide, restore and answer citizens' ideas
+    MEASURE = "measure"  # register the office's measures and see them judged
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -21,7 +22,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.KIOSK: frozenset({Permission.READ, Permission.ISSUE}),
     Role.CLERK: frozenset({Permission.READ, Permission.SERVE}),
     Role.MANAGER: frozenset(
-        {Permission.READ, Permission.ISSUE, Permission.SERVE, Permission.MANAGE, Permission.MODERATE}
+        {
+            Permission.READ,
+            Permission.ISSUE,
+            Permission.SERVE,
+            Permission.MANAGE,
+            Permission.MODERATE,
+            Permission.MEASURE,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -103,6 +103,9 @@ class Office:
     remote_share_max: float = 0.5
     #: ...and keep their place this many minutes past the time they were told to be here.
     remote_grace_min: int = 10
+    #: The routing policy this office runs today when an alternating measure sets one (`scheduler.measures`);
+    #: None: the server's (`routing.in_force`).
+    policy: str | None = None
 
     def walk_in_share_at(self, hour: int) -> float:
         return self.walk_in_by_hour.get(hour, self.walk_in_share)

@@ -68,6 +68,8 @@ class Floor:
     free_at: Mapping[int, datetime] = field(default_factory=dict)
     #: Planned service time per service code, in seconds.
     durations: Mapping[str, int] = field(default_factory=dict)
+    #: The policy the office runs today when an alternating measure sets one (`Office.policy`); None: the server's.
+    policy: str | None = None
 
 
 class Policy(Protocol):
@@ -165,3 +167,15 @@ def policy_named(name: str) -> Policy:
         return POLICIES[name]
     except KeyError:
         raise Invalid(f"unknown policy {name!r}; known: {', '.join(sorted(POLICIES))}", code="unknown_policy") from None
+
+
+def in_force(default: Policy) -> Policy:
+    """The policy each office runs: the one an alternating measure puts in force today (`Floor.policy`, from
+    `Office.policy`), else `default`, the server's. Every ranking (calls, forecasts) goes through the floor,
+    so one wrapper covers them all."""
+
+    def chosen(counter: Counter, waiting: Sequence[Queued], now: datetime, floor: Floor) -> list[Queued]:
+        rule = POLICIES.get(floor.policy, default) if floor.policy is not None else default
+        return rule(counter, waiting, now, floor)
+
+    return chosen

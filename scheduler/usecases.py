@@ -310,7 +310,7 @@ def floor(repo: Repository, office_id: str, now: datetime) -> routing.Floor:
         if ticket.counter_id in free_at:
             began = ticket.started_at or ticket.called_at or now
             free_at[ticket.counter_id] = max(now, began + timedelta(seconds=durations.get(ticket.service, 600)))
-    return routing.Floor(tuple(counters), free_at, durations)
+    return routing.Floor(tuple(counters), free_at, durations, repo.office(office_id).policy)
 
 
 def _require_free_open(repo: Repository, counter: Counter) -> None:

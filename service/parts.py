@@ -70,4 +70,4 @@ class Parts:
 
     @property
     def policy(self) -> routing.Policy:
-        return routing.policy_named(self.settings.policy)
+        return routing.in_force(routing.policy_named(self.settings.policy))

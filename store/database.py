@@ -34,8 +34,11 @@ def wire(office: str, seq: int, type_: str, data: dict[str, Any], at: datetime) 
 
 
 class Database:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
+        # What `read` reads the offices at (a change is read at its own `now`): the settings an alternating measure
+        # puts in force that day apply to reads too. None: offices as stored.
+        self.clock = clock
         self._reader = reader(engine)
         # SQLite has one writer at a time. This process's writers queue here and the next one starts the moment
         # the last has committed, instead of polling in SQLite's busy handler, which sleeps up to 100 ms between
@@ -93,7 +96,7 @@ class Database:
                 session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:office))"), {"office": office_id})
             elif self.is_postgres and isinstance(hold, int):
                 session.exec(select(CounterRow.id).where(CounterRow.id == hold).with_for_update()).first()
-            repo = SqlRepository(session)
+            repo = SqlRepository(session, now)
             result = fn(repo)
             office = session.exec(
                 select(OfficeRow)
@@ -108,7 +111,7 @@ class Database:
 
     def read(self, fn: Callable[[SqlRepository], T]) -> T:
         with Session(self._reader) as session, session.begin():
-            return fn(SqlRepository(session))
+            return fn(SqlRepository(session, self.clock() if self.clock is not None else None))
 
     def _append(self, session: Session, office: OfficeRow, pending: list[Event], now: datetime) -> list[WireEvent]:
         if not pending:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from scheduler.calendar import WEEKDAYS
 from scheduler.errors import NotFound
 from scheduler.events import Event
+from scheduler.measures import ALTERNATING, Measure, Setting, in_force
 from scheduler.model import (
     Booking,
     BookingState,
@@ -27,11 +28,13 @@ from scheduler.model import (
     TicketKind,
     TicketState,
 )
+from scheduler.numbering import office_day
 from store.tables import (
     BookingRow,
     BookingSeatRow,
     CounterRow,
     HappinessRow,
+    MeasureRow,
     MessageCountRow,
     NumberRow,
     OfficeRow,
@@ -60,6 +63,21 @@ def office_of(row: OfficeRow) -> Office:
         remote_join=row.remote_join,
         remote_share_max=row.remote_share_max,
         remote_grace_min=row.remote_grace_min,
+    )
+
+
+def measure_of_row(row: MeasureRow) -> Measure:
+    setting = row.setting
+    return Measure(
+        office=row.office,
+        title=row.title,
+        kind=row.kind,
+        started=row.started,
+        ended=row.ended,
+        description=row.description,
+        setting=Setting(str(setting["name"]), setting["a"], setting["b"]) if setting else None,
+        id=row.id,
+        expected=row.expected,
     )
 
 
@@ -211,8 +229,11 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 
 class SqlRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, now: datetime | None = None) -> None:
         self.session = session
+        #: The moment the office is read at: an alternating measure's setting of that day is in force (`office`);
+        #: None, the office as stored.
+        self.now = now
         self.pending: list[Event] = []
         # Offices and services do not change inside one transaction of the queue: read them once.
         self._offices: dict[str, Office] = {}
@@ -225,8 +246,24 @@ class SqlRepository:
             row = self.session.get(OfficeRow, office_id)
             if row is None:
                 raise NotFound(f"no office {office_id!r}", code="office_not_found")
-            self._offices[office_id] = office_of(row)
+            self._offices[office_id] = self._in_force(office_of(row))
         return self._offices[office_id]
+
+    def _in_force(self, office: Office) -> Office:
+        """The office as it runs today: the one place where an alternating measure's setting of the day (routing
+        policy, timed return, joining from elsewhere) takes the place of the stored one, for every rule."""
+        if self.now is None:
+            return office
+        today = office_day(self.now, office.timezone)
+        rows = self.session.exec(
+            select(MeasureRow).where(
+                MeasureRow.office == office.id,
+                MeasureRow.kind == ALTERNATING,
+                col(MeasureRow.started) <= today,
+                or_(col(MeasureRow.ended).is_(None), col(MeasureRow.ended) >= today),
+            )
+        ).all()
+        return in_force(office, [measure_of_row(r) for r in rows], today) if rows else office
 
     def services(self, office_id: str) -> list[Service]:
         if office_id not in self._services:

@@ -174,6 +174,16 @@ def moderating(action: str, body: dict[str, str]) -> Make:
     return make
 
 
+MEASURE = {"title": "New signs", "kind": "before-after", "started": "2026-03-02"}
+
+
+async def _measure(world: World, _who: str) -> Request:
+    """A fresh measure of town, registered by an admin."""
+    r = await world.http.post("/api/offices/town/measures", json=MEASURE, headers=world.auth("admin"))
+    assert r.status_code == 201, r.text
+    return {"url": f"/api/offices/town/measures/{r.json()['id']}"}
+
+
 OK, CREATED, SEE_OTHER = frozenset({200}), frozenset({201}), frozenset({303})
 
 ROWS = [
@@ -333,6 +343,10 @@ ROWS = [
     Row("POST", "/ideas/{office}", ANYONE, SEE_OTHER, _propose_form),
     Row("GET", "/open-data/{office}/ideas.csv", ANYONE, OK, fixed("/open-data/town/ideas.csv")),
     Row("GET", "/open-data/{office}/ideas.json", ANYONE, OK, fixed("/open-data/town/ideas.json")),
+    # Measures: the office's managers register them and see them judged.
+    Row("POST", "/api/offices/{office}/measures", MANAGE, CREATED, fixed("/api/offices/town/measures", json=MEASURE)),
+    Row("GET", "/api/offices/{office}/measures", MANAGE, OK, fixed("/api/offices/town/measures")),
+    Row("GET", "/api/offices/{office}/measures/{measure_id}", MANAGE, OK, _measure),
     # Open data: anonymous tallies for anyone.
     Row("GET", "/open-data/{office}", ANYONE, OK, fixed("/open-data/town")),
     Row("GET", "/open-data/{office}/daily.csv", ANYONE, OK, fixed("/open-data/town/daily.csv")),
