@@ -44,7 +44,15 @@ class Answer(Body):
 
 
 def _moderated(idea: Idea) -> dict[str, Any]:
-    return {**public_view(idea), "hidden": idea.hidden}
+    """An idea as its office's managers see it: with the last moderation (never published)."""
+    at = idea.moderated_at.isoformat() if idea.moderated_at else None
+    return {
+        **public_view(idea),
+        "hidden": idea.hidden,
+        "reason": idea.reason,
+        "moderated_by": idea.moderated_by,
+        "moderated_at": at,
+    }
 
 
 @router.post(
@@ -68,6 +76,19 @@ async def propose(office: str, body: Proposal, request: Request, parts: PartsDep
 async def listing(office: str, parts: PartsDep) -> dict[str, Any]:
     """The office's ideas (hidden ones left out), most votes first, equal votes newest first; public."""
     return {"office": office, "ideas": [public_view(i) for i in await ideas.listed(parts, office)]}
+
+
+@router.get(
+    "/api/offices/{office}/ideas/hidden",
+    responses={
+        403: {"description": "`forbidden`: only the office's managers (and admins)"},
+        404: {"description": "`office_not_found`"},
+    },
+)
+async def hidden(office: str, parts: PartsDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The office's hidden ideas with why, who and when, the last hidden first: to restore one."""
+    require(principal, Permission.MODERATE, office)
+    return {"office": office, "ideas": [_moderated(i) for i in await ideas.hidden(parts, office)]}
 
 
 @router.post(

@@ -68,6 +68,10 @@ class Idea:
     answer: str | None
     votes: int
     hidden: bool = False
+    #: The last moderation (hide or restore): why, which manager, when. For managers only, never published.
+    reason: str | None = None
+    moderated_by: str | None = None
+    moderated_at: datetime | None = None
 
 
 def public_view(idea: Idea) -> dict[str, Any]:

@@ -71,6 +71,16 @@ async def listed(parts: Parts, office: str) -> list[Idea]:
     return await read(parts, shown)
 
 
+async def hidden(parts: Parts, office: str) -> list[Idea]:
+    """The office's hidden ideas (NotFound for an unknown office); the caller checked the manager may."""
+
+    def found(repo: SqlRepository) -> list[Idea]:
+        repo.office(office)
+        return stored.hidden_ideas(repo, office)
+
+    return await read(parts, found)
+
+
 async def hidden_count(parts: Parts, office: str) -> int:
     return await read(parts, lambda repo: stored.hidden_count(repo, office))
 

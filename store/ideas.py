@@ -34,6 +34,9 @@ def idea_of(row: IdeaRow) -> Idea:
         answer=row.answer,
         votes=row.votes,
         hidden=row.hidden,
+        reason=row.hidden_reason,
+        moderated_by=row.moderated_by,
+        moderated_at=row.moderated_at,
     )
 
 
@@ -102,6 +105,16 @@ def public_ideas(source: Source, office: str) -> list[Idea]:
         select(IdeaRow)
         .where(IdeaRow.office == office, col(IdeaRow.hidden).is_(False))
         .order_by(col(IdeaRow.votes).desc(), col(IdeaRow.id).desc())
+    )
+    return [idea_of(row) for row in _session(source).exec(query)]
+
+
+def hidden_ideas(source: Source, office: str) -> list[Idea]:
+    """The office's hidden ideas, the last hidden first (for its managers, to restore one)."""
+    query = (
+        select(IdeaRow)
+        .where(IdeaRow.office == office, col(IdeaRow.hidden).is_(True))
+        .order_by(col(IdeaRow.moderated_at).desc(), col(IdeaRow.id).desc())
     )
     return [idea_of(row) for row in _session(source).exec(query)]
 

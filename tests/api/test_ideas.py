@@ -279,3 +279,17 @@ async def test_moderating_an_unknown_idea_is_404_and_needs_a_reason(api: Api) ->
     idea = (await propose(api, await served(api))).json()["id"]
     r = await api.http.post(f"/api/ideas/{idea}/hide", json={"reason": "  "}, headers=api.auth(Role.MANAGER))
     assert refusal(r) == (422, "reason_required")
+
+
+async def test_managers_see_the_hidden_ideas_with_why_who_and_when(api: Api) -> None:
+    idea = (await propose(api, await served(api), "Call the clerk at desk 2 an idiot")).json()["id"]
+    r = await api.http.post(f"/api/ideas/{idea}/hide", json={"reason": "insults"}, headers=api.auth(Role.MANAGER))
+    assert r.status_code == 200, r.text
+    listed = (await api.http.get("/api/offices/town/ideas/hidden", headers=api.auth(Role.MANAGER))).json()["ideas"]
+    assert [(i["id"], i["hidden"], i["reason"]) for i in listed] == [(idea, True, "insults")]
+    assert listed[0]["moderated_by"]
+    assert listed[0]["moderated_at"] == api.clock.now.isoformat()
+    clerk = await api.http.get("/api/offices/town/ideas/hidden", headers=api.auth(Role.CLERK))
+    assert refusal(clerk) == (403, "forbidden")
+    # Neither the reason nor the moderator is ever public.
+    assert "reason" not in (await api.http.get("/api/offices/town/ideas")).text

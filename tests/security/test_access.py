@@ -334,6 +334,7 @@ ROWS = [
     ),
     # Citizens' ideas: anyone reads; a visit's token (not the caller's) proves the visitor; managers moderate.
     Row("GET", "/api/offices/{office}/ideas", ANYONE, OK, fixed("/api/offices/town/ideas")),
+    Row("GET", "/api/offices/{office}/ideas/hidden", MANAGE, OK, fixed("/api/offices/town/ideas/hidden")),
     Row("POST", "/api/offices/{office}/ideas", ANYONE, CREATED, _propose),
     Row("POST", "/api/ideas/{idea_id}/vote", ANYONE, OK, _vote),
     Row("POST", "/api/ideas/{idea_id}/hide", MANAGE, OK, moderating("hide", {"reason": "insults"})),
