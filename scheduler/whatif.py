@@ -146,10 +146,17 @@ def arms(setting: Setting, policy: str) -> tuple[Arm, Arm]:
     return side(setting.a), side(setting.b)
 
 
-ASSUMPTIONS = {
-    "policy": None,
-    "timed_return": f"{ASSUMED_RETURN_SHARE:.0%} of the walk-ins offered to come back later accept",
-    "remote_join": f"{ASSUMED_REMOTE_SHARE:.0%} of the walk-ins join from elsewhere",
+#: What the replay assumes per setting, as {what: share} (the dashboard says it in words).
+ASSUMPTIONS: dict[str, dict[str, float]] = {
+    "timed_return": {"return_share": ASSUMED_RETURN_SHARE},
+    "remote_join": {"remote_share": ASSUMED_REMOTE_SHARE},
+}
+#: Why a replay has no expected effect: a stable code, and the same in English.
+NO_SETTING, NO_DAYS, NONE_CALLED = "no_setting", "no_days", "no_walk_in_called"
+REASONS = {
+    NO_SETTING: "no setting to replay: the replay compares two values of a setting",
+    NO_DAYS: "no past day with citizens called to replay",
+    NONE_CALLED: "no walk-in was called in the replayed days",
 }
 
 
@@ -169,12 +176,13 @@ def day_metrics(citizens: Sequence[simulate.CitizenRecord]) -> dict[str, float]:
 
 def expected(days: Sequence[PastDay], setting: Setting | None, policy: str = routing.DEFAULT_POLICY) -> dict[str, Any]:
     """What the replay of `days` expects of going from A to B: per metric the mean of the days' values with A
-    (`before`), with B (`after`) and their difference; `effect` None with a `reason` when it cannot tell."""
+    (`before`), with B (`after`) and their difference; `effect` None with a `reason` (`REASONS`) when it cannot
+    tell."""
     base: dict[str, Any] = {"days": 0, "first": None, "last": None, "effect": None, "assumption": None}
     if setting is None:
-        return {**base, "reason": "no setting to replay: the replay compares two values of a setting"}
+        return {**base, "reason": NO_SETTING, "detail": REASONS[NO_SETTING]}
     if not days:
-        return {**base, "reason": "no past day with citizens called to replay"}
+        return {**base, "reason": NO_DAYS, "detail": REASONS[NO_DAYS]}
     a, b = arms(setting, policy)
     sides: list[dict[str, list[float]]] = [{}, {}]
     for day in days:
@@ -202,5 +210,6 @@ def expected(days: Sequence[PastDay], setting: Setting | None, policy: str = rou
         "last": days[-1].day.isoformat(),
         "effect": effect or None,
         "assumption": ASSUMPTIONS.get(setting.name),
-        "reason": None if effect else "no walk-in was called in the replayed days",
+        "reason": None if effect else NONE_CALLED,
+        "detail": None if effect else REASONS[NONE_CALLED],
     }

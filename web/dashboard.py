@@ -31,7 +31,7 @@ from scheduler.statistics import OfficeStatistics, Tally, tally
 from service.changes import read
 from service.recommendations import recommendations
 from store.statistics import latest_event, office_statistics
-from web import charts, token_cookie
+from web import charts, measures_panel, token_cookie
 from web.page import LANGUAGE_NAMES, choose_language
 
 router = APIRouter(tags=["manager dashboard"])
@@ -278,6 +278,7 @@ def _gather(parts: PartsDep, office: str, now: datetime, days: int, language: st
         "advice": (staffing or {}).get("lines", []),
         "messages": {"sent": sent, "withheld": withheld, "budget": parts.settings.messages_per_hour},
         "recommendations": recommendations(parts.db, office, now, language),
+        "measures": measures_panel.panel(parts.db, office, now),
     }
 
 

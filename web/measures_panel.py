@@ -1,0 +1,53 @@
+"""The dashboard's "Measures" panel: each measure of the office judged (`service.measures`), its numbers formatted
+for the page. The words (metric names, verdicts, headers) are the template's, through the catalogs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scheduler.measures import HAPPINESS, MEAN_WAIT_MIN, METRICS, NO_SHOW_SHARE, WITHIN_5_MIN
+from service.measures import judge_all
+from store.database import Database
+
+#: How each metric is shown: a share in percent (its difference in points), minutes, or a score.
+_UNITS = {WITHIN_5_MIN: "pt", NO_SHOW_SHARE: "pt", MEAN_WAIT_MIN: "min", HAPPINESS: ""}
+
+
+def _value(metric: str, x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 100:.0f}%" if _UNITS[metric] == "pt" else f"{x:.1f}"
+
+
+def _diff(metric: str, x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 100:+.0f}" if _UNITS[metric] == "pt" else f"{x:+.1f}"
+
+
+def panel(db: Database, office: str, now: datetime) -> list[dict[str, Any]]:
+    """Every measure, latest start first, with a row per metric: before (A), after (B), the difference, its
+    interval, the replay's expected difference, the metric's verdict."""
+    shown = []
+    for judged in judge_all(db, office, now):
+        expected = judged["expected"] or {}
+        expected_effect = expected.get("effect") or {}
+        rows = []
+        for metric in METRICS:
+            effect = judged["effect"][metric]
+            ci = effect["ci"]
+            rows.append(
+                {
+                    "metric": metric,
+                    "unit": _UNITS[metric],
+                    "before": _value(metric, effect["before"]),
+                    "after": _value(metric, effect["after"]),
+                    "diff": _diff(metric, effect["diff"]),
+                    "ci": f"{_diff(metric, ci[0])} … {_diff(metric, ci[1])}" if ci else "–",
+                    "expected": _diff(metric, expected_effect[metric]["diff"]) if metric in expected_effect else "–",
+                    "verdict": effect["verdict"],
+                }
+            )
+        shown.append({**judged, "rows": rows, "replay": expected})
+    return shown
