@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, desc, func, or_, update
+from sqlalchemy import RowMapping, bindparam, delete, desc, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -228,6 +228,17 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
     return values
 
 
+_MEASURES = MeasureRow.__table__.c  # type: ignore[attr-defined]
+#: The office's alternating measures running on a day. Built once: read in every transaction that reads the office,
+#: a statement built per call cost ten times as much (0.5 ms).
+_ALTERNATING_ON = sa_select(MeasureRow.__table__).where(  # type: ignore[attr-defined]
+    _MEASURES.office == bindparam("office"),
+    _MEASURES.kind == ALTERNATING,
+    _MEASURES.started <= bindparam("today"),
+    or_(_MEASURES.ended.is_(None), _MEASURES.ended >= bindparam("today")),
+)
+
+
 class SqlRepository:
     def __init__(self, session: Session, now: datetime | None = None) -> None:
         self.session = session
@@ -255,15 +266,10 @@ class SqlRepository:
         if self.now is None:
             return office
         today = office_day(self.now, office.timezone)
-        rows = self.session.exec(
-            select(MeasureRow).where(
-                MeasureRow.office == office.id,
-                MeasureRow.kind == ALTERNATING,
-                col(MeasureRow.started) <= today,
-                or_(col(MeasureRow.ended).is_(None), col(MeasureRow.ended) >= today),
-            )
-        ).all()
-        return in_force(office, [measure_of_row(r) for r in rows], today) if rows else office
+        rows = self.session.execute(_ALTERNATING_ON, {"office": office.id, "today": today}).all()
+        if not rows:
+            return office
+        return in_force(office, [measure_of_row(MeasureRow.model_validate(r._mapping)) for r in rows], today)
 
     def services(self, office_id: str) -> list[Service]:
         if office_id not in self._services:

@@ -30,11 +30,12 @@ async def register(api: Api, body: dict[str, Any], role: Role = M, office: str =
 
 @pytest.mark.parametrize("server_policy", ["loket", "appointments-first"])
 async def test_the_server_calls_by_fifo_on_an_a_day_and_by_loket_on_a_b_day(
-    sqlite_url: str, seeder: Callable[..., Seeded], server_policy: str
+    database_url: str, seeder: Callable[..., Seeded], server_policy: str
 ) -> None:
     """Two walk-ins: the first has waited seven minutes (past the promise), the second two. Fifo calls the first,
-    loket the second (it still keeps the second's promise). Whatever the server's own policy, the measure's wins."""
-    async with serving(sqlite_url, seeder(sqlite_url), policy=server_policy) as api:
+    loket the second (it still keeps the second's promise). Whatever the server's own policy, the measure's wins.
+    On a real SQLite file, and on PostgreSQL."""
+    async with serving(database_url, seeder(database_url), policy=server_policy) as api:
         setting = {"name": "policy", "a": "fifo", "b": "loket"}
         r = await register(api, {**ALTERNATING, "setting": setting})
         assert r.status_code == 201, r.text
