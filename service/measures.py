@@ -4,6 +4,7 @@ since. Shared by the API (`api.measures`) and the dashboard's panel."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,10 +32,10 @@ def register_now(
     NotFound (no such office)."""
     today = office_today(db, office, now)
     measure = measures.measure_of(office, **raw)
-    measures.check_no_clash(measure, stored.measures_of(db, office))
+    measures.check_no_clash(measure, stored.measures_of(db, office))  # before the replay's seconds, not after
     days = stored.recent_days(db, office, today - timedelta(days=whatif.DAYS), today - timedelta(days=1))
-    expected = whatif.expected(days, measure.setting, policy)
-    return stored.add_measure(db, Measure(**{**measure.__dict__, "expected": expected}), by, now)
+    expected = replace(measure, expected=whatif.expected(days, measure.setting, policy))
+    return stored.add_measure(db, expected, by, now, check=lambda others: measures.check_no_clash(measure, others))
 
 
 async def register(parts: Parts, office: str, raw: Mapping[str, Any], by: str | None) -> Measure:

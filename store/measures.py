@@ -7,6 +7,7 @@ and the open data count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,15 +19,28 @@ from scheduler.errors import NotFound
 from scheduler.measures import Measure
 from scheduler.whatif import PastDay, PastTicket, past_days
 from store.database import Database
-from store.repository import measure_of_row
+from store.repository import SqlRepository, measure_of_row
 from store.tables import CounterRow, MeasureRow, OfficeRow, ServiceRow, TicketRow
 
 _TICKETS = TicketRow.__table__  # type: ignore[attr-defined]
 
 
-def add_measure(db: Database, measure: Measure, created_by: str | None, now: datetime) -> Measure:
-    """Store a checked measure (with its expected effect); the stored one, with its id."""
-    with db.transaction(expire_on_commit=False) as session:
+def add_measure(
+    db: Database,
+    measure: Measure,
+    created_by: str | None,
+    now: datetime,
+    check: Callable[[list[Measure]], None] | None = None,
+) -> Measure:
+    """Store a checked measure (with its expected effect); the stored one, with its id. `check` sees the office's
+    other measures first, in the same transaction holding the office (`Database.write`), so that two measures
+    registered at once cannot both pass it (`scheduler.measures.check_no_clash`)."""
+
+    def insert(repo: SqlRepository) -> Measure:
+        session = repo.session
+        if check is not None:
+            others = session.exec(sm_select(MeasureRow).where(MeasureRow.office == measure.office)).all()
+            check([measure_of_row(r) for r in others])
         row = MeasureRow(
             office=measure.office,
             title=measure.title,
@@ -42,6 +56,8 @@ def add_measure(db: Database, measure: Measure, created_by: str | None, now: dat
         session.add(row)
         session.flush()
         return measure_of_row(row)
+
+    return db.write(measure.office, now, insert)[0]
 
 
 def measures_of(db: Database, office: str) -> list[Measure]:
