@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -367,6 +367,18 @@ def _cache(request: Request) -> AnswerCache:
     return cache
 
 
+async def cached_file(
+    request: Request, key: Hashable, now: datetime, recent: bool, render: Callable[[], Answer]
+) -> Response:
+    """A rendered file from the app's cache (rendered off the event loop when missing), or 304 when the client
+    has it: files that still reach into today are kept `RECENT_KEEP`, older ones until evicted."""
+    answer = await _cache(request).answer(key, now, RECENT_KEEP if recent else None, lambda: run_in_threadpool(render))
+    headers = {**answer.headers, "ETag": answer.etag}
+    if matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
 async def _file(
     request: Request, parts: PartsDep, office: str, kind: str, extension: str, start: date | None, end: date | None
 ) -> Response:
@@ -380,16 +392,7 @@ async def _file(
     def render() -> Answer:
         return _render(office_statistics(parts.db, office, first, last), kind, extension, recent)
 
-    answer = await _cache(request).answer(
-        (office, kind, first, last, extension),
-        now,
-        RECENT_KEEP if recent else None,
-        lambda: run_in_threadpool(render),
-    )
-    headers = {**answer.headers, "ETag": answer.etag}
-    if matches(request.headers.get("if-none-match"), answer.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(answer.body, media_type=answer.media_type, headers=headers)
+    return await cached_file(request, (office, kind, first, last, extension), now, recent, render)
 
 
 def _render(stats: OfficeStatistics, kind: str, extension: str, recent: bool) -> Answer:

@@ -43,8 +43,8 @@ from scheduler.statistics import (
 )
 from service.changes import read
 from store.statistics import office_statistics
-from web.opendata import LICENCE, MIN_CITIZENS, RECENT_KEEP, Base, Column, Tables, _cache
-from web.opendata_cache import Answer, matches
+from web.opendata import LICENCE, MIN_CITIZENS, RECENT_KEEP, Base, Column, Tables, cached_file
+from web.opendata_cache import Answer
 
 router = APIRouter(tags=["open data"])
 
@@ -314,16 +314,8 @@ async def _file(
     def render() -> Answer:
         return _render(office, [office_statistics(parts.db, o, first, last) for o in ids], months, extension, recent)
 
-    answer = await _cache(request).answer(
-        (office if office != ALL else ("*", ALL), "monthly", months[0], months[-1], extension),
-        now,
-        RECENT_KEEP if recent else None,
-        lambda: run_in_threadpool(render),
-    )
-    headers = {**answer.headers, "ETag": answer.etag}
-    if matches(request.headers.get("if-none-match"), answer.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(answer.body, media_type=answer.media_type, headers=headers)
+    key = (office if office != ALL else ("*", ALL), "monthly", months[0], months[-1], extension)
+    return await cached_file(request, key, now, recent, render)
 
 
 FromMonth = Annotated[str | None, Query(alias="from", description="First month, YYYY-MM (default: 12 months back)")]
