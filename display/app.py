@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from textual import work
+from textual.css.query import NoMatches
 from textual.message import Message
 
 from client.errors import LoketError, Unreachable
@@ -204,7 +205,9 @@ class DisplayApp(LoketApp):
 
     def _draw(self) -> None:
         shown = self.screen
-        if isinstance(shown, BoardScreen) and shown.is_mounted:
+        if not (isinstance(shown, BoardScreen) and shown.is_mounted):
+            return
+        try:
             shown.show(
                 self.board,
                 online=self.online or bool(self.problem),
@@ -212,3 +215,7 @@ class DisplayApp(LoketApp):
                 now=self.clock(),
                 language=self.language(),
             )
+        except NoMatches:
+            # The second's tick can land while the screen is mounted but its widgets are not yet (start-up on
+            # a busy machine) or no longer (shutting down): the next tick draws it whole.
+            return
