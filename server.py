@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         notify_limit=RateLimit(settings.notify_rate_per_hour, what="requests to be told"),
         join_limit=RateLimit(settings.join_rate_per_hour, what="joins of the queue"),
         idea_limit=RateLimit(settings.ideas_rate_per_hour, what="ideas"),
+        policy=policy,
     )
 
     @asynccontextmanager

@@ -65,9 +65,8 @@ class Parts:
     join_limit: RateLimit
     #: Citizens' ideas proposed (the /ideas page's and the API's) per client address.
     idea_limit: RateLimit
+    #: Who a counter calls next: the server's policy, under the one an alternating measure puts in force today
+    #: (`routing.in_force`); built once by create_app, which checks the name at start-up.
+    policy: routing.Policy
     gates: OfficeGates = field(default_factory=OfficeGates)
     followers: Followers = field(default_factory=Followers)
-
-    @property
-    def policy(self) -> routing.Policy:
-        return routing.in_force(routing.policy_named(self.settings.policy))
