@@ -168,8 +168,7 @@ FOLLOW_AFTER_VISIT = timedelta(days=1)
 def followable(ticket: Ticket, now: datetime) -> bool:
     """Whether a ticket's status is still worth following live: its visit is on, or ended less than
     `FOLLOW_AFTER_VISIT` ago (a visit that never ended counts from its check-in)."""
-    ended = ticket.finished_at if ticket.state not in ACTIVE else None
-    return now - (ended or ticket.in_room_since) <= FOLLOW_AFTER_VISIT
+    return now - (ticket.ended_at or ticket.in_room_since) <= FOLLOW_AFTER_VISIT
 
 
 #: The states of a visit still going on: a notify address is kept only while its ticket is in one.

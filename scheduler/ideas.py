@@ -118,8 +118,7 @@ def answer_state_of(state: str) -> IdeaState:
 
 def ticket_counts(ticket: Ticket, now: datetime) -> bool:
     """Whether a ticket's visit still counts at `now`: from its issue until `VISIT_WINDOW` after it ended."""
-    ended = ticket.finished_at if ticket.state.is_final else None
-    return ticket.checked_in_at <= now and now - (ended or ticket.checked_in_at) <= VISIT_WINDOW
+    return ticket.checked_in_at <= now and now - (ticket.ended_at or ticket.checked_in_at) <= VISIT_WINDOW
 
 
 def visitor(repo: Repository, office: str, token: str, now: datetime) -> str:

@@ -216,6 +216,11 @@ class Ticket:
         return wait_start(self.checked_in_at, self.slot_at, self.return_at, self.arrived_at)
 
     @property
+    def ended_at(self) -> datetime | None:
+        """When the visit ended (served, gone, transferred, cancelled); None while it goes on."""
+        return self.finished_at if self.state.is_final else None
+
+    @property
     def service_s(self) -> int | None:
         """Seconds at the counter, once done (from the start, or from the call if nobody pressed start)."""
         began = self.started_at or self.called_at
