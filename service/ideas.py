@@ -22,12 +22,19 @@ def _visit(repo: SqlRepository, office: str, token: str, now: datetime) -> str:
     return rules.visit_hash(stored.server_key(repo, rules.KEY_NAME), visit)
 
 
+def _check_visitor(repo: SqlRepository, office: str, token: str, now: datetime) -> None:
+    """An unknown office (404) or a token of no visit there (403), refused in a read: a stranger's requests never
+    take the office's write, which the queue waits on. The write checks again (the visit may end meanwhile)."""
+    repo.office(office)
+    rules.visitor(repo, office, token, now)
+
+
 async def propose(parts: Parts, office: str, token: str, text: str, language: str, client: str) -> Idea:
     """A visit's idea: checked (text, language), within the client's hourly budget and the visit's quota."""
     text, language = rules.text_of(text), rules.language_of(language)
-    await read(parts, lambda repo: repo.office(office))  # an unknown office: 404 before anything is spent
-    parts.idea_limit.spend(client)
     now = parts.clock()
+    await read(parts, lambda repo: _check_visitor(repo, office, token, now))
+    parts.idea_limit.spend(client)
 
     def add(repo: SqlRepository) -> Idea:
         found = repo.office(office)
@@ -52,8 +59,14 @@ async def office_of(parts: Parts, idea_id: int) -> str:
 
 async def vote(parts: Parts, idea_id: int, token: str) -> Idea:
     """One vote of the visit `token` proves, at the idea's office, for an idea shown there."""
-    found = await read(parts, lambda repo: stored.shown_idea(repo, idea_id))
     now = parts.clock()
+
+    def shown(repo: SqlRepository) -> Idea:
+        found = stored.shown_idea(repo, idea_id)
+        _check_visitor(repo, found.office, token, now)
+        return found
+
+    found = await read(parts, shown)
 
     def cast(repo: SqlRepository) -> Idea:
         return stored.vote(repo, idea_id, _visit(repo, found.office, token, now))
