@@ -39,8 +39,7 @@ def add_measure(
     def insert(repo: SqlRepository) -> Measure:
         session = repo.session
         if check is not None:
-            others = session.exec(sm_select(MeasureRow).where(MeasureRow.office == measure.office)).all()
-            check([measure_of_row(r) for r in others])
+            check(_measures(session, measure.office))
         row = MeasureRow(
             office=measure.office,
             title=measure.title,
@@ -63,12 +62,16 @@ def add_measure(
 def measures_of(db: Database, office: str) -> list[Measure]:
     """The office's measures, newest first."""
     with Session(db.reader) as session:
-        rows = session.exec(
-            sm_select(MeasureRow)
-            .where(MeasureRow.office == office)
-            .order_by(col(MeasureRow.started).desc(), col(MeasureRow.id).desc())
-        ).all()
-        return [measure_of_row(r) for r in rows]
+        return _measures(session, office)
+
+
+def _measures(session: Session, office: str) -> list[Measure]:
+    query = (
+        sm_select(MeasureRow)
+        .where(MeasureRow.office == office)
+        .order_by(col(MeasureRow.started).desc(), col(MeasureRow.id).desc())
+    )
+    return [measure_of_row(r) for r in session.exec(query).all()]
 
 
 def measure(db: Database, office: str, measure_id: int) -> Measure:
