@@ -43,6 +43,7 @@ class EventType(StrEnum):
     COUNTER_SERVICES = "counter.services"
     PRINTER_STATUS = "printer.status"
     STAFFING_ADVICE = "staffing.advice"
+    OFFICE_CHANGED = "office.changed"
 
 
 def _when(value: object) -> datetime | None:

@@ -36,6 +36,8 @@ class EventType(StrEnum):
     COUNTER_SERVICES = "counter.services"
     PRINTER_STATUS = "printer.status"
     STAFFING_ADVICE = "staffing.advice"
+    #: The office's set-up changed (services, counters, hours, closing days, settings): read the snapshot again.
+    OFFICE_CHANGED = "office.changed"
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,8 @@ class UserRow(SQLModel, table=True):
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=400)
     created_at: datetime = _utc()
+    # The language the staff member's terminal and pages speak (nl, fr, en); None: not chosen yet.
+    language: str | None = Field(default=None, max_length=8)
 
 
 class TokenRow(SQLModel, table=True):
@@ -304,3 +306,21 @@ class KeyRow(SQLModel, table=True):
     __tablename__ = "server_key"
     name: str = Field(primary_key=True, max_length=32)
     value: str = Field(max_length=128)
+
+
+class AuditRow(SQLModel, table=True):
+    """Who changed what in an office's set-up, and when (the administration page shows it). `detail` holds
+    the fields changed, before and after; never a password or a token's secret."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_office_id", "office", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    at: datetime = _utc()
+    # The username, or for a token without one its role and label ("admin token 'ops'").
+    actor: str = Field(max_length=200)
+    # What was done, e.g. service.created, service.changed, hours.set, token.revoked.
+    action: str = Field(max_length=32)
+    # What it was done to: a service code, a counter's id, a username, a token's id; "" for the office itself.
+    target: str = Field(default="", max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
