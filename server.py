@@ -48,9 +48,11 @@ from settings import Settings
 from store import migrate
 from store.database import Database
 from store.engine import is_postgres, make_engine, normalise_url
+from web import admin as admin_pages
 from web import booking as booking_pages
 from web import booking_manage, dashboard, display, docs, join, opendata, opendata_ideas, opendata_monthly, status
 from web import ideas as idea_pages
+from web import login as login_pages
 from web.templates import make_environment
 
 
@@ -160,6 +162,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         opendata_monthly,
         opendata,
         dashboard,
+        login_pages,
+        admin_pages,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
