@@ -54,10 +54,13 @@ SAYING = {
 }
 
 
-def choose_language(lang: str | None, accept_language: str | None) -> str:
-    """`?lang=` when given, else the best of nl/fr/en in the Accept-Language header, else English."""
+def choose_language(lang: str | None, accept_language: str | None, preferred: str | None = None) -> str:
+    """`?lang=` when given, else `preferred` (a staff member's own choice, when logged in), else the best of
+    nl/fr/en in the Accept-Language header, else English."""
     if lang:
         return resolve_language(lang)
+    if preferred in LANGUAGES:
+        return str(preferred)
     ranked: list[tuple[float, int, str]] = []
     for index, part in enumerate((accept_language or "").split(",")):
         tag, _, parameters = part.partition(";")

@@ -4,6 +4,9 @@ Opened with `?token=`, the display and the dashboard check the token, then answe
 without it and set an HttpOnly, SameSite=Strict cookie (Secure over https) whose path is that page's own: the
 browser sends it back to that page and to what lies under it (the display's socket and queue), to nothing else
 on the server. A TV whose bookmark carries the token simply trades it again at each start.
+
+A member of staff logged in on the web (web/staff_session.py) holds a session cookie (`loket_staff`, Path=/):
+the pages take it when they have neither `?token=` nor their own cookie.
 """
 
 from __future__ import annotations
@@ -13,10 +16,19 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi.responses import RedirectResponse
 from starlette.requests import HTTPConnection
 
+#: The session cookie of staff logged in on the web (web/staff_session.py, which names it too).
+SESSION_COOKIE = "loket_staff"
+
 
 def token_of(connection: HTTPConnection, cookie: str) -> str | None:
-    """The token in the address (to be traded) or else the one in the page's cookie."""
-    return connection.query_params.get("token") or connection.cookies.get(cookie) or None
+    """The token in the address (to be traded), else the one in the page's cookie, else the staff session's."""
+    return connection.query_params.get("token") or cookie_of(connection, cookie)
+
+
+def cookie_of(connection: HTTPConnection, cookie: str) -> str | None:
+    """The token in the page's cookie, else the one in the staff session's cookie (for what lies under a page:
+    the display's socket and queue)."""
+    return connection.cookies.get(cookie) or connection.cookies.get(SESSION_COOKIE) or None
 
 
 def to_trade(connection: HTTPConnection) -> bool:
