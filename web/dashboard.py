@@ -1,60 +1,55 @@
-"""`GET /manage/{office}?token=MANAGER_TOKEN`: the manager's dashboard (the token traded for a cookie).
+"""`GET /manage/{office}`: the manager's dashboard, in nl/fr/en (`?lang=`, the user's own language, the browser's).
 
-Today, live (the page reloads itself every 15 seconds): who waits for what and since when, the estimates, the
-counters, alerts for anyone waiting more than 5 minutes, the last staffing advice. Then the last 7 or 30 days
-(today included), drawn on the server as inline SVG (`web.charts`), every chart with its numbers in a table.
-English, a staff page; the recommendations panel (`service.recommendations`) speaks nl/fr/en (`?lang=`).
+For a manager of the office or an admin: logged in on the web (the session cookie, web/staff_session.py), or
+with `?token=MANAGER_TOKEN` (traded for a cookie of this page, web/token_cookie.py). Without either, the login
+form (401). Today, live (the page reloads itself every 15 seconds): who waits for what and since when, the
+estimates, the counters, alerts for anyone waiting more than 5 minutes, the last staffing advice, the
+recommendations and the measures. Then the last 7 or 30 days (today included), drawn on the server as inline
+SVG (`web.dashboard_history`), every chart with its numbers in a table. Every word through the catalogs,
+numbers and dates with Babel.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import PartsDep, resolve
-from api.errors import ApiError
+from api.deps import PartsDep
+from i18n.messages import N_
 from scheduler import advice, outbox, routing, usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
 from scheduler.model import PROMISE, TicketState
 from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
-from scheduler.statistics import OfficeStatistics, Tally, tally
 from service.changes import read
 from service.recommendations import recommendations
 from store.statistics import latest_event, office_statistics
-from web import charts, measures_panel, token_cookie
-from web.page import LANGUAGE_NAMES, choose_language
+from web import measures_panel, staff_session, token_cookie
+from web.dashboard_history import Words, history_view
+from web.page import LANGUAGE_NAMES, path
 
 router = APIRouter(tags=["manager dashboard"])
 
+ENGLISH = Words("en")
 RANGES = (7, 30)
 REFRESH_S = 15
-TARGET_SHARE = 0.9
 #: The cookie the dashboard's `?token=` is traded for (web/token_cookie.py); it ends with the browser session,
 #: so a manager who closes the browser of a shared computer leaves no way in behind.
 COOKIE = "loket_manage"
 
 
-def _refusal(env: Environment, status: int, title: str, detail: str) -> HTMLResponse:
-    html = env.get_template("dashboard_error.html").render(title=title, detail=detail)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def _minutes(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds / 60:.1f}"
-
-
-def _share(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.0f}%"
+NO_SUCH_RANGE = N_("No dashboard over %(days)d days")
+CHOOSE_RANGE = N_("Choose ?days=7 or ?days=30.")
+NO_SUCH_OFFICE = N_("There is no office %(office)s")
+CHECK_ADDRESS = N_("Check the address of the dashboard.")
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,9 @@ class Waiting:
     waited_s: int
 
 
-def live_view(repo: Repository, office_id: str, now: datetime, policy: routing.Policy) -> dict[str, Any]:
+def live_view(
+    repo: Repository, office_id: str, now: datetime, policy: routing.Policy, words: Words = ENGLISH
+) -> dict[str, Any]:
     """Today's state of the office: the queue snapshot, and who is in the room since when (wait start)."""
     snapshot = usecases.queue_snapshot(repo, office_id, now, policy)
     office = repo.office(office_id)
@@ -81,7 +78,7 @@ def live_view(repo: Repository, office_id: str, now: datetime, policy: routing.P
         services.append(
             {
                 "code": s["code"],
-                "name": s["names"].get("en") or next(iter(s["names"].values()), s["code"]),
+                "name": words.name(s["names"], s["code"]),
                 "waiting": len(mine),
                 "away": sum(1 for t in waiting if t.service == s["code"] and routing.away(t, now)),
                 "oldest_s": mine[0].waited_s if mine else None,
@@ -104,234 +101,71 @@ def live_view(repo: Repository, office_id: str, now: datetime, policy: routing.P
     }
 
 
-def _day_label(day: date) -> str:
-    return day.strftime("%a %d/%m")
-
-
-def history_view(stats: OfficeStatistics, today: date) -> dict[str, Any]:
-    """The charts and their tables for the range of `stats`."""
-    names = {code: names.get("en") or code for code, names in stats.services}
-    days = stats.days
-    daily = stats.daily()
-    labels = [d.strftime("%d/%m") for d in days]
-
-    # Waits per service and hour over the whole range.
-    by_hour = tally(stats.visits, lambda v: (v.service, v.hour))
-    hours = sorted({h for (_s, h), t in by_hour.items() if t.waits})
-    services = [code for code, _ in stats.services if any(s == code and t.waits for (s, _h), t in by_hour.items())]
-    cells = {
-        (i, j): ((t.wait_p50_s or 0) / 60, (t.wait_p90_s or 0) / 60)
-        for i, code in enumerate(services)
-        for j, hour in enumerate(hours)
-        if (t := by_hour.get((code, hour), Tally())).waits
-    }
-    wait_rows = [
-        {"service": names[s], "hour": f"{h:02d}:00", "called": t.called, "p50": _minutes(t.wait_p50_s),
-         "p90": _minutes(t.wait_p90_s), "mean": _minutes(t.wait_mean_s)}
-        for (s, h), t in by_hour.items()
-        if t.waits and s in names
-    ]  # fmt: skip
-    waits_svg = charts.heat(
-        "chart-waits",
-        "Waits per service and hour",
-        "For each service (rows) and hour the wait started (columns): median and 90th percentile of the wait in "
-        "minutes, as p50/p90; green under 5 minutes, red over 15.",
-        [names[s] for s in services],
-        [f"{h:02d}h" for h in hours],
-        cells,
-    )
-
-    within = [daily.get(d, Tally()).within_5min_share for d in days]
-    within_svg = charts.bars(
-        "chart-within",
-        "Share called within 5 minutes, per day",
-        "Per day, the share of the citizens called whose wait was 5 minutes or less; the dashed line is the 90% "
-        "target.",
-        labels,
-        [None if x is None else x * 100 for x in within],
-        fmt=lambda v: f"{v:.0f}%",
-        top=100,
-        target=charts.Target(TARGET_SHARE * 100, "target 90%"),
-    )
-    within_rows = [
-        {"day": _day_label(d), "citizens": daily.get(d, Tally()).citizens, "called": daily.get(d, Tally()).called,
-         "share": _share(x), "p90": _minutes(daily.get(d, Tally()).wait_p90_s)}
-        for d, x in zip(days, within, strict=True)
-    ]  # fmt: skip
-
-    rates = [stats.bookings[d].no_show_rate if d in stats.bookings else None for d in days]
-    no_show_svg = charts.bars(
-        "chart-no-shows",
-        "Appointment no-show rate, per day",
-        "Per day, the share of the appointments due (checked in or never came) whose citizen never came.",
-        labels,
-        [None if r is None else r * 100 for r in rates],
-        fmt=lambda v: f"{v:.0f}%",
-        top=100,
-    )
-    no_show_rows = [
-        {"day": _day_label(d), "due": stats.bookings[d].due, "no_shows": stats.bookings[d].no_shows,
-         "rate": _share(stats.bookings[d].no_show_rate), "called_no_shows": daily.get(d, Tally()).no_shows}
-        for d in days
-        if d in stats.bookings
-    ]  # fmt: skip
-
-    mae = [daily.get(d, Tally()).estimate_mae_s for d in days]
-    estimates_svg = charts.bars(
-        "chart-estimates",
-        "Estimate accuracy, mean error per day",
-        "Per day, the mean absolute difference in minutes between the wait a citizen was told at the kiosk and the "
-        "real wait from then to the first call.",
-        labels,
-        [None if e is None else e / 60 for e in mae],
-        fmt=lambda v: f"{v:.0f} min" if v >= 10 or v == 0 else f"{v:.1f} min",
-    )
-    estimate_rows = [
-        {"day": _day_label(d), "service": names.get(s, s), "checked": t.estimated,
-         "mae": _minutes(t.estimate_mae_s), "in_range": _share(t.estimate_in_range_share)}
-        for (d, s), t in stats.by_service().items()
-        if t.estimated
-    ]  # fmt: skip
-
-    per_counter = stats.served_by_counter()
-    counter_totals: Counter[str] = Counter()
-    for (_day, counter), n in per_counter.items():
-        counter_totals[counter] += n
-    counter_names = sorted(counter_totals, key=lambda c: (-counter_totals[c], c))
-    counters_svg = charts.hbars(
-        "chart-counters",
-        "Citizens served per counter",
-        f"Citizens served at each counter over the {len(days)} days.",
-        [f"Counter {c}" for c in counter_names],
-        [counter_totals[c] for c in counter_names],
-        fmt=lambda v: f"{v:.0f}",
-    )
-    counter_days = sorted({d for d, _c in per_counter})
-    counter_table = {
-        "counters": counter_names,
-        "rows": [
-            {"day": _day_label(d), "served": [per_counter.get((d, c), 0) for c in counter_names]} for d in counter_days
-        ],
-    }
-
-    happiness = stats.happiness(lambda a: a.day)
-    scores = [happiness[d].mean_score if d in happiness else None for d in days]
-    happiness_svg = charts.bars(
-        "chart-happiness",
-        "Happiness, mean score per day",
-        "Per day, the mean answer to 'Are you happy with your visit?', from 1 (not at all) to 10 (very).",
-        labels,
-        scores,
-        fmt=lambda v: f"{v:.1f}",
-        top=10,
-    )
-    everyone = stats.happiness(lambda _a: "all").get("all")
-    improvement_names = {code: names.get("en") or code for code, names in stats.improvements}
-    chosen = everyone.improvements.most_common() if everyone else []
-    improvements_svg = charts.hbars(
-        "chart-improvements",
-        "Most chosen improvements",
-        "How many answers chose each improvement, most chosen first.",
-        [improvement_names.get(code, code) for code, _n in chosen],
-        [n for _code, n in chosen],
-        fmt=lambda v: f"{v:.0f}",
-    )
-    return {
-        "days": len(days),
-        "start": stats.start,
-        "end": stats.end,
-        "totals": tally(stats.visits, lambda _v: "all").get("all", Tally()),
-        "waits_svg": waits_svg,
-        "wait_rows": wait_rows,
-        "within_svg": within_svg,
-        "within_rows": within_rows,
-        "estimates_svg": estimates_svg,
-        "estimate_rows": estimate_rows,
-        "no_show_svg": no_show_svg,
-        "no_show_rows": no_show_rows,
-        "counters_svg": counters_svg,
-        "counter_table": counter_table,
-        "happiness_svg": happiness_svg,
-        "happiness_rows": [
-            {"day": _day_label(d), "answers": happiness[d].answers, "mean": f"{happiness[d].mean_score or 0:.1f}"}
-            for d in days
-            if d in happiness
-        ],
-        "happiness_total": everyone,
-        "improvements_svg": improvements_svg,
-        "improvement_rows": [{"name": improvement_names.get(code, code), "code": code, "n": n} for code, n in chosen],
-        "today_tally": daily.get(today, Tally()),
-        "today_happiness": happiness.get(today),
-    }
-
-
-def _gather(parts: PartsDep, office: str, now: datetime, days: int, language: str = "en") -> dict[str, Any]:
-    """Everything the page shows (blocking: run it in a thread); the recommendations in `language`."""
-    live = parts.db.read(lambda repo: live_view(repo, office, now, parts.policy))
+def _gather(parts: PartsDep, office: str, now: datetime, days: int, words: Words) -> dict[str, Any]:
+    """Everything the page shows (blocking: run it in a thread), in the language of `words`."""
+    live = parts.db.read(lambda repo: live_view(repo, office, now, parts.policy, words))
     today = live["today"]
     stats = office_statistics(parts.db, office, today - timedelta(days=days - 1), today)
     staffing = latest_event(parts.db, office, advice.EVENT_TYPE, day_start(now, live["office"].timezone))
     sent, withheld = parts.db.read(lambda repo: outbox.this_hour(repo, office, now))
+    lines = (staffing or {}).get("lines", [])
+    by_language = (staffing or {}).get("lines_by_language", {})
     return {
         "live": live,
-        "history": history_view(stats, today),
-        "advice": (staffing or {}).get("lines", []),
+        "history": history_view(stats, today, words),
+        "advice": by_language.get(words.language, lines) if isinstance(by_language, dict) else lines,
         "messages": {"sent": sent, "withheld": withheld, "budget": parts.settings.messages_per_hour},
-        "recommendations": recommendations(parts.db, office, now, language),
-        "measures": measures_panel.panel(parts.db, office, now),
+        "recommendations": recommendations(parts.db, office, now, words.language),
+        "measures": measures_panel.panel(parts.db, office, now, words.language),
     }
 
 
-@router.get("/manage/{office}", response_class=HTMLResponse)
+@router.get("/manage/{office}")
 async def dashboard_page(
     office: str, request: Request, parts: PartsDep, token: str | None = None, days: int = 30, lang: str | None = None
 ) -> Response:
-    """The dashboard. `token`: a manager token of the office, or an admin token, traded for a cookie of this page
-    and answered with a 303 to the address without it; `days`: 7 or 30 (default); `lang`: the language of the
-    recommendations (nl, fr, en; default: the browser's), the rest of the page is in English."""
-    env: Environment = request.app.state.templates
-    how = f"Create one with: loket token create --role manager --office {office}"
-    token = token_cookie.token_of(request, COOKIE)
-    if not token:
-        return _refusal(
-            env, 401, "The dashboard needs a manager token", f"Add ?token=MANAGER_TOKEN to the address. {how}"
-        )
-    try:
-        principal = await resolve(parts, token)
-    except ApiError:
-        return _refusal(env, 401, "This token is not valid", f"It may have expired or been revoked. {how}")
-    if not principal.may(Permission.MANAGE, office):
-        where = f"office {principal.office}" if principal.office else "every office"
-        return _refusal(
-            env,
-            403,
-            f"This token may not manage office {office}",
-            f"It is a {principal.role.value} token for {where}; the dashboard needs a manager token of this office "
-            f"or an admin token. {how}",
-        )
-    if token_cookie.to_trade(request):
-        return token_cookie.traded(request, COOKIE, token, max_age=None)
+    """The dashboard. For a manager of the office or an admin, logged in (`/login`) or with `token`: a manager
+    token of the office, or an admin token, traded for a cookie of this page and answered with a 303 to the
+    address without it. `days`: 7 or 30 (default); `lang`: nl, fr or en (default: the user's own language, else
+    the browser's)."""
+    hint = f"loket token create --role manager --office {office}"
+    guarded = await staff_session.guard(
+        request, parts, office, Permission.MANAGE, lang=lang, page_cookie=COOKIE, hint=hint
+    )
+    if isinstance(guarded, Response):
+        return guarded
+    staff, page = guarded
+    if staff.via == "query":
+        return token_cookie.traded(request, COOKIE, staff.token, max_age=None)
+    words = Words(page.language)
     if days not in RANGES:
-        return _refusal(env, 422, f"No dashboard over {days} days", "Choose ?days=7 or ?days=30.")
+        return staff_session.refusal(page, 422, words._(NO_SUCH_RANGE, days=days), words._(CHOOSE_RANGE), staff)
     now = parts.clock()
     try:
         await read(parts, lambda repo: repo.office(office))
-        language = choose_language(lang, request.headers.get("accept-language"))
-        data = await run_in_threadpool(_gather, parts, office, now, days, language)
+        data = await run_in_threadpool(_gather, parts, office, now, days, words)
     except NotFound:
-        return _refusal(env, 404, f"There is no office {office!r}", "Check the address of the dashboard.")
+        return staff_session.refusal(
+            page, 404, words._(NO_SUCH_OFFICE, office=repr(office)), words._(CHECK_ADDRESS), staff
+        )
     local = now.astimezone(ZoneInfo(data["live"]["office"].timezone))
-    html = env.get_template("dashboard.html").render(
+    return page.render(
+        "dashboard.html",
         **data,
         office=data["live"]["office"],
         days=days,
         ranges=RANGES,
         refresh_s=REFRESH_S,
-        now=local,
-        minutes=_minutes,
-        share=_share,
+        now=words.now(local),
+        words=words,
+        minutes=words.minutes,
+        share=words.share,
+        decimal=words.decimal,
         within_min=int(PROMISE.total_seconds()) // 60,
-        language=language,
         languages=LANGUAGE_NAMES,
+        by_session=staff.by_session,
+        user=staff.principal.username,
+        admin_page=page.url(path("admin", office)),
+        # The range keeps the language only when the address chose it.
+        range_links={n: f"?{urlencode({'days': n, **({'lang': page.language} if lang else {})})}" for n in RANGES},
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})

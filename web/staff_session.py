@@ -149,6 +149,8 @@ THIS_TOKEN = N_("This token")
 TOKEN_NOT_VALID = N_("This token is not valid")
 TOKEN_NOT_VALID_DETAIL = N_("It may have expired or been revoked. Log in with your username and password instead.")
 LOG_IN_FIRST = N_("Log in to see this page.")
+# Translators: how to open a staff page on a TV or from a script, with the command to type (not translated).
+HOW_TO_TOKEN = N_("A screen without anyone to log in can open it with a token: %(command)s")
 
 
 def page_for(request: Request, lang: str | None, stored: str | None = None) -> Page:
@@ -165,12 +167,15 @@ def login_form(page: Page, *, status: int = 401, note: str | None = None) -> Res
     return response
 
 
-def refusal(page: Page, status: int, title: str, detail: str, staff: Staff | None = None) -> Response:
+def refusal(
+    page: Page, status: int, title: str, detail: str, staff: Staff | None = None, hint: str | None = None
+) -> Response:
     return page.render(
         "dashboard_error.html",
         status=status,
         title=title,
         detail=detail,
+        hint=hint,
         by_session=staff is not None and staff.by_session,
         login=page.url("/login", next=here(page.request)),
     )
@@ -184,6 +189,7 @@ async def guard(
     *,
     lang: str | None,
     page_cookie: str | None = None,
+    hint: str | None = None,
 ) -> tuple[Staff, Page] | Response:
     """The visitor and the page's language if they may see this office's page; else the answer to give: the
     login form (401, no valid credential), "this token is not valid" (401, a `?token=` that is not), or a
@@ -193,7 +199,7 @@ async def guard(
         staff = await first_valid(parts, [("query", query_token)])
         if staff is None:
             page = page_for(request, lang)
-            return refusal(page, 401, page._(TOKEN_NOT_VALID), page._(TOKEN_NOT_VALID_DETAIL))
+            return refusal(page, 401, page._(TOKEN_NOT_VALID), page._(TOKEN_NOT_VALID_DETAIL), hint=_hint(page, hint))
     else:
         staff = await staff_of(request, parts, page_cookie)
         if staff is None:
@@ -205,8 +211,12 @@ async def guard(
         where = page._(OFFICE_NAMED) % {"office": principal.office} if principal.office else page._(EVERY_OFFICE)
         role = page._(ROLE_NAMES.get(principal.role.value, principal.role.value))
         detail = page._(NO_ACCESS_DETAIL) % {"who": who, "role": role, "where": where, "office": office}
-        return refusal(page, 403, page._(NO_ACCESS), detail, staff)
+        return refusal(page, 403, page._(NO_ACCESS), detail, staff, _hint(page, hint))
     return staff, page
+
+
+def _hint(page: Page, hint: str | None) -> str | None:
+    return page._(HOW_TO_TOKEN) % {"command": hint} if hint else None
 
 
 async def stored_language(parts: Parts, principal: Principal) -> str | None:
