@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler import estimate, returning, routing
+from scheduler import calendar, estimate, returning, routing
 from scheduler import remote as remote_rules
+from scheduler.administration import hours_view
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.events import counter_event, counter_view, ticket_event, ticket_view
 from scheduler.lifecycle import Action, CounterAction, apply, apply_counter
@@ -576,9 +577,18 @@ def end_earlier_days(repo: Repository, office_id: str, now: datetime) -> int:
 
 
 def queue_snapshot(
-    repo: Repository, office_id: str, now: datetime, policy: routing.Policy = routing.appointments_first
+    repo: Repository,
+    office_id: str,
+    now: datetime,
+    policy: routing.Policy = routing.appointments_first,
+    holidays: Collection[date] = (),
 ) -> dict[str, Any]:
-    """Everything a display or terminal needs to draw the office, with the `seq` it is valid at."""
+    """Everything a display or terminal needs to draw the office, with the `seq` it is valid at.
+
+    `office.hours` is the week in the administration API's form ({"mon": [["08:30", "12:30"]], ..., "sun": []});
+    `office.hours_today` the periods of the office-local day, [] when the office is closed that day: by its own
+    closing days, or on one of the public `holidays` the caller passes (`closed_today` says which: "closed",
+    "holiday", or None on a day it opens)."""
     office = repo.office(office_id)
     services = repo.services(office_id)
     counters = repo.counters(office_id)
@@ -598,6 +608,8 @@ def queue_snapshot(
     ordered = sorted(waiting, key=lambda t: routing.priority_key(t, now))
     today = office_day(now, office.timezone)
     parked = [t for t in repo.tickets_in(office_id, {TicketState.PARKED}) if t.day == today]
+    week = hours_view(office.hours)
+    closed_today = calendar.closed_because(office, today, holidays)
     return {
         "office": {
             "id": office.id,
@@ -606,6 +618,9 @@ def queue_snapshot(
             "clerks_choose_services": office.clerks_choose_services,
             "happiness_at_kiosk": office.happiness_at_kiosk,
             "improvements": [{"code": i.code, "names": i.names} for i in office.improvements],
+            "hours": week,
+            "hours_today": [] if closed_today else week[calendar.WEEKDAYS[today.weekday()]],
+            "closed_today": closed_today,
         },
         "seq": repo.current_seq(office_id),
         "services": [
