@@ -53,6 +53,12 @@ def landing(principal_role: Role, office: str | None) -> str:
     return "/login"
 
 
+def _landing_link(page: Page, role: Role, office: str | None) -> str:
+    """The link to the user's own page; "" when there is none (a clerk's)."""
+    target = landing(role, office)
+    return "" if target == "/login" else page.url(target)
+
+
 def _form(page: Page, *, status: int = 200, username: str = "", next_: str | None = None, **context: Any) -> Response:
     current = context.get("current")
     return page.render(
@@ -62,7 +68,7 @@ def _form(page: Page, *, status: int = 200, username: str = "", next_: str | Non
         next=next_ or "",
         errors=context.pop("errors", {}),
         role_names={role: page._(name) for role, name in staff_session.ROLE_NAMES.items()},
-        landing=page.url(landing(current.role, current.office)) if current is not None else "",
+        landing=_landing_link(page, current.role, current.office) if current is not None else "",
         request_done=page.request.query_params.get("done", ""),
         **context,
     )
