@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -285,6 +285,37 @@ class Improvement:
         return self.names.get(language) or self.names.get("en") or self.code
 
 
+#: An opening period of a day: (opens, closes), office-local times.
+Period = tuple[time, time]
+#: The weekdays as office files and the snapshot's `hours` name them (0 = Monday).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _periods(value: object) -> tuple[Period, ...]:
+    """`[["08:30", "12:30"], ["13:30", "16:00"]]` as times; a pair that holds no times is left out."""
+    periods: list[Period] = []
+    for pair in value if isinstance(value, list | tuple) else ():
+        if isinstance(pair, list | tuple) and len(pair) == 2:
+            try:
+                periods.append((time.fromisoformat(str(pair[0])), time.fromisoformat(str(pair[1]))))
+            except ValueError:
+                continue
+    return tuple(periods)
+
+
+def _week(value: object) -> dict[int, tuple[Period, ...]]:
+    """The snapshot's `hours`: `{"mon": [[opens, closes], ...], ...}` (or weekday numbers, 0 = Monday, as keys,
+    or a list of seven days) -> {0: ((08:30, 12:30), ...), ...}; a day left out is closed."""
+    items = enumerate(value) if isinstance(value, list | tuple) else value.items() if isinstance(value, Mapping) else ()
+    week: dict[int, tuple[Period, ...]] = {}
+    for key, periods in items:
+        name = str(key).strip().lower()[:3]
+        day = WEEKDAYS.index(name) if name in WEEKDAYS else int(name) if name.isdigit() else None
+        if day is not None and 0 <= day < len(WEEKDAYS):
+            week[day] = _periods(periods)
+    return week
+
+
 @dataclass(frozen=True)
 class Office:
     id: str
@@ -293,9 +324,15 @@ class Office:
     clerks_choose_services: bool = False
     happiness_at_kiosk: bool = False
     improvements: tuple[Improvement, ...] = ()
+    #: The opening periods of the office-local day the snapshot was taken (empty: closed today); None when the
+    #: server did not say (an older server).
+    hours_today: tuple[Period, ...] | None = None
+    #: The opening periods per weekday (0 = Monday); a day left out is closed.
+    hours: dict[int, tuple[Period, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, raw: Json) -> Office:
+        today = raw.get("hours_today")
         return cls(
             id=str(raw.get("id", "")),
             name=str(raw.get("name") or raw.get("id") or ""),
@@ -305,6 +342,8 @@ class Office:
             improvements=tuple(
                 Improvement(str(i["code"]), _names(i.get("names"))) for i in raw.get("improvements") or ()
             ),
+            hours_today=_periods(today) if isinstance(today, list | tuple) else None,
+            hours=_week(raw.get("hours")),
         )
 
 

@@ -86,6 +86,7 @@ class DisplayApp(LoketApp):
     Screen { layout: vertical; }
     #top { height: 1; background: $primary-background; }
     #office { width: 1fr; text-style: bold; padding: 0 1; }
+    #hours { width: auto; color: $text-muted; padding: 0 1; }
     #offline { width: auto; color: $text-muted; padding: 0 1; }
     #clock { width: auto; text-style: bold; padding: 0 1; }
     #problem { height: auto; background: $error; color: $text; text-style: bold; padding: 1 2; }

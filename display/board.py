@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from client.models import Event, EventType, Service, Snapshot, Ticket, TicketEvent
+from client.models import Event, EventType, Period, Service, Snapshot, Ticket, TicketEvent
 
 #: The events that put a number on the board.
 CALLS = frozenset({EventType.TICKET_CALLED, EventType.TICKET_RECALLED})
@@ -75,6 +75,8 @@ class Board:
     previous: tuple[Call, ...]
     services: tuple[Service, ...]
     history: int = HISTORY
+    #: Today's opening periods (empty: closed today; None: the server did not say).
+    hours_today: tuple[Period, ...] | None = None
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot, history: int = HISTORY) -> Board:
@@ -93,6 +95,7 @@ class Board:
             previous=tuple(calls[1 : history + 1]),
             services=snapshot.services,
             history=history,
+            hours_today=snapshot.office.hours_today,
         )
 
     def reset(self, snapshot: Snapshot) -> Board:
@@ -100,10 +103,16 @@ class Board:
         return Board.from_snapshot(snapshot, self.history)
 
     def with_services(self, snapshot: Snapshot) -> Board:
-        """The per-service numbers (and office name and time zone) of a fresh snapshot; the calls and the
-        seq stay as the events made them."""
+        """The per-service numbers (and the office's name, time zone and hours, which a manager may have
+        changed) of a fresh snapshot; the calls and the seq stay as the events made them."""
         fresh = Board.from_snapshot(snapshot, self.history)
-        return replace(self, office_name=fresh.office_name, timezone=fresh.timezone, services=fresh.services)
+        return replace(
+            self,
+            office_name=fresh.office_name,
+            timezone=fresh.timezone,
+            services=fresh.services,
+            hours_today=fresh.hours_today,
+        )
 
     def apply(self, event: Event) -> Board:
         """The board after `event`; the same board when the event was applied already."""

@@ -16,6 +16,7 @@ from display.board import Board
 from display.words import labels, wait_text
 from tui.bigtext import big
 from tui.clock import local_clock
+from tui.hours import hours_today_text
 
 
 def refusal_text(refusal: LoketError, office: str) -> str:
@@ -35,6 +36,7 @@ class BoardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
             yield Static("", id="office")
+            yield Static("", id="hours")
             yield Static("", id="offline")
             yield Static("", id="clock")
         yield Static("", id="problem")
@@ -57,6 +59,8 @@ class BoardScreen(Screen[None]):
         timezone = board.timezone if board else "Europe/Brussels"
         self.query_one("#office", Static).update(escape(board.office_name) if board else "")
         self.query_one("#clock", Static).update(local_clock(now, timezone))
+        hours = hours_today_text(board.hours_today if board else None, language)
+        self.query_one("#hours", Static).update(escape(hours))
         offline = self.query_one("#offline", Static)
         offline.update("" if online else f"● {texts.offline}")
         offline.display = not online

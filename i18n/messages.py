@@ -236,3 +236,8 @@ ADVICE_LINE = N_("%(start)s-%(end)s: open %(what)s")
 ADVICE_COUNTERS = NN_("%(n)d more counter for %(skills)s", "%(n)d more counters for %(skills)s")
 # Translators: between the names of services, e.g. "Passports or Identity cards".
 ADVICE_OR = N_("or")
+
+# The office's opening hours today, on the kiosk and on the displays (tui/hours.py, web/static/display.js).
+# Translators: %(hours)s is one or more opening periods of today, e.g. "08:30–12:30, 13:30–16:00".
+OPEN_TODAY = N_("Open today %(hours)s")
+CLOSED_TODAY = N_("Closed today")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from client.models import Improvement, Snapshot, name_in
+from client.models import Improvement, Period, Snapshot, name_in
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class OfficeView:
     #: The office asks "Are you happy?" at the kiosk too, with these choices.
     happiness_at_kiosk: bool = False
     improvements: tuple[Improvement, ...] = ()
+    #: Today's opening periods (empty: closed today; None: the server did not say).
+    hours_today: tuple[Period, ...] | None = None
 
     def service(self, code: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.code == code), None)
@@ -49,4 +51,5 @@ def office_view(snapshot: Snapshot) -> OfficeView:
         ),
         happiness_at_kiosk=office.happiness_at_kiosk,
         improvements=office.improvements,
+        hours_today=office.hours_today,
     )

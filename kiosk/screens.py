@@ -23,6 +23,7 @@ from kiosk.printing import PrinterStatus
 from kiosk.qr import qr_text
 from tui.bigtext import big
 from tui.clock import local_clock
+from tui.hours import hours_today_text
 from tui.waits import WaitWords
 from tui.waits import wait_text as _wait_text
 
@@ -185,7 +186,8 @@ class ServicesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         lang = self.language
-        yield Static(self.office.name if self.office else "", id="office-name")
+        yield Static("", id="office-name", markup=False)
+        yield Static("", id="hours", markup=False)
         yield Static(gettext(lang, "Choose your service"), id="title")
         yield VerticalScroll(id="services")
         with Horizontal(id="actions"):
@@ -204,6 +206,11 @@ class ServicesScreen(Screen[None]):
         self.office, self.online = office, online
         lang = self.language
         self.notice("" if online else gettext(lang, "The office's server cannot be reached. Please ask at the desk."))
+        # The office as the server says it now: a name or hours changed by a manager show without a restart.
+        self.query_one("#office-name", Static).update(office.name if office else "")
+        hours = self.query_one("#hours", Static)
+        hours.update(hours_today_text(office.hours_today if office else None, lang))
+        hours.display = bool(office and office.hours_today is not None)
         self.query_one("#rate", Button).display = bool(office and office.happiness_at_kiosk)
         box = self.query_one("#services", VerticalScroll)
         buttons = {b.id: b for b in box.query(Button)}

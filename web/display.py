@@ -13,7 +13,7 @@ from jinja2 import Environment
 from api.deps import PartsDep, resolve
 from api.errors import ApiError
 from api.websocket import follow
-from i18n import LANGUAGES, gettext
+from i18n import LANGUAGES, gettext, messages
 from i18n.messages import N_
 from scheduler import usecases
 from scheduler.access import Permission
@@ -46,6 +46,8 @@ LABELS = (
     # Translators: after the number waiting for a service on the board: how many of them joined from elsewhere
     # and are not in the room yet, e.g. "5 (2 on their way)".
     N_("%(n)d on their way"),
+    messages.OPEN_TODAY,
+    messages.CLOSED_TODAY,
 )
 
 
@@ -105,7 +107,11 @@ async def display_page(
             "called": EventType.TICKET_CALLED.value,
             "recalled": EventType.TICKET_RECALLED.value,
             "printer": EventType.PRINTER_STATUS.value,
-            "changes": [kind.value for kind in EventType if kind.value.split(".")[0] in ("ticket", "counter")],
+            # What makes the board read the queue again: a ticket or counter moved, or a manager changed the
+            # office (its name, services, counters, hours).
+            "changes": [
+                kind.value for kind in EventType if kind.value.split(".")[0] in ("ticket", "counter", "office")
+            ],
         },
     }
     html = env.get_template("display.html").render(

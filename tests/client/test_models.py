@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from client.models import (
     PROMISE_S,
@@ -65,3 +65,23 @@ def test_each_live_message_becomes_its_model() -> None:
     assert printer == PrinterEvent(7, "hall", "paper_out")
     assert live_message({"seq": 8, "type": "staffing.advice", "lines": ["open 1"]}) == StaffingEvent(8, ("open 1",))
     assert isinstance(live_message({"seq": 9, "type": "something.new"}), OtherEvent)
+
+
+def test_the_offices_hours_are_read_as_times_today_and_per_weekday() -> None:
+    office = Snapshot.of(
+        {
+            "office": {
+                "id": "town",
+                "hours_today": [["08:30", "12:30"], ["13:30", "16:00"]],
+                "hours": {"mon": [["08:30", "12:30"]], "sat": [], "sun": [["bad", "pair"]]},
+            }
+        }
+    ).office
+    assert office.hours_today == ((time(8, 30), time(12, 30)), (time(13, 30), time(16, 0)))
+    assert office.hours == {0: ((time(8, 30), time(12, 30)),), 5: (), 6: ()}
+
+
+def test_an_office_closed_today_is_told_apart_from_a_server_that_says_nothing_of_hours() -> None:
+    assert Snapshot.of({"office": {"id": "town", "hours_today": []}}).office.hours_today == ()
+    silent = Snapshot.of({"office": {"id": "town"}}).office
+    assert (silent.hours_today, silent.hours) == (None, {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -231,3 +231,19 @@ def test_labels_per_language(language: str, texts: tuple[str, str, str, str]) ->
 )
 def test_wait_texts(seconds: int, language: str, expected: str) -> None:
     assert wait_text(seconds, language) == expected
+
+
+def test_a_fresh_snapshot_brings_a_renamed_office_its_hours_and_renamed_services_keeping_the_calls() -> None:
+    board = feed(Board.from_snapshot(snapshot(10)), called(11, "A001"))
+    assert board.hours_today is None  # a server that does not say its hours
+    changed = Snapshot.of(
+        {
+            "office": {"id": "town", "name": "Town hall (Annex)", "hours_today": [["08:30", "12:30"]]},
+            "seq": 11,
+            "services": [{"code": "A", "names": {"nl": "eID", "fr": "eID belge"}, "waiting": 0}],
+        }
+    )
+    fresher = board.with_services(changed)
+    assert shown(fresher) == [("A001", "1", False)]
+    assert (fresher.office_name, fresher.hours_today) == ("Town hall (Annex)", ((time(8, 30), time(12, 30)),))
+    assert [s.name("fr") for s in fresher.services] == ["eID belge"]

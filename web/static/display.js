@@ -8,10 +8,12 @@
   const config = JSON.parse(document.getElementById("config").textContent);
   const HISTORY = 8;
   const LABEL_SWITCH_MS = 10000;
+  const REFRESH_MS = 60000;
 
   let lastSeq = null;     // the last event applied; what a resume asks for
   let calls = [];         // newest first: {seq, number, counter, recall}
   let services = [];      // from the snapshot
+  let office = null;      // the snapshot's office: its name and today's hours, as a manager last set them
   let backoff = 500;
   let socket = null;
   let languageIndex = 0;
@@ -30,6 +32,22 @@
     document.querySelectorAll("[data-label]").forEach((el) => { el.textContent = label(el.dataset.label); });
     $("offline").textContent = label("Offline");
     drawServices();
+    drawOffice();
+  }
+
+  // The office's name and today's opening hours ("Open today 08:30–12:30, 13:30–16:00" / "Closed today").
+  function drawOffice() {
+    if (!office) return;
+    if (office.name) {
+      $("office").textContent = office.name;
+      document.title = office.name;
+    }
+    const hours = $("hours");
+    const today = office.hours_today;
+    if (!Array.isArray(today)) { hours.hidden = true; return; }
+    const periods = today.map((period) => `${period[0]}–${period[1]}`).join(", ");
+    hours.textContent = today.length ? label("Open today %(hours)s").replace("%(hours)s", periods) : label("Closed today");
+    hours.hidden = false;
   }
 
   function drawCalls() {
@@ -164,6 +182,8 @@
   function applySnapshot(snapshot) {
     lastSeq = snapshot.seq;
     services = snapshot.services || [];
+    office = snapshot.office || office;
+    drawOffice();
     // A fresh picture: its recent calls as they are, without announcing them again.
     calls = (snapshot.recent_calls || []).map((ticket) => ({
       seq: null, number: ticket.number, counter: (ticket.counter && ticket.counter.name) || "", recall: false,
@@ -213,8 +233,11 @@
       // The page's cookie (not readable here) carries the token: the page itself never holds it.
       const answer = await fetch(`${config.base}/queue`, { cache: "no-store" });
       if (answer.ok) {
-        services = (await answer.json()).services || [];
+        const snapshot = await answer.json();
+        services = snapshot.services || [];
+        office = snapshot.office || office;
         drawServices();
+        drawOffice();
       }
     } catch (e) { /* the websocket's reconnection says when we are back */ }
   }
@@ -243,5 +266,7 @@
   drawClock();
   setInterval(drawClock, 1000);
   setInterval(() => { languageIndex += 1; drawLabels(); }, LABEL_SWITCH_MS);
+  // Today's hours change at midnight and the waits with time alone: read the queue again now and then.
+  setInterval(refreshSoon, REFRESH_MS);
   connect();
 })();
