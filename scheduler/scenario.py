@@ -1,6 +1,10 @@
-"""An office described as data: the scenario TOML of the workload files, already parsed.
+"""An office described as data: the scenario TOML of the workload files, already parsed; and back
+(`office_file`: what `loket office export` writes).
 
-Used by `loket serve --office-file` to create or update an office, and by the simulator.
+Used by `loket serve --office-file` to create or update an office, and by the simulator. Each value is checked by
+the same rule the administration API applies (`scheduler.administration`), so a file and a form accept the same
+things; a refusal here has the code `invalid_office_file` and `extra["field"]` naming the key. One difference:
+counters' shifts are only read as times here (the simulator says which shift runs backwards, by counter).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
+from scheduler import administration as rules
 from scheduler import calendar
 from scheduler.errors import Invalid
 from scheduler.model import LANGUAGES
@@ -75,67 +80,76 @@ class Scenario:
     remote_grace_min: int = 10
 
 
-def _time(value: Any, where: str) -> time:
-    try:
-        return time.fromisoformat(str(value))
-    except ValueError:
-        raise Invalid(f"{where}: {value!r} is not a time HH:MM:SS", code="invalid_office_file") from None
-
-
 def _require(table: dict[str, Any], key: str, where: str) -> Any:
     if key not in table:
-        raise Invalid(f"{where}: missing '{key}'", code="invalid_office_file")
+        raise Invalid(f"{where}: missing '{key}'", code="invalid_office_file", extra={"field": f"{where}.{key}"})
     return table[key]
 
 
 def parse_scenario(data: dict[str, Any]) -> Scenario:
-    """Check and convert a parsed TOML document; raises Invalid naming the first problem."""
+    """Check and convert a parsed TOML document; raises Invalid (`invalid_office_file`) naming the first problem."""
+    try:
+        return _parse(data)
+    except Invalid as refused:
+        if refused.code == "invalid_office_file":
+            raise
+        raise Invalid(f"office file: {refused.detail}", code="invalid_office_file", extra=refused.extra) from None
+
+
+def _service(raw: Any, where: str) -> ServiceSpec:
+    if not isinstance(raw, dict):
+        raise Invalid(f"{where}: must be a table", code="invalid_office_file", extra={"field": where})
+    code = rules.service_code(_require(raw, "code", where), f"{where}.code")
+    english = raw.get("name", code)
+    given = raw.get("names", {})
+    if not isinstance(given, dict):
+        raise Invalid(f"{where}: names must be a table", code="invalid_office_file", extra={"field": f"{where}.names"})
+    names = rules.names(
+        {lang: given.get(lang) or raw.get(f"name_{lang}") or english for lang in LANGUAGES}, f"{where}.names"
+    )
+    return ServiceSpec(
+        code,
+        names,
+        rules.duration_s(raw.get("mean_duration_s", 600), f"{where}.mean_duration_s"),
+        rules.flag(raw.get("bookable", False), f"{where}.bookable"),
+        rules.slot_s(raw.get("slot_s"), f"{where}.slot_s"),
+        rules.checklist(raw.get("checklist", {}), f"{where}.checklist"),
+    )
+
+
+def _counter(raw: Any, where: str, codes: set[str]) -> CounterSpec:
+    if not isinstance(raw, dict):
+        raise Invalid(f"{where}: must be a table", code="invalid_office_file", extra={"field": where})
+    skills = rules.skills(_require(raw, "services", where), codes, f"{where}.services")
+    shifts = raw.get("shifts", [])
+    if not isinstance(shifts, list) or not all(isinstance(p, list | tuple) and len(p) == 2 for p in shifts):
+        raise Invalid(
+            f"{where}: shifts must be a list of [start, end] pairs",
+            code="invalid_office_file",
+            extra={"field": f"{where}.shifts"},
+        )
+    pairs = tuple((rules.clock_time(a, f"{where}.shifts"), rules.clock_time(b, f"{where}.shifts")) for a, b in shifts)
+    return CounterSpec(rules.counter_name(_require(raw, "name", where), f"{where}.name"), skills, pairs)
+
+
+def _parse(data: dict[str, Any]) -> Scenario:
     name = str(_require(data, "name", "office file"))
     if name.lower() in RESERVED_OFFICE_NAMES:
         raise Invalid(f"office file: the name {name!r} is reserved (all offices together)", code="invalid_office_file")
-    services = []
-    for i, raw in enumerate(data.get("service", [])):
-        where = f"service #{i + 1}"
-        code = str(_require(raw, "code", where))
-        if not (code.isalpha() and code.isupper() and 1 <= len(code) <= 2):
-            raise Invalid(f"{where}: code {code!r} must be one or two capital letters", code="invalid_office_file")
-        english = str(raw.get("name", code))
-        names = {lang: str(raw.get("names", {}).get(lang) or raw.get(f"name_{lang}") or english) for lang in LANGUAGES}
-        duration = int(raw.get("mean_duration_s", 600))
-        if duration <= 0:
-            raise Invalid(f"{where}: mean_duration_s must be positive", code="invalid_office_file")
-        slot_s = raw.get("slot_s")
-        if slot_s is not None and (
-            isinstance(slot_s, bool) or not isinstance(slot_s, int) or slot_s <= 0 or slot_s % 60
-        ):
-            raise Invalid(
-                f"{where}: slot_s must be a positive whole number of minutes in seconds", code="invalid_office_file"
-            )
-        services.append(
-            ServiceSpec(code, names, duration, bool(raw.get("bookable", False)), slot_s, _checklist(raw, where))
-        )
+    services = [_service(raw, f"service.{i}") for i, raw in enumerate(_tables(data, "service"))]
     codes = [s.code for s in services]
     if len(set(codes)) != len(codes):
         raise Invalid("office file: a service code appears twice", code="invalid_office_file")
-    counters = []
-    for i, raw in enumerate(data.get("counter", [])):
-        where = f"counter #{i + 1}"
-        skills = tuple(str(s) for s in _require(raw, "services", where))
-        unknown = sorted(set(skills) - set(codes))
-        if unknown:
-            raise Invalid(f"{where}: unknown services {', '.join(unknown)}", code="invalid_office_file")
-        shifts = tuple((_time(a, where), _time(b, where)) for a, b in raw.get("shifts", []))
-        counters.append(CounterSpec(str(_require(raw, "name", where)), skills, shifts))
+    counters = [_counter(raw, f"counter.{i}", set(codes)) for i, raw in enumerate(_tables(data, "counter"))]
     counter_names = [c.name for c in counters]
     if len(set(counter_names)) != len(counter_names):
         raise Invalid("office file: a counter name appears twice", code="invalid_office_file")
     opens, closes = data.get("opens"), data.get("closes")
-    opens_at = _time(opens, "opens") if opens else None
-    closes_at = _time(closes, "closes") if closes else None
+    opens_at = rules.clock_time(opens, "opens") if opens else None
+    closes_at = rules.clock_time(closes, "closes") if closes else None
     raw_hours = data.get("hours")
-    if raw_hours is not None and not isinstance(raw_hours, dict):
-        raise Invalid("office file: [hours] must be a table of weekdays", code="invalid_office_file")
-    hours = calendar.parse_hours(raw_hours) if raw_hours is not None else calendar.default_hours(opens_at, closes_at)
+    hours = rules.hours(raw_hours) if raw_hours is not None else calendar.default_hours(opens_at, closes_at)
+    defaults = rules.DEFAULTS
     return Scenario(
         name=name,
         title=str(data.get("title") or data.get("description") or name),
@@ -144,109 +158,65 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         services=tuple(services),
         counters=tuple(counters),
         timezone=str(data.get("timezone", "Europe/Brussels")),
-        timed_return=_flag(data, "timed_return"),
-        clerks_choose_services=_flag(data, "clerks_choose_services"),
-        no_show_min_recalls=_count(data, "no_show_min_recalls", 1),
-        no_show_delay_s=_count(data, "no_show_delay_s", 60),
         hours=hours,
-        closed=_days(data),
-        walk_in_share=_share(data),
-        walk_in_by_hour=_shares_by_hour(data),
-        late_places=_count(data, "late_places", 3),
-        improvements=_improvements(data),
-        happiness_at_kiosk=_flag(data, "happiness_at_kiosk"),
-        notify_before_min=_count(data, "notify_before_min", 10),
-        remote_join=_flag(data, "remote_join", True),
-        remote_share_max=_share(data, "remote_share_max", 0.5),
-        remote_grace_min=_count(data, "remote_grace_min", 10),
+        closed=frozenset(rules.closed_days(data.get("closed", []))),
+        walk_in_by_hour=rules.walk_in_by_hour(data.get("walk_in_by_hour", {})),
+        improvements=rules.improvements(data.get("improvement", []), "improvement"),
+        **{key: rules.setting(key, data.get(key, defaults[key])) for key in defaults},
     )
 
 
-def _improvements(data: dict[str, Any]) -> tuple[tuple[str, dict[str, str]], ...]:
-    """`[[improvement]]` with `code` and `names = { nl = "...", fr = "...", en = "..." }`."""
-    found = []
-    for i, raw in enumerate(data.get("improvement", [])):
-        where = f"improvement #{i + 1}"
-        if not isinstance(raw, dict):
-            raise Invalid(f"{where}: must be a table with code and names", code="invalid_office_file")
-        code = str(_require(raw, "code", where))
-        names = raw.get("names", {})
-        if not isinstance(names, dict) or not names or any(k not in LANGUAGES for k in names):
-            raise Invalid(
-                f"{where}: names must be a table of languages ({', '.join(LANGUAGES)}) to text",
-                code="invalid_office_file",
-            )
-        found.append((code, {str(k): str(v) for k, v in names.items()}))
-    codes = [code for code, _ in found]
-    if len(set(codes)) != len(codes):
-        raise Invalid("office file: an improvement code appears twice", code="invalid_office_file")
-    return tuple(found)
+def _tables(data: dict[str, Any], key: str) -> list[Any]:
+    found = data.get(key, [])
+    if not isinstance(found, list):
+        raise Invalid(f"office file: [[{key}]] must be a list of tables", code="invalid_office_file")
+    return found
 
 
-def _checklist(raw: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
-    """`checklist = { nl = ["..."], fr = ["..."], en = ["..."] }`: what to bring, per language."""
-    value = raw.get("checklist", {})
-    if not isinstance(value, dict) or any(
-        lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(i, str) for i in items)
-        for lang, items in value.items()
-    ):
-        raise Invalid(
-            f"{where}: checklist must be a table of languages ({', '.join(LANGUAGES)}) to lists of text",
-            code="invalid_office_file",
-        )
-    return {lang: tuple(items) for lang, items in value.items()}
+def office_file(scenario: Scenario) -> dict[str, Any]:
+    """The office file (as a TOML document's data) that `parse_scenario` reads back to `scenario`: every setting
+    written out, hours per weekday ("mon".."sun", open days only), times as "HH:MM"."""
+    data: dict[str, Any] = {
+        "name": scenario.name,
+        "title": scenario.title,
+        "timezone": scenario.timezone,
+        "timed_return": scenario.timed_return,
+        "clerks_choose_services": scenario.clerks_choose_services,
+        "no_show_min_recalls": scenario.no_show_min_recalls,
+        "no_show_delay_s": scenario.no_show_delay_s,
+        "walk_in_share": scenario.walk_in_share,
+        "late_places": scenario.late_places,
+        "happiness_at_kiosk": scenario.happiness_at_kiosk,
+        "notify_before_min": scenario.notify_before_min,
+        "remote_join": scenario.remote_join,
+        "remote_share_max": scenario.remote_share_max,
+        "remote_grace_min": scenario.remote_grace_min,
+        "closed": [day.isoformat() for day in sorted(scenario.closed)],
+        "hours": {day: periods for day, periods in rules.hours_view(scenario.hours).items() if periods},
+        "walk_in_by_hour": {str(hour): share for hour, share in sorted(scenario.walk_in_by_hour.items())},
+        "service": [_service_table(s) for s in scenario.services],
+        "counter": [
+            {
+                "name": c.name,
+                "services": list(c.services),
+                "shifts": [[rules.clock_text(a), rules.clock_text(b)] for a, b in c.shifts],
+            }
+            for c in scenario.counters
+        ],
+        "improvement": [{"code": code, "names": dict(names)} for code, names in scenario.improvements],
+    }
+    return data
 
 
-def _shares_by_hour(data: dict[str, Any]) -> dict[int, float]:
-    """`[walk_in_by_hour]` with `"08" = 0.8`: the walk-in share of the slots starting in that local hour."""
-    raw = data.get("walk_in_by_hour", {})
-    if not isinstance(raw, dict):
-        raise Invalid("office file: [walk_in_by_hour] must be a table of hours to shares", code="invalid_office_file")
-    shares = {}
-    for key, value in raw.items():
-        hour = str(key).split(":")[0]
-        if not hour.isdigit() or not 0 <= int(hour) <= 23:
-            raise Invalid(f"office file: walk_in_by_hour: {key!r} is not an hour 0-23", code="invalid_office_file")
-        shares[int(hour)] = _share({f"walk_in_by_hour.{key}": value}, f"walk_in_by_hour.{key}")
-    return shares
-
-
-def _days(data: dict[str, Any]) -> frozenset[date]:
-    raw = data.get("closed", [])
-    if not isinstance(raw, list):
-        raise Invalid("office file: 'closed' must be a list of dates YYYY-MM-DD", code="invalid_office_file")
-    days = set()
-    for value in raw:
-        if isinstance(value, date):
-            days.add(value)
-            continue
-        try:
-            days.add(date.fromisoformat(str(value)))
-        except ValueError:
-            raise Invalid(
-                f"office file: closed day {value!r} is not a date YYYY-MM-DD", code="invalid_office_file"
-            ) from None
-    return frozenset(days)
-
-
-def _share(data: dict[str, Any], key: str = "walk_in_share", default: float = calendar.DEFAULT_WALK_IN_SHARE) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise Invalid(f"office file: '{key}' must be a number from 0 to 1, not {value!r}", code="invalid_office_file")
-    return float(value)
-
-
-def _flag(data: dict[str, Any], key: str, default: bool = False) -> bool:
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        raise Invalid(f"office file: '{key}' must be true or false, not {value!r}", code="invalid_office_file")
-    return value
-
-
-def _count(data: dict[str, Any], key: str, default: int) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise Invalid(
-            f"office file: '{key}' must be a whole number of at least 0, not {value!r}", code="invalid_office_file"
-        )
-    return value
+def _service_table(spec: ServiceSpec) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "code": spec.code,
+        "name": spec.names.get("en", spec.code),
+        "names": dict(spec.names),
+        "mean_duration_s": spec.duration_s,
+        "bookable": spec.bookable,
+        "checklist": {lang: list(items) for lang, items in spec.checklist.items()},
+    }
+    if spec.slot_s is not None:  # TOML has no null: left out, the duration rounded up to 5 minutes
+        table["slot_s"] = spec.slot_s
+    return table
