@@ -40,6 +40,8 @@ class Principal:
     role: Role
     office: str | None  # None only for admins: every office
     username: str | None = None
+    #: The token's label ("entrance kiosk"): names a device token's holder in the audit log.
+    label: str | None = None
 
     def may(self, permission: Permission, office: str) -> bool:
         if permission not in ROLE_PERMISSIONS[self.role]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from scheduler.access import Principal
 from scheduler.errors import Conflict, Invalid, NotFound
@@ -92,7 +94,15 @@ def apply_scenario(db: Database, scenario: Scenario, title: str | None = None) -
     return scenario.name
 
 
-def add_user(db: Database, username: str, office: str | None, role: Role, password: str, now: datetime) -> None:
+def add_user(
+    db: Database,
+    username: str,
+    office: str | None,
+    role: Role,
+    password: str,
+    now: datetime,
+    language: str | None = None,
+) -> None:
     if role not in (Role.CLERK, Role.MANAGER, Role.ADMIN):
         raise Invalid("a user is a clerk, a manager or an admin", code="invalid_role")
     if role is not Role.ADMIN and office is None:
@@ -107,6 +117,8 @@ def add_user(db: Database, username: str, office: str | None, role: Role, passwo
             user = UserRow(username=username, office=office, role=role.value, password_hash="", created_at=now)
         user.office, user.role = office, role.value
         user.password_hash = _hasher().hash(password)
+        if language is not None:
+            user.language = language
         session.add(user)
 
 
@@ -147,7 +159,7 @@ def principal_for(db: Database, secret: str, now: datetime) -> Principal | None:
         row = session.exec(select(TokenRow).where(TokenRow.digest == digest(secret))).first()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return Principal(role=Role(row.role), office=row.office, username=row.username)
+    return Principal(role=Role(row.role), office=row.office, username=row.username, label=row.label or None)
 
 
 def login(db: Database, username: str, password: str, now: datetime) -> tuple[str, Principal]:
@@ -203,3 +215,172 @@ def revoke_tokens(
             row.revoked_at = now
             session.add(row)
         return len(rows)
+
+
+# --- staff and devices of one office (the administration: service/administration.py) -------------------------
+def user_view(row: UserRow) -> dict[str, Any]:
+    return {
+        "username": row.username,
+        "role": row.role,
+        "office": row.office,
+        "language": row.language,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def token_view(row: TokenRow) -> dict[str, Any]:
+    """A token as the administration shows it: never its secret nor the digest."""
+    return {
+        "id": row.id,
+        "role": row.role,
+        "label": row.label,
+        "username": row.username,
+        "created_at": row.created_at.isoformat(),
+        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+    }
+
+
+def user_language(db: Database, username: str) -> str | None:
+    """The language a staff member chose (None: unknown user, or not chosen yet)."""
+    with Session(db.reader) as session:
+        user = session.get(UserRow, username)
+    return user.language if user is not None else None
+
+
+def set_language(session: Session, username: str, language: str) -> dict[str, Any]:
+    user = session.get(UserRow, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="user_not_found", extra={"field": "username"})
+    user.language = language
+    session.add(user)
+    return user_view(user)
+
+
+def office_users(session: Session, office: str) -> list[dict[str, Any]]:
+    query = select(UserRow).where(UserRow.office == office).order_by(col(UserRow.username))
+    return [user_view(u) for u in session.exec(query)]
+
+
+def office_user(session: Session, office: str, username: str) -> UserRow:
+    user = session.get(UserRow, username)
+    if user is None or user.office != office:
+        raise NotFound(f"office {office} has no user {username!r}", code="user_not_found", extra={"field": "username"})
+    return user
+
+
+def _managers(session: Session, office: str) -> int:
+    query = select(func.count()).select_from(UserRow).where(UserRow.office == office, UserRow.role == "manager")
+    return int(session.exec(query).one())
+
+
+def add_office_user(session: Session, office: str, spec: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new clerk or manager of `office`; `user_exists` (409) when the username is taken (in any office)."""
+    if session.get(OfficeRow, office) is None:
+        raise NotFound(f"no office {office!r}", code="office_not_found")
+    if session.get(UserRow, spec["username"]) is not None:
+        raise Conflict(f"username {spec['username']!r} is taken", code="user_exists", extra={"field": "username"})
+    user = UserRow(
+        username=spec["username"],
+        office=office,
+        role=spec["role"],
+        password_hash=_hasher().hash(spec["password"]),
+        created_at=now,
+        language=spec["language"],
+    )
+    session.add(user)
+    session.flush()
+    return user_view(user)
+
+
+def _revoke_of(session: Session, username: str, now: datetime) -> int:
+    rows = list(
+        session.exec(select(TokenRow).where(TokenRow.username == username, TokenRow.revoked_at == None))  # noqa: E711
+    )
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)
+
+
+def change_office_user(
+    session: Session, office: str, username: str, changes: dict[str, Any], now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new role, password or language; the user's tokens are revoked when the role or password changes (a
+    token carries its role). The office's last manager keeps the role (`last_manager`, 409). Returns the view
+    and the audit detail (never the password: only that it changed)."""
+    user = office_user(session, office, username)
+    before = {"role": user.role, "language": user.language}
+    if changes.get("role", user.role) != "manager" and user.role == "manager" and _managers(session, office) <= 1:
+        raise Conflict(
+            f"{username} is the last manager of {office}: name another manager first",
+            code="last_manager",
+            extra={"field": "role"},
+        )
+    if "role" in changes:
+        user.role = changes["role"]
+    if "language" in changes:
+        user.language = changes["language"]
+    if "password" in changes:
+        user.password_hash = _hasher().hash(changes["password"])
+    revoked = _revoke_of(session, username, now) if "password" in changes or before["role"] != user.role else 0
+    session.add(user)
+    session.flush()
+    after = {"role": user.role, "language": user.language}
+    keys = [k for k in after if before[k] != after[k]]
+    detail: dict[str, Any] = {"before": {k: before[k] for k in keys}, "after": {k: after[k] for k in keys}}
+    if "password" in changes:
+        detail["password"] = "reset"
+    if revoked:
+        detail["tokens_revoked"] = revoked
+    return user_view(user), detail
+
+
+def remove_office_user(session: Session, office: str, username: str, now: datetime) -> dict[str, Any]:
+    """Delete one of the office's staff; their tokens are revoked (and kept, without the username, for the
+    record). The office's last manager stays (`last_manager`, 409). Returns the audit detail."""
+    user = office_user(session, office, username)
+    if user.role == "manager" and _managers(session, office) <= 1:
+        raise Conflict(
+            f"{username} is the last manager of {office}: name another manager first",
+            code="last_manager",
+            extra={"field": "username"},
+        )
+    revoked = _revoke_of(session, username, now)
+    for token in session.exec(select(TokenRow).where(TokenRow.username == username)):
+        token.username = None
+        session.add(token)
+    session.flush()
+    session.delete(user)
+    session.flush()
+    return {"before": {"role": user.role, "language": user.language}, "tokens_revoked": revoked}
+
+
+def office_tokens(session: Session, office: str, limit: int = 200) -> list[dict[str, Any]]:
+    """The office's tokens, newest first (devices' and staff's logins)."""
+    query = select(TokenRow).where(TokenRow.office == office).order_by(col(TokenRow.id).desc()).limit(limit)
+    return [token_view(t) for t in session.exec(query)]
+
+
+def add_office_token(
+    session: Session, office: str, role: Role, label: str, now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """A new device token of the office: its secret (shown once) and its view."""
+    if session.get(OfficeRow, office) is None:
+        raise NotFound(f"no office {office!r}", code="office_not_found")
+    secret = new_secret()
+    row = TokenRow(digest=digest(secret), role=role.value, office=office, label=label, created_at=now)
+    session.add(row)
+    session.flush()
+    return secret, token_view(row)
+
+
+def revoke_office_token(session: Session, office: str, token_id: int, now: datetime) -> dict[str, Any]:
+    row = session.get(TokenRow, token_id)
+    if row is None or row.office != office:
+        raise NotFound(f"office {office} has no token {token_id}", code="token_not_found", extra={"field": "id"})
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.add(row)
+        session.flush()
+    return token_view(row)
