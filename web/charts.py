@@ -102,8 +102,9 @@ def hbars(
     values: Sequence[float],
     *,
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
+    empty: str = "No data",
 ) -> Markup:
-    """Horizontal bars, one row per label, the value written after each bar."""
+    """Horizontal bars, one row per label, the value written after each bar; `empty`: what an empty chart says."""
     row, label_w = 26, 170
     height = TOP + row * max(1, len(labels)) + 8
     top = _nice_max(max([*values, 0]))
@@ -119,7 +120,7 @@ def hbars(
         )
         body.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 16}">{escape(fmt(value))}</text>')
     if not labels:
-        body.append(f'<text x="{label_w}" y="{TOP + 16}">No data</text>')
+        body.append(f'<text x="{label_w}" y="{TOP + 16}">{escape(empty)}</text>')
     return _svg(ident, title, desc, WIDTH, height, body)
 
 
@@ -144,8 +145,11 @@ def heat(
     cells: dict[tuple[int, int], tuple[float, float]],
     *,
     limit_min: float = 5,
+    tip: Callable[[float, float], str] = lambda p50, p90: f"p50 {p50:.0f} min, p90 {p90:.0f} min",
+    nobody: str = "nobody",
 ) -> Markup:
-    """A grid of (row, column) cells, each with two numbers "p50/p90" (minutes), coloured by the second."""
+    """A grid of (row, column) cells, each with two numbers "p50/p90" (minutes), coloured by the second; `tip`
+    and `nobody`: what a cell's tooltip says (in the page's language)."""
     cell_w, cell_h, label_w = 44, 30, 150
     width = max(WIDTH, label_w + cell_w * len(columns) + RIGHT)
     height = TOP + 20 + cell_h * max(1, len(rows)) + 8
@@ -160,10 +164,10 @@ def heat(
             x = label_w + j * cell_w
             found = cells.get((i, j))
             fill = _heat_colour(found[1], limit_min) if found else "#f3f5f8"
-            tip = f"{row}, {column}: " + (f"p50 {found[0]:.0f} min, p90 {found[1]:.0f} min" if found else "nobody")
+            said = f"{row}, {column}: " + (tip(found[0], found[1]) if found else nobody)
             body.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}">'
-                f"<title>{escape(tip)}</title></rect>"
+                f"<title>{escape(said)}</title></rect>"
             )
             if found:
                 body.append(

@@ -75,6 +75,12 @@ WAITS_DESC = N_(
     "For each service (rows) and hour the wait started (columns): median and 90th percentile of the wait in "
     "minutes, as p50/p90; green under 5 minutes, red over 15."
 )
+# Translators: a cell's tooltip on the chart of waits: the median and the 90th percentile in minutes.
+CELL = N_("p50 %(p50)s min, p90 %(p90)s min")
+# Translators: a cell's tooltip on the chart of waits when nobody waited then.
+NOBODY = N_("nobody")
+# Translators: what an empty chart says.
+NO_DATA = N_("No data")
 WITHIN_TITLE = N_("Share called within 5 minutes, per day")
 WITHIN_DESC = N_(
     "Per day, the share of the citizens called whose wait was 5 minutes or less; the dashed line is the 90% target."
@@ -134,6 +140,8 @@ def history_view(stats: OfficeStatistics, today: date, words: Words) -> dict[str
         [names[s] for s in services],
         [f"{h:02d}h" for h in hours],
         cells,
+        tip=lambda p50, p90: _(CELL, p50=words.decimal(p50, "0"), p90=words.decimal(p90, "0")),
+        nobody=_(NOBODY),
     )
 
     within = [daily.get(d, Tally()).within_5min_share for d in days]
@@ -198,6 +206,7 @@ def history_view(stats: OfficeStatistics, today: date, words: Words) -> dict[str
         [_(COUNTER, name=c) for c in counter_names],
         [counter_totals[c] for c in counter_names],
         fmt=lambda v: words.decimal(v, "0"),
+        empty=_(NO_DATA),
     )
     counter_days = sorted({d for d, _c in per_counter})
     counter_table = {
@@ -228,6 +237,7 @@ def history_view(stats: OfficeStatistics, today: date, words: Words) -> dict[str
         [improvement_names.get(code, code) for code, _n in chosen],
         [n for _code, n in chosen],
         fmt=lambda v: words.decimal(v, "0"),
+        empty=_(NO_DATA),
     )
     return {
         "days": len(days),
