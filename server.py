@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
 from api import (
+    administration,
     auth,
     bookings,
     citizens,
@@ -166,6 +167,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, bus: Bus | Non
         admin_pages,
     ):
         app.include_router(module.router)
+    app.include_router(administration.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     docs.install(app)
     return app

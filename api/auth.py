@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import PartsDep
+from api.deps import PartsDep, PrincipalDep
 from api.errors import ApiError
 from api.login_limit import LoginLimit
-from api.schemas import Login, Token
+from api.schemas import ChooseLanguage, ChosenLanguage, Login, Me, Token
 from scheduler.errors import Conflict
+from service import administration
 from store import admin
 
 router = APIRouter(tags=["access"])
@@ -52,4 +53,31 @@ async def login(body: Login, request: Request, parts: PartsDep) -> dict[str, Any
         limit.forget(attempt)
         raise
     limit.succeeded(attempt)
-    return {"token": token, "role": who.role.value, "office": who.office, "username": who.username}
+    language = await run_in_threadpool(admin.user_language, parts.db, body.username)
+    return {
+        "token": token,
+        "role": who.role.value,
+        "office": who.office,
+        "username": who.username,
+        "language": language,
+    }
+
+
+@router.get("/api/me", response_model=Me, responses={401: {"description": "`unauthorized`, `invalid_token`"}})
+async def me(parts: PartsDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Who holds this token: username (null for a device), role, office, and the language they chose."""
+    return await administration.me(parts, principal)
+
+
+@router.put(
+    "/api/me/language",
+    response_model=ChosenLanguage,
+    responses={
+        400: {"description": "`no_user`: a device's token (kiosk, display) has no person to remember it for"},
+        401: {"description": "`unauthorized`, `invalid_token`"},
+        422: {"description": "`invalid_language`: not nl, fr or en"},
+    },
+)
+async def choose_language(body: ChooseLanguage, parts: PartsDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Remember the staff member's language (the clerk terminal and the staff pages speak it from then on)."""
+    return await administration.set_language(parts, principal, body.language)

@@ -174,6 +174,24 @@ class Token(BaseModel):
     role: str
     office: str | None
     username: str | None
+    #: The staff member's language, as last chosen (`PUT /api/me/language`); None: not chosen yet.
+    language: str | None = None
+
+
+class Me(BaseModel):
+    username: str | None
+    role: str
+    office: str | None
+    language: str | None
+
+
+class ChooseLanguage(Body):
+    language: str = Field(max_length=8, description="nl, fr or en")
+
+
+class ChosenLanguage(BaseModel):
+    username: str
+    language: str
 
 
 Json = dict[str, Any]
