@@ -27,6 +27,8 @@ token_app = typer.Typer(help="Bearer tokens for kiosks, displays, clerks, manage
 user_app = typer.Typer(help="Accounts that log in with a password (clerks, managers, admins).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+office_app = typer.Typer(help="Offices: their configuration as an office file.", no_args_is_help=True)
+app.add_typer(office_app, name="office")
 
 DatabaseOpt = Annotated[
     str | None,
@@ -336,20 +338,58 @@ def user_add(
     office: Annotated[str | None, typer.Option(help="The user's office (none for an admin of all offices)")] = None,
     role: Annotated[Role, typer.Option(help="clerk, manager or admin")] = Role.CLERK,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    language: Annotated[
+        str | None, typer.Option(help="The language their terminal and pages speak: nl, fr or en")
+    ] = None,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Create a user, or set a user's office, role and password."""
+    """Create a user, or set a user's office, role, password (and language)."""
+    from scheduler import administration
     from store.admin import add_user
 
     if not password_stdin:
         _fail("give the password on standard input with --password-stdin (it never goes on a command line)")
+    try:
+        chosen = None if language is None else administration.language(language, "--language")
+    except DomainError as exc:
+        _fail(exc.detail)
     password = sys.stdin.readline().rstrip("\r\n")
     db = _database(_settings(database_url))
     try:
-        add_user(db, name, office, role, password, _now())
+        add_user(db, name, office, role, password, _now(), language=chosen)
     except DomainError as exc:
         _fail(exc.detail)
     typer.echo(f"user {name} ({role.value}{', office ' + office if office else ''}) saved", err=True)
+
+
+@office_app.command("export")
+def office_export(
+    office: Annotated[str, typer.Argument(help="The office's id, e.g. town")],
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Write an office's current configuration as an office file (`loket serve --office-file` reads it back)."""
+    import tomli_w
+
+    from scheduler.scenario import office_file
+    from store.administration import scenario_of
+
+    db = _database(_settings(database_url))
+    try:
+        with db.transaction() as session:
+            scenario = scenario_of(session, office)
+    except DomainError as exc:
+        _fail(exc.detail)
+    text = f"# Office {office}, exported {_now().isoformat(timespec='seconds')} by `loket office export`.\n"
+    text += tomli_w.dumps(office_file(scenario))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
+    typer.echo(f"office {office} written to {out}", err=True)
 
 
 booking_app = typer.Typer(help="Appointments booked at the desk.", no_args_is_help=True)

@@ -205,6 +205,9 @@ def office_file(scenario: Scenario) -> dict[str, Any]:
         ],
         "improvement": [{"code": code, "names": dict(names)} for code, names in scenario.improvements],
     }
+    for key in ("walk_in_by_hour", "improvement"):  # empty: the default, left out
+        if not data[key]:
+            del data[key]
     return data
 
 
@@ -215,8 +218,9 @@ def _service_table(spec: ServiceSpec) -> dict[str, Any]:
         "names": dict(spec.names),
         "mean_duration_s": spec.duration_s,
         "bookable": spec.bookable,
-        "checklist": {lang: list(items) for lang, items in spec.checklist.items()},
     }
+    if spec.checklist:
+        table["checklist"] = {lang: list(items) for lang, items in spec.checklist.items()}
     if spec.slot_s is not None:  # TOML has no null: left out, the duration rounded up to 5 minutes
         table["slot_s"] = spec.slot_s
     return table
