@@ -21,6 +21,7 @@ from client.models import (
     Counter,
     CounterDay,
     IssuedTicket,
+    Me,
     Session,
     Slot,
     Snapshot,
@@ -193,6 +194,15 @@ class LoketClient:
         This client keeps its own token; make a new `LoketClient` with the one returned.
         """
         return Session.of(await self._json("POST", "/api/login", json={"username": username, "password": password}))
+
+    async def me(self) -> Me:
+        """Whose this token is: username, role, office and stored language (None: never chosen)."""
+        return Me.of(await self._json("GET", "/api/me"))
+
+    async def set_language(self, language: str) -> Me:
+        """Remember `language` (nl, fr, en) for this token's user: their terminal and pages speak it from now
+        on. Refused with 400 `no_user` for a device token, 400 `invalid_language` for another language."""
+        return Me.of(await self._json("PUT", "/api/me/language", json={"language": language}))
 
     # -- plumbing ----------------------------------------------------------------------------------------
 

@@ -401,12 +401,13 @@ class CounterDay:
 
 @dataclass(frozen=True)
 class Session:
-    """A login's answer: the token to use from now on, and whose it is."""
+    """A login's answer: the token to use from now on, whose it is, and the language they chose (None: never)."""
 
     token: str
     role: str
     office: str | None
     username: str
+    language: str | None = None
 
     @classmethod
     def of(cls, raw: Json) -> Session:
@@ -415,6 +416,27 @@ class Session:
             role=str(raw.get("role", "")),
             office=str(raw["office"]) if raw.get("office") else None,
             username=str(raw.get("username") or ""),
+            language=str(raw["language"]) if raw.get("language") else None,
+        )
+
+
+@dataclass(frozen=True)
+class Me:
+    """Who a token belongs to (`GET /api/me`, `PUT /api/me/language`): their stored language, None when they
+    never chose one."""
+
+    username: str
+    language: str | None = None
+    role: str = ""
+    office: str | None = None
+
+    @classmethod
+    def of(cls, raw: Json) -> Me:
+        return cls(
+            username=str(raw.get("username") or ""),
+            language=str(raw["language"]) if raw.get("language") else None,
+            role=str(raw.get("role") or ""),
+            office=str(raw["office"]) if raw.get("office") else None,
         )
 
 
@@ -451,11 +473,17 @@ class PrinterEvent:
 
 @dataclass(frozen=True)
 class StaffingEvent:
-    """The staffing advice in words (`staffing.advice`); staff only."""
+    """The staffing advice in words (`staffing.advice`); staff only. `lines` in English, `lines_by_language`
+    in each language the server said them in."""
 
     seq: int
     lines: tuple[str, ...]
     type: str = EventType.STAFFING_ADVICE
+    lines_by_language: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def lines_in(self, language: str) -> tuple[str, ...]:
+        """The advice in `language`, else in English."""
+        return self.lines_by_language.get(language) or self.lines
 
 
 @dataclass(frozen=True)
@@ -493,5 +521,13 @@ def live_message(raw: Json) -> LiveMessage:
             seq, str(raw.get("kiosk")), str(state) if state is not None else None, str(raw.get("detail") or "")
         )
     if kind == EventType.STAFFING_ADVICE:
-        return StaffingEvent(seq, tuple(str(line) for line in raw.get("lines") or ()))
+        by_language = raw.get("lines_by_language")
+        return StaffingEvent(
+            seq,
+            tuple(str(line) for line in raw.get("lines") or ()),
+            lines_by_language={
+                str(language): tuple(str(line) for line in lines or ())
+                for language, lines in (by_language.items() if isinstance(by_language, Mapping) else ())
+            },
+        )
     return OtherEvent(seq, kind, dict(raw))

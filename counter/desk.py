@@ -1,5 +1,6 @@
 """What a clerk's screen shows, computed from the office snapshot and the events of the day: their counter,
-the citizen at it, the queue of the services it serves, and the alerts. Pure: no network, `now` passed in."""
+the citizen at it, the queue of the services it serves, and the alerts. Pure: no network, `now` passed in; the
+alerts and the services' names in the clerk's language (nl, fr, en; the words from the catalogs)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from client.models import PROMISE_S, Counter, Event, PrinterEvent, Snapshot, StaffingEvent, Ticket
+from i18n import gettext, ngettext, pgettext
+from i18n.messages import NC_, NN_
+
+# Translators: an alert on the clerk's screen; %(minutes)d min %(seconds)d s is the longest wait.
+LATE = NN_(
+    "%(n)d waiting over 5 minutes for your services (longest %(minutes)d min %(seconds)d s)",
+    "%(n)d waiting over 5 minutes for your services (longest %(minutes)d min %(seconds)d s)",
+)
+
+#: A kiosk printer's states (`printer.status`), as the clerk reads them.
+PRINTER_STATES = {
+    "paper_low": NC_("printer state", "paper low"),
+    "paper_out": NC_("printer state", "out of paper"),
+    "cover_open": NC_("printer state", "cover open"),
+    "unreachable": NC_("printer state", "unreachable"),
+    "error": NC_("printer state", "error"),
+}
 
 
 @dataclass(frozen=True)
@@ -48,13 +66,20 @@ def waited_s(ticket: Ticket, now: datetime) -> int:
     return _since(start, now)
 
 
-def desk(snapshot: Snapshot, counter_id: int, now: datetime, notices: dict[str, str] | None = None) -> Desk:
-    """The clerk's view of the office. `notices`: alerts kept from events (printers, staffing advice)."""
+def desk(
+    snapshot: Snapshot,
+    counter_id: int,
+    now: datetime,
+    notices: dict[str, str] | None = None,
+    language: str = "en",
+) -> Desk:
+    """The clerk's view of the office, in `language`. `notices`: alerts kept from events (printers, staffing
+    advice), said already."""
     me = next((c for c in snapshot.counters if c.id == counter_id), None)
     serving = set(me.services) if me else set()
     queue = tuple(t for t in snapshot.waiting if t.service in serving)
     parked = tuple(t for t in snapshot.parked if t.counter is not None and t.counter.id == counter_id)
-    names = {s.code: s.names.get("en") or s.code for s in snapshot.services}
+    names = {s.code: s.name(language) for s in snapshot.services}
     lines = []
     for service in snapshot.services:
         if service.code not in serving:
@@ -74,9 +99,8 @@ def desk(snapshot: Snapshot, counter_id: int, now: datetime, notices: dict[str, 
     alerts = list((notices or {}).values())
     if late:
         oldest = max(waited_s(t, now) for t in late)
-        alerts.insert(
-            0, f"{len(late)} waiting over 5 minutes for your services (longest {oldest // 60} min {oldest % 60} s)"
-        )
+        said = ngettext(language, *LATE, len(late))
+        alerts.insert(0, said % {"n": len(late), "minutes": oldest // 60, "seconds": oldest % 60})
     return Desk(
         counter=me,
         current=me.ticket if me else None,
@@ -95,14 +119,21 @@ def _away(ticket: Ticket, now: datetime) -> bool:
     return not ticket.here or (ticket.return_at is not None and ticket.return_at > now)
 
 
-def notice_of(event: Event) -> tuple[str, str | None] | None:
-    """The alert an event raises or clears: (key, text or None to clear); None for other events."""
+def notice_of(event: Event, language: str = "en") -> tuple[str, str | None] | None:
+    """The alert an event raises or clears, in `language`: (key, text or None to clear); None for other events."""
     if isinstance(event, PrinterEvent):
         key = f"printer:{event.kiosk}"
         if event.state in ("ok", None):
             return key, None
+        state = str(event.state)
+        known = PRINTER_STATES.get(state)
+        words = pgettext(language, *known) if known else state.replace("_", " ")
         detail = f" ({event.detail})" if event.detail else ""
-        return key, f"Kiosk {event.kiosk}: printer {str(event.state).replace('_', ' ')}{detail}"
+        # Translators: an alert on the clerk's screen, e.g. "Kiosk hall-1: printer out of paper".
+        said = gettext(language, "Kiosk %(kiosk)s: printer %(state)s") % {"kiosk": event.kiosk, "state": words}
+        return key, said + detail
     if isinstance(event, StaffingEvent):
-        return "staffing", ("Staffing: " + "; ".join(event.lines)) if event.lines else None
+        lines = event.lines_in(language)
+        # Translators: an alert on the clerk's screen, followed by the staffing advice.
+        return "staffing", (gettext(language, "Staffing: %(advice)s") % {"advice": "; ".join(lines)}) if lines else None
     return None

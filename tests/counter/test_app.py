@@ -114,7 +114,7 @@ async def test_a_whole_service_cycle_changes_the_screen_only_on_the_servers_answ
         await until(pilot, lambda: "Nobody at your counter" in text(app, "#current"), "an empty counter")
         await until(pilot, lambda: "1 served" in text(app, "#stats"), "the clerk's numbers")
         await key(app, pilot, "n", "Called A002")
-        await key(app, pilot, "n", "still has ticket A002")  # refused by the server, said as it said it
+        await key(app, pilot, "n", "A002 is still at your counter")  # refused by the server, said in words
         await key(app, pilot, "f", "A002 done")
         await key(app, pilot, "n", "Nobody is waiting")
 
@@ -163,10 +163,10 @@ async def test_no_show_only_after_the_offices_recalls_and_delay(sqlite_url: str,
             await log_in(app, pilot, "3", office)
             await key(app, pilot, "o", "Counter open.")
             await key(app, pilot, "n", "Called C001")
-            await key(app, pilot, "x", "call ticket C001 again first: 1 more recall")
+            await key(app, pilot, "x", "Call C001 again first: 1 more recall")
             await key(app, pilot, "r", "C001 recalled")
             await until(pilot, lambda: "recalled 1×" in text(app, "#current"), "the recall on screen")
-            await key(app, pilot, "x", "may be marked no-show from")
+            await key(app, pilot, "x", "may be marked a no-show from")
             assert office.ticket("C001")["state"] == "called"
             await pilot.pause(2.5)
             await key(app, pilot, "x", "C001 did not come")

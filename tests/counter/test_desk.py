@@ -66,7 +66,7 @@ def test_citizens_waiting_over_five_minutes_for_my_services_are_an_alert() -> No
     [
         (
             {"type": "printer.status", "kiosk": "hall-1", "state": "paper_out", "detail": ""},
-            ("printer:hall-1", "Kiosk hall-1: printer paper out"),
+            ("printer:hall-1", "Kiosk hall-1: printer out of paper"),
         ),
         ({"type": "printer.status", "kiosk": "hall-1", "state": "ok"}, ("printer:hall-1", None)),
         (
@@ -86,5 +86,5 @@ def test_printer_faults_and_staffing_advice_raise_and_clear_alerts(
 
 
 def test_kept_notices_come_after_the_late_citizens() -> None:
-    alerts = desk(Snapshot.of(SNAPSHOT), 1, NOW, {"printer:hall-1": "Kiosk hall-1: printer paper out"}).alerts
-    assert alerts[1:] == ("Kiosk hall-1: printer paper out",)
+    alerts = desk(Snapshot.of(SNAPSHOT), 1, NOW, {"printer:hall-1": "Kiosk hall-1: printer out of paper"}).alerts
+    assert alerts[1:] == ("Kiosk hall-1: printer out of paper",)
