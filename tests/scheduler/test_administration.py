@@ -150,7 +150,7 @@ def test_an_office_written_as_a_file_reads_back_the_same() -> None:
 def test_the_snapshot_carries_the_weeks_hours_and_todays_unless_closed_or_a_holiday() -> None:
     repo = MemoryRepository()
     monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    hours = {0: ((time(8, 30), time(12, 30)),)}
+    hours: dict[int, tuple[tuple[time, time], ...]] = {0: ((time(8, 30), time(12, 30)),)}
     repo.add_office(Office(id="o", name="O", hours=hours), [], [])
     office = queue_snapshot(repo, "o", monday)["office"]
     assert (office["hours_today"], office["closed_today"]) == ([["08:30", "12:30"]], None)
