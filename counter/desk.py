@@ -8,23 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from client.models import PROMISE_S, Counter, Event, PrinterEvent, Snapshot, StaffingEvent, Ticket
-from i18n import gettext, ngettext, pgettext
-from i18n.messages import NC_, NN_
+from i18n import gettext, messages, ngettext, pgettext
+from i18n.messages import NN_
 
 # Translators: an alert on the clerk's screen; %(minutes)d min %(seconds)d s is the longest wait.
 LATE = NN_(
     "%(n)d waiting over 5 minutes for your services (longest %(minutes)d min %(seconds)d s)",
     "%(n)d waiting over 5 minutes for your services (longest %(minutes)d min %(seconds)d s)",
 )
-
-#: A kiosk printer's states (`printer.status`), as the clerk reads them.
-PRINTER_STATES = {
-    "paper_low": NC_("printer state", "paper low"),
-    "paper_out": NC_("printer state", "out of paper"),
-    "cover_open": NC_("printer state", "cover open"),
-    "unreachable": NC_("printer state", "unreachable"),
-    "error": NC_("printer state", "error"),
-}
 
 
 @dataclass(frozen=True)
@@ -126,11 +117,10 @@ def notice_of(event: Event, language: str = "en") -> tuple[str, str | None] | No
         if event.state in ("ok", None):
             return key, None
         state = str(event.state)
-        known = PRINTER_STATES.get(state)
+        known = messages.PRINTER_STATES.get(state)
         words = pgettext(language, *known) if known else state.replace("_", " ")
         detail = f" ({event.detail})" if event.detail else ""
-        # Translators: an alert on the clerk's screen, e.g. "Kiosk hall-1: printer out of paper".
-        said = gettext(language, "Kiosk %(kiosk)s: printer %(state)s") % {"kiosk": event.kiosk, "state": words}
+        said = gettext(language, messages.PRINTER_ALERT) % {"kiosk": event.kiosk, "state": words}
         return key, said + detail
     if isinstance(event, StaffingEvent):
         lines = event.lines_in(language)

@@ -81,7 +81,7 @@ class Refused(Message):
 
 
 class DisplayApp(LoketApp):
-    TITLE = "Loket — display"
+    TITLE = "Loket"
     CSS = """
     Screen { layout: vertical; }
     #top { height: 1; background: $primary-background; }
@@ -109,7 +109,8 @@ class DisplayApp(LoketApp):
         self.client = LoketClient(config.server, config.token, timeout=5.0)
         self.board: Board | None = None
         self.online = True
-        self.problem = ""
+        #: Why the server refused this display (said in the band, in the language shown): None until it does.
+        self.refusal: LoketError | None = None
         self._link_up = False
         self._down_since = 0.0
         self._refresh_wanted = asyncio.Event()
@@ -184,7 +185,7 @@ class DisplayApp(LoketApp):
         self._draw()
 
     def on_refused(self, message: Refused) -> None:
-        self.problem = refusal_text(message.refusal, self.config.office)
+        self.refusal = message.refusal
         self._draw()
 
     def _link(self, up: bool) -> None:
@@ -204,15 +205,21 @@ class DisplayApp(LoketApp):
     def language(self) -> str:
         return language_at(self.clock(), self.config.languages, self.config.language_period_s)
 
+    @property
+    def problem(self) -> str:
+        """Why the display cannot work, in the language shown now; empty while it works."""
+        return refusal_text(self.refusal, self.config.office, self.language()) if self.refusal else ""
+
     def _draw(self) -> None:
         shown = self.screen
         if not (isinstance(shown, BoardScreen) and shown.is_mounted):
             return
+        problem = self.problem
         try:
             shown.show(
                 self.board,
-                online=self.online or bool(self.problem),
-                problem=self.problem,
+                online=self.online or bool(problem),
+                problem=problem,
                 now=self.clock(),
                 language=self.language(),
             )

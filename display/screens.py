@@ -14,20 +14,27 @@ from textual.widgets import Static
 from client.errors import LoketError
 from display.board import Board
 from display.words import labels, wait_text
+from i18n import gettext
 from tui.bigtext import big
 from tui.clock import local_clock
 from tui.hours import hours_today_text
 
 
-def refusal_text(refusal: LoketError, office: str) -> str:
-    """Why the server refused this display, for whoever installs it (said in the problem band)."""
+def refusal_text(refusal: LoketError, office: str, language: str = "en") -> str:
+    """Why the server refused this display, for whoever installs it (said in the problem band, in `language`)."""
     if refusal.status == 401 or refusal.code in ("unauthorized", "invalid_token"):
-        return f"This display's token was refused ({refusal.detail}). Start it with a display token: --token."
+        said = gettext(
+            language, "This display's token was refused (%(detail)s). Start it with a display token: --token."
+        )
+        return said % {"detail": refusal.detail}
     if refusal.status == 403:
-        return f"This token may not follow office {office} ({refusal.detail}). Check --token and --office."
+        said = gettext(
+            language, "This token may not follow office %(office)s (%(detail)s). Check --token and --office."
+        )
+        return said % {"office": office, "detail": refusal.detail}
     if refusal.status == 404:
-        return f"The server has no office {office!r}. Check --office."
-    return f"The server refused this display: {refusal.detail}"
+        return gettext(language, "The server has no office %(office)s. Check --office.") % {"office": repr(office)}
+    return gettext(language, "The server refused this display: %(detail)s") % {"detail": refusal.detail}
 
 
 class BoardScreen(Screen[None]):

@@ -241,3 +241,15 @@ ADVICE_OR = N_("or")
 # Translators: %(hours)s is one or more opening periods of today, e.g. "08:30–12:30, 13:30–16:00".
 OPEN_TODAY = N_("Open today %(hours)s")
 CLOSED_TODAY = N_("Closed today")
+
+# A kiosk's printer fault, told to the staff (the clerk terminal's alerts, the display page's staff view).
+# Translators: e.g. "Kiosk hall-1: printer out of paper"; %(kiosk)s is the kiosk's name.
+PRINTER_ALERT = N_("Kiosk %(kiosk)s: printer %(state)s")
+#: A kiosk printer's states (`printer.status`), as the staff read them.
+PRINTER_STATES = {
+    "paper_low": NC_("printer state", "paper low"),
+    "paper_out": NC_("printer state", "out of paper"),
+    "cover_open": NC_("printer state", "cover open"),
+    "unreachable": NC_("printer state", "unreachable"),
+    "error": NC_("printer state", "error"),
+}

@@ -13,7 +13,7 @@ from jinja2 import Environment
 from api.deps import PartsDep, resolve
 from api.errors import ApiError
 from api.websocket import follow
-from i18n import LANGUAGES, gettext, messages
+from i18n import LANGUAGES, gettext, messages, pgettext
 from i18n.messages import N_
 from scheduler import usecases
 from scheduler.access import Permission
@@ -21,6 +21,7 @@ from scheduler.errors import NotFound
 from scheduler.events import EventType
 from service.changes import read
 from web import token_cookie
+from web.page import choose_language
 
 router = APIRouter(tags=["displays"])
 
@@ -75,24 +76,39 @@ async def display_page(
     alternate between, e.g. `nl,fr` (the default) or `fr,nl,en`; `staff=1`: the staff view, which also shows
     the kiosks' printer faults (for a screen behind the counters)."""
     env: Environment = request.app.state.templates
-    how = "Create one with: loket token create --role display --office " + office
+    # Whoever installs the display reads why it does not work: in the board's first language when the address
+    # names them, else in their browser's.
+    said = choose_language(lang.split(",")[0] if lang else None, request.headers.get("accept-language"))
+    command = "loket token create --role display --office " + office
+    how = gettext(said, "Create one with: %(command)s") % {"command": command}
     token = token_cookie.token_of(request, COOKIE)
     if not token:
-        return _refusal(env, 401, "This display has no token", f"Add ?token=DISPLAY_TOKEN to the address. {how}")
+        add = gettext(said, "Add ?token=DISPLAY_TOKEN to the address.")
+        return _refusal(env, 401, gettext(said, "This display has no token"), f"{add} {how}")
     try:
         principal = await resolve(parts, token)
     except ApiError:
-        return _refusal(env, 401, "This display's token is not valid", f"It may have been revoked. {how}")
+        revoked = gettext(said, "It may have been revoked.")
+        return _refusal(env, 401, gettext(said, "This display's token is not valid"), f"{revoked} {how}")
     if not principal.may(Permission.READ, office):
-        return _refusal(env, 403, f"This token may not show office {office}", how)
+        return _refusal(env, 403, gettext(said, "This token may not show office %(office)s") % {"office": office}, how)
     if token_cookie.to_trade(request):
         return token_cookie.traded(request, COOKIE, token, max_age=COOKIE_MAX_AGE_S)
     try:
         found = await read(parts, lambda repo: repo.office(office))
     except NotFound:
-        return _refusal(env, 404, f"There is no office {office!r}", "Check the address of the display.")
+        title = gettext(said, "There is no office %(office)s") % {"office": repr(office)}
+        return _refusal(env, 404, title, gettext(said, "Check the address of the display."))
     languages = _languages(lang)
     labels = {code: {label: gettext(code, label) for label in LABELS} for code in languages}
+    # The staff view's printer alerts, e.g. "Kiosk hall-1: printer out of paper".
+    printers = {
+        code: {
+            "alert": gettext(code, messages.PRINTER_ALERT),
+            **{state: pgettext(code, *words) for state, words in messages.PRINTER_STATES.items()},
+        }
+        for code in languages
+    }
     config = {
         "office": found.id,
         "officeName": found.name,
@@ -101,6 +117,7 @@ async def display_page(
         "base": token_cookie.page_path(request),
         "languages": languages,
         "labels": labels,
+        "printers": printers,
         "staff": staff,
         # The event names the board reacts to, from the one list of them (scheduler.events.EventType).
         "events": {

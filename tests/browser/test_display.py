@@ -214,11 +214,11 @@ async def test_the_page_loads_nothing_from_outside_the_server(browser: Browser, 
 async def test_the_staff_view_shows_a_kiosk_printer_out_of_paper_until_it_is_fixed(
     browser: Browser, office: Office
 ) -> None:
-    page = await board(browser, office.page_url + "&staff=1")
+    page = await board(browser, office.page_url + "&staff=1&lang=nl")
     report = {"kiosk": "hall-1", "state": "paper_out", "detail": ""}
     assert office.post("/api/offices/town/printer-status", Role.KIOSK, report).is_success
     await page.wait_for_selector("#staff-alerts", state="visible")
-    assert await page.text_content("#staff-alerts") == "hall-1: paper out"
+    assert await page.text_content("#staff-alerts") == "Kiosk hall-1: printer papier op"
     assert office.post("/api/offices/town/printer-status", Role.KIOSK, {**report, "state": "ok"}).is_success
     await page.wait_for_selector("#staff-alerts", state="hidden")
     public = await board(browser, office.page_url)  # the room's board says nothing of it

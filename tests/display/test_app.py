@@ -181,13 +181,19 @@ async def test_a_restarted_server_is_followed_again_and_offline_is_shown_meanwhi
 
 
 @pytest.mark.parametrize(
-    ("token", "office_id", "expected"),
-    [("not-a-token", "town", "token was refused"), (None, "nowhere", "may not follow office nowhere")],
+    ("token", "office_id", "language", "expected"),
+    [
+        ("not-a-token", "town", "en", "token was refused"),
+        ("not-a-token", "town", "nl", "token van dit scherm werd geweigerd"),
+        (None, "nowhere", "en", "may not follow office nowhere"),
+        (None, "nowhere", "fr", "ne peut pas suivre le bureau nowhere"),
+    ],
 )
-async def test_a_refused_token_or_office_is_said_on_screen(
-    office: Office, token: str | None, office_id: str, expected: str
+async def test_a_refused_token_or_office_is_said_on_screen_in_the_displays_language(
+    office: Office, token: str | None, office_id: str, language: str, expected: str
 ) -> None:
-    async with display(office.server, token or office.seeded.tokens[Role.DISPLAY], office=office_id) as (app, pilot):
+    token = token or office.seeded.tokens[Role.DISPLAY]
+    async with display(office.server, token, office=office_id, languages=(language,)) as (app, pilot):
         await until(pilot, lambda: app.problem != "", "the refusal")
         assert expected in app.problem
         await until(pilot, lambda: expected in text(app, "#problem"), "the refusal on screen")

@@ -33,6 +33,7 @@
     $("offline").textContent = label("Offline");
     drawServices();
     drawOffice();
+    drawPrinters();
   }
 
   // The office's name and today's opening hours ("Open today 08:30–12:30, 13:30–16:00" / "Closed today").
@@ -215,9 +216,17 @@
   const printers = {};
   function showPrinter(event) {
     if (event.state === "ok") delete printers[event.kiosk];
-    else printers[event.kiosk] = `${event.kiosk}: ${String(event.state).replace("_", " ")}`;
+    else printers[event.kiosk] = String(event.state);
+    drawPrinters();
+  }
+
+  // "Kiosk hall-1: printer out of paper", in the language shown now.
+  function drawPrinters() {
     const box = $("staff-alerts");
-    box.textContent = Object.values(printers).join(" · ");
+    const words = config.printers[config.languages[languageIndex % config.languages.length]];
+    box.textContent = Object.entries(printers).map(([kiosk, state]) =>
+      words.alert.replace("%(kiosk)s", kiosk).replace("%(state)s", words[state] || state.replace("_", " "))
+    ).join(" · ");
     box.hidden = Object.keys(printers).length === 0;
   }
 
