@@ -43,30 +43,43 @@ assert not ENGLISH_ONLY & SHARED
 
 
 class Visible(HTMLParser):
-    """What a person sees or hears of a page: text outside script and style, and the words in the attributes
-    that browsers show or read out (title, alt, aria-label, placeholder, a button's value)."""
+    """What a person sees or hears of a page in its language: text outside script and style, and the words in the
+    attributes that browsers show or read out (title, alt, aria-label, placeholder, a button's value). Text marked
+    as in another language (`lang="en"` on the language switch's "English") is that language's, not left over."""
 
     SAID = ("title", "alt", "aria-label", "placeholder")
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 
     def __init__(self) -> None:
         super().__init__()
         self.texts: list[str] = []
-        self._hidden = 0
+        self.language = ""
+        self._open: list[tuple[str, bool]] = []  # (tag, hidden: script, style or another language)
+
+    def _hidden(self) -> bool:
+        return any(hidden for _tag, hidden in self._open)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._hidden += 1
         values = dict(attrs)
-        self.texts.extend(v for name, v in attrs if name in self.SAID and v)
-        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
-            self.texts.append(values["value"] or "")
+        if tag == "html":
+            self.language = values.get("lang") or ""
+            return
+        other = bool(values.get("lang")) and values.get("lang") != self.language
+        if not self._hidden() and not other:
+            self.texts.extend(v for name, v in attrs if name in self.SAID and v)
+            if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+                self.texts.append(values["value"] or "")
+        if tag not in self.VOID:
+            self._open.append((tag, tag in ("script", "style") or other))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._hidden -= 1
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == tag:
+                del self._open[i:]
+                break
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
+        if not self._hidden() and data.strip():
             self.texts.append(data.strip())
 
 
