@@ -200,3 +200,30 @@ async def test_a_refused_token_or_office_is_said_on_screen_in_the_displays_langu
         assert app.screen.query_one("#problem", Static).display
         assert not app.screen.query_one("#offline", Static).display
         assert app.board is None
+
+
+EVERY_DAY = {day: [["08:30", "12:30"], ["13:30", "16:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def manage(office: Office, method: str, path: str, body: dict[str, Any]) -> None:
+    answer = httpx.request(method, f"{office.server.url}{path}", json=body, headers=office.auth(Role.MANAGER))
+    assert answer.is_success, answer.text
+
+
+def closed_today(office: Office) -> bool:
+    """Whether the office is closed today whatever its hours (a public holiday, when the suite runs on one)."""
+    queue = httpx.get(f"{office.server.url}/api/offices/town/queue", headers=office.auth(Role.DISPLAY)).json()
+    return bool(queue["office"].get("closed_today"))
+
+
+async def test_a_renamed_service_and_todays_hours_show_without_a_restart(office: Office) -> None:
+    async with display(office.server, office.seeded.tokens[Role.DISPLAY], languages=("nl",)) as (app, pilot):
+        await until(pilot, lambda: "Identiteitskaart" in text(app, "#services"), "the services")
+        manage(
+            office, "PATCH", "/api/offices/town/services/A", {"names": {"nl": "eID-kaart", "fr": "eID", "en": "eID"}}
+        )
+        manage(office, "PUT", "/api/offices/town/hours", EVERY_DAY)
+        await until(pilot, lambda: "eID-kaart" in text(app, "#services"), "the new name")
+        assert "Identiteitskaart" not in text(app, "#services")
+        said = "Vandaag gesloten" if closed_today(office) else "Vandaag open 08:30–12:30, 13:30–16:00"
+        await until(pilot, lambda: text(app, "#hours") == said, "today's hours")
