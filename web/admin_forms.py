@@ -19,7 +19,6 @@ from scheduler.calendar import WEEKDAYS
 from scheduler.errors import DomainError
 from scheduler.model import LANGUAGES
 
-SERVICE_FORM = ("code", "duration_min", "slot_min", "bookable", *(f"name_{lang}" for lang in LANGUAGES))
 MAX_IMPROVEMENT_ROWS = 12
 _PERIOD = re.compile(r"^\s*(\d{1,2}[:.h]\d{2})\s*[-–]\s*(\d{1,2}[:.h]\d{2})\s*$")
 

@@ -223,7 +223,4 @@ async def stored_language(parts: Parts, principal: Principal) -> str | None:
     """The language the user chose for their pages and terminal (None: not chosen, or a token of no user)."""
     if principal.username is None:
         return None
-    try:
-        return await run_in_threadpool(administration.user_language, parts, principal.username)
-    except NotImplementedError:  # TODO(B): until service.administration's body lands
-        return None
+    return await run_in_threadpool(administration.user_language, parts, principal.username)
