@@ -29,7 +29,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from scheduler import administration as rules
@@ -69,16 +68,16 @@ async def _write(parts: Parts, who: Principal, office: str, fn: Callable[[SqlRep
     return await change(parts, office, now, lambda repo: fn(repo, name, now))
 
 
-async def _read(parts: Parts, who: Principal, office: str, fn: Callable[[Session], T]) -> T:
+async def _read(parts: Parts, who: Principal, office: str, fn: Callable[[SqlRepository], T]) -> T:
     check_may_manage(who, office)
-    return await read(parts, lambda repo: fn(repo.session))
+    return await read(parts, fn)
 
 
 async def setup(parts: Parts, who: Principal, office: str) -> dict[str, Any]:
     """Everything the administration page shows: {"office": id, "timezone", "settings": {...}, "services": [...]
     (in order, each with "position"), "counters": [{"id", "name", "skills", "shifts", "state"}], "hours": {...},
     "closed": [...], "improvements": [...]}."""
-    return await _read(parts, who, office, lambda session: stored.setup(session, office))
+    return await _read(parts, who, office, lambda repo: stored.setup(repo.session, office))
 
 
 async def add_service(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +165,7 @@ async def set_improvements(parts: Parts, who: Principal, office: str, body: dict
 
 async def users(parts: Parts, who: Principal, office: str) -> list[dict[str, Any]]:
     """The office's staff: [{"username", "role", "office", "language", "created_at"}], by username."""
-    return await _read(parts, who, office, lambda session: staff.office_users(session, office))
+    return await _read(parts, who, office, lambda repo: staff.office_users(repo.session, office))
 
 
 async def add_user(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +208,7 @@ async def remove_user(parts: Parts, who: Principal, office: str, username: str) 
 async def tokens(parts: Parts, who: Principal, office: str) -> list[dict[str, Any]]:
     """The office's tokens, newest first (the last 200): [{"id", "role", "label", "username", "created_at",
     "expires_at", "revoked_at"}] (never the secret nor its digest)."""
-    return await _read(parts, who, office, lambda session: staff.office_tokens(session, office))
+    return await _read(parts, who, office, lambda repo: staff.office_tokens(repo.session, office))
 
 
 async def create_token(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -247,9 +246,9 @@ async def audit(
     if before is not None:
         rules.count(before, "before", 1)
 
-    def page(session: Session) -> list[dict[str, Any]]:
-        stored.office_row(session, office)
-        return stored.audit_page(session, office, limit + 1, before)
+    def page(repo: SqlRepository) -> list[dict[str, Any]]:
+        stored.office_row(repo.session, office)
+        return stored.audit_page(repo.session, office, limit + 1, before)
 
     rows = await _read(parts, who, office, page)
     more = len(rows) > limit
@@ -271,12 +270,9 @@ async def set_language(parts: Parts, who: Principal, language: object) -> dict[s
     chosen = rules.language(language)
     username = who.username
 
-    def store(db_session: Session) -> dict[str, Any]:
-        return staff.set_language(db_session, username, chosen)
-
     def write() -> dict[str, Any]:
         with parts.db.transaction() as session:
-            return store(session)
+            return staff.set_language(session, username, chosen)
 
     view = await run_in_threadpool(write)
     return {"username": view["username"], "language": view["language"]}
