@@ -12,6 +12,7 @@ from scheduler.errors import Conflict
 from scheduler.scenario import parse_scenario
 from store import administration as stored
 from store.admin import apply_scenario
+from store.repository import SqlRepository
 from tests.scheduler.test_administration import FULL
 from tests.support import Seeded
 
@@ -31,9 +32,12 @@ def test_changes_are_audited_and_announced_and_read_newest_first(
     database_url: str, seeder: Callable[..., Seeded]
 ) -> None:
     db = seeder(database_url).db
-    for n in range(3):
-        late = n + 5
-        db.write("town", NOW, lambda repo: stored.change_settings(repo, "town", {"late_places": late}, NOW, "mia"))
+
+    def late_places(value: int) -> Callable[[SqlRepository], object]:
+        return lambda repo: stored.change_settings(repo, "town", {"late_places": value}, NOW, "mia")
+
+    for value in (5, 6, 7):
+        db.write("town", NOW, late_places(value))
     _, events = db.write("town", NOW, lambda repo: stored.change_settings(repo, "town", {"late_places": 7}, NOW, "mia"))
     assert events == []  # no change, nothing announced nor audited
     with db.transaction() as session:
