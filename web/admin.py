@@ -22,6 +22,7 @@ from api.deps import PartsDep
 from api.errors import status_of
 from scheduler.access import Permission, Principal
 from scheduler.errors import DomainError, NotFound
+from scheduler.model import Role
 from service import administration
 from web import admin_forms as forms
 from web import admin_page, staff_session, token_cookie
@@ -56,6 +57,8 @@ async def admin_home(request: Request, parts: PartsDep, office: str | None = Non
     if staff is None:
         return staff_session.login_form(staff_session.page_for(request, lang))
     page = staff_session.page_for(request, lang, await staff_session.stored_language(parts, staff.principal))
+    if staff.principal.role not in (Role.MANAGER, Role.ADMIN):
+        return staff_session.refused(page, staff, staff.principal.office or "")
     chosen = office or staff.principal.office
     if chosen:
         return RedirectResponse(page.url(path("admin", chosen.strip())), status_code=303, headers=PRIVATE)

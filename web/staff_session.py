@@ -205,14 +205,19 @@ async def guard(
         if staff is None:
             return login_form(page_for(request, lang))
     page = page_for(request, lang, await stored_language(parts, staff.principal))
-    principal = staff.principal
-    if not principal.may(permission, office):
-        who = principal.username or page._(THIS_TOKEN)
-        where = page._(OFFICE_NAMED) % {"office": principal.office} if principal.office else page._(EVERY_OFFICE)
-        role = page._(ROLE_NAMES.get(principal.role.value, principal.role.value))
-        detail = page._(NO_ACCESS_DETAIL) % {"who": who, "role": role, "where": where, "office": office}
-        return refusal(page, 403, page._(NO_ACCESS), detail, staff, _hint(page, hint))
+    if not staff.principal.may(permission, office):
+        return refused(page, staff, office, hint)
     return staff, page
+
+
+def refused(page: Page, staff: Staff, office: str, hint: str | None = None) -> Response:
+    """403 in words: who the visitor is, and who the page is for."""
+    principal = staff.principal
+    who = principal.username or page._(THIS_TOKEN)
+    where = page._(OFFICE_NAMED) % {"office": principal.office} if principal.office else page._(EVERY_OFFICE)
+    role = page._(ROLE_NAMES.get(principal.role.value, principal.role.value))
+    detail = page._(NO_ACCESS_DETAIL) % {"who": who, "role": role, "where": where, "office": office}
+    return refusal(page, 403, page._(NO_ACCESS), detail, staff, _hint(page, hint))
 
 
 def _hint(page: Page, hint: str | None) -> str | None:

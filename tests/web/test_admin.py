@@ -300,3 +300,13 @@ async def test_a_form_posted_from_another_site_is_refused(site: Staff) -> None:
     )
     assert (r.status_code, r.json()["error"]) == (403, "cross_site_post")
     assert (await snapshot(site))["office"]["hours"]["mon"] == [["08:00", "18:00"]]
+
+
+async def test_the_administration_start_sends_a_manager_to_the_office_and_refuses_a_clerk(site: Staff) -> None:
+    assert (await site.http.get("/admin")).headers["location"] == "/admin/town?lang=en"
+    await site.log_in("carl")
+    r = await site.http.get("/admin")
+    assert r.status_code == 403
+    assert "carl is a clerk of office town." in text_of(r)
+    site.http.cookies.clear()
+    assert (await site.http.get("/admin")).status_code == 401
