@@ -50,7 +50,7 @@ def serve_web(config: KioskConfig, argv: list[str], host: str, port: int) -> Non
 
     check(config)
     command = shlex.join([sys.executable, "-m", "loket", *[a for a in argv if a != "--web"]])
-    Server(command, host=host, port=port, title="Loket kiosk").serve()
+    Server(command, host=host, port=port, title="Loket").serve()
 
 
 def issue_one(config: KioskConfig, service: str, language: str) -> Printed:
