@@ -21,6 +21,7 @@ from scheduler.calendar import WEEKDAYS
 from scheduler.model import Role
 from store import admin
 from tests import tui
+from tests.browser.policy import watch
 from tests.kiosk.test_app import choose_language, services_ready
 from tests.support import OFFICE, Seeded, Server, running_server
 
@@ -139,3 +140,31 @@ async def test_a_manager_changes_names_and_hours_on_the_web_and_a_display_and_a_
         )
         if not snapshot["office"]["closed_today"]:
             await tui.until(pilot, lambda: SHOWN_HOURS in tui.text(kiosk, "#hours"), "today's hours on the kiosk")
+
+
+async def test_the_session_cookie_in_a_real_browser_and_the_staff_pages_under_their_policy(
+    browser: Browser, office: Office
+) -> None:
+    page = await browser.new_page()
+    seen = watch(page)
+    await page.goto(f"{office.server.url}/admin/town?lang=nl")
+    assert await page.locator("#log-in").count() == 1  # no session yet: the login form, which comes back here
+    await page.fill("#username", "ann")
+    await page.fill("#password", PASSWORD)
+    await page.click("#log-in")
+    await page.wait_for_url(f"{office.server.url}/admin/town?lang=nl")
+    assert await page.text_content("h1") == "Town hall — beheer"
+    cookies = {c["name"]: c for c in await page.context.cookies()}
+    staff = cookies["loket_staff"]
+    assert (staff["path"], staff["httpOnly"], staff["sameSite"], staff["secure"]) == ("/", True, "Lax", False)
+    assert "loket_staff" not in await page.evaluate("document.cookie")  # no script reads it
+    await page.click("#dashboard-link")
+    await page.wait_for_url(f"{office.server.url}/manage/town?lang=nl")
+    await page.click("#logout")
+    await page.wait_for_url(f"{office.server.url}/login?done=logout&lang=nl")
+    assert await page.text_content("#logged-out") == "U bent afgemeld."
+    assert "loket_staff" not in {c["name"] for c in await page.context.cookies()}
+    await page.goto(f"{office.server.url}/manage/town")
+    assert await page.locator("#log-in").count() == 1
+    assert seen.violations == []
+    assert [url for url in seen.requested if not url.startswith(office.server.url)] == []
