@@ -82,12 +82,14 @@ async def setup(parts: Parts, who: Principal, office: str) -> dict[str, Any]:
 
 async def add_service(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """A new service (placed last); its view. Conflict `service_exists` when the code is taken."""
+    check_may_manage(who, office)
     spec = rules.new_service(body)
     return await _write(parts, who, office, lambda repo, name, now: stored.add_service(repo, office, spec, now, name))
 
 
 async def change_service(parts: Parts, who: Principal, office: str, code: str, body: dict[str, Any]) -> dict[str, Any]:
     """Change the given fields of a service (PATCH); its view. NotFound `service_not_found`."""
+    check_may_manage(who, office)
     changes = rules.service_change(body)
     return await _write(
         parts, who, office, lambda repo, name, now: stored.change_service(repo, office, code, changes, now, name)
@@ -119,8 +121,9 @@ async def counter_office(parts: Parts, counter_id: int) -> str:
 async def change_counter(parts: Parts, who: Principal, counter_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Change a counter's name, skills or shifts (PATCH); its view. NotFound `counter_not_found`, Conflict
     `counter_name_taken`."""
-    rules.known_fields(body, rules.COUNTER_FIELDS)
     office = await counter_office(parts, counter_id)
+    check_may_manage(who, office)
+    rules.known_fields(body, rules.COUNTER_FIELDS)
 
     def change_it(repo: SqlRepository, name: str, now: datetime) -> dict[str, Any]:
         changes = rules.counter_change(body, stored.codes(repo.session, office))
@@ -137,18 +140,21 @@ async def remove_counter(parts: Parts, who: Principal, counter_id: int) -> None:
 
 async def set_hours(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """Replace the opening hours (the body is the week, {"mon": [...], ...}); {"hours": every weekday}."""
+    check_may_manage(who, office)
     week = rules.hours(body)
     return await _write(parts, who, office, lambda repo, name, now: stored.set_hours(repo, office, week, now, name))
 
 
 async def set_closed(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """Replace the closing days ({"days": [...]}); {"closed": [sorted ISO days]}."""
+    check_may_manage(who, office)
     days = rules.closed_days(rules.required(rules.known_fields(body, ("days",)), "days"), "days")
     return await _write(parts, who, office, lambda repo, name, now: stored.set_closed(repo, office, days, now, name))
 
 
 async def change_settings(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """Change the given settings (PATCH); {"settings": {...all of them...}}."""
+    check_may_manage(who, office)
     changes = rules.settings_change(body)
     return await _write(
         parts, who, office, lambda repo, name, now: stored.change_settings(repo, office, changes, now, name)
@@ -157,6 +163,7 @@ async def change_settings(parts: Parts, who: Principal, office: str, body: dict[
 
 async def set_improvements(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """Replace the happiness question's improvements ({"improvements": [...]}); {"improvements": [...]}."""
+    check_may_manage(who, office)
     items = rules.improvements(rules.required(rules.known_fields(body, ("improvements",)), "improvements"))
     return await _write(
         parts, who, office, lambda repo, name, now: stored.set_improvements(repo, office, items, now, name)
@@ -171,6 +178,7 @@ async def users(parts: Parts, who: Principal, office: str) -> list[dict[str, Any
 async def add_user(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """A new clerk or manager of the office (role admin: `invalid_role`; admins are made with the CLI); its view.
     Conflict `user_exists`."""
+    check_may_manage(who, office)
     spec = rules.new_user(body)
 
     def add(repo: SqlRepository, name: str, now: datetime) -> dict[str, Any]:
@@ -185,6 +193,7 @@ async def add_user(parts: Parts, who: Principal, office: str, body: dict[str, An
 async def change_user(parts: Parts, who: Principal, office: str, username: str, body: dict[str, Any]) -> dict[str, Any]:
     """A new password, role or language for one of the office's staff; its view. A new role or password revokes
     their tokens. The office's last manager keeps the role (Conflict `last_manager`)."""
+    check_may_manage(who, office)
     changes = rules.user_change(body)
 
     def change_it(repo: SqlRepository, name: str, now: datetime) -> dict[str, Any]:
@@ -213,6 +222,7 @@ async def tokens(parts: Parts, who: Principal, office: str) -> list[dict[str, An
 
 async def create_token(parts: Parts, who: Principal, office: str, body: dict[str, Any]) -> dict[str, Any]:
     """A new kiosk or display token ({"role", "label"}): its view plus "secret" (shown this once, never again)."""
+    check_may_manage(who, office)
     spec = rules.new_token(body)
 
     def add(repo: SqlRepository, name: str, now: datetime) -> dict[str, Any]:
@@ -242,6 +252,7 @@ async def audit(
 ) -> dict[str, Any]:
     """The audit log, newest first: {"entries": [{"id", "at", "actor", "action", "target", "detail"}],
     "next_before": the id to pass as `before` for the next page, or None}."""
+    check_may_manage(who, office)
     limit = rules.count(limit, "limit", 1, MAX_AUDIT_PAGE)
     if before is not None:
         rules.count(before, "before", 1)

@@ -530,3 +530,13 @@ async def test_bodies_that_are_not_objects_or_too_big_are_refused_without_a_chan
     r = await api.http.get("/api/offices/town/setup")
     assert r.status_code == 401
     assert await audit(api) == []
+
+
+async def test_a_clerk_is_refused_before_the_body_is_read(api: Api) -> None:
+    for method, url in [
+        ("patch", "/api/offices/town/services/A"),
+        ("put", "/api/offices/town/hours"),
+        ("patch", f"/api/counters/{api.seeded.counters['1']}"),
+    ]:
+        r = await api.http.request(method, url, json={"junk": True}, headers=api.auth(Role.CLERK))
+        assert (r.status_code, r.json()["error"]) == (403, "forbidden"), url
