@@ -29,9 +29,10 @@ LOKET = str(Path(sys.executable).with_name("loket"))
 class Tmux:
     """One detached tmux session of its own (its own socket, so a clerk's real tmux is never touched)."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
         self.socket = f"loket-test-{uuid.uuid4().hex[:8]}"
-        self._run("new-session", "-d", "-s", "t", "-x", "140", "-y", "45", *command)
+        variables = [part for name, value in (env or {}).items() for part in ("-e", f"{name}={value}")]
+        self._run("new-session", "-d", "-s", "t", "-x", "140", "-y", "45", *variables, *command)
 
     def _run(self, *args: str) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
@@ -107,8 +108,9 @@ def test_a_clerk_logs_in_and_calls_a_citizen_with_the_keyboard_in_a_real_termina
 
     term.wait_for("clerk terminal")
     term.type_into_field("ann")
-    term.keys("Enter")
+    term.keys("Tab")  # at once (Enter moves the focus only once its message is handled: keys typed meanwhile are lost)
     term.type(PASSWORD)
+    term.wait_for("•" * len(PASSWORD))
     term.keys("Enter")
     term.wait_for("Your counter")
     term.keys("Tab", "Enter")  # the counter given with --counter is chosen; Tab reaches Start
