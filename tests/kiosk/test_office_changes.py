@@ -62,14 +62,15 @@ async def test_the_services_screen_shows_todays_hours_and_follows_a_changed_offi
         assert tui.text(pilot.app, "#hours") == open_today
         assert tui.text(pilot.app, "#office-name") == "Town hall"
 
-        renamed = {**A, "names": {"nl": "eID", "fr": "eID belge", "en": "Belgian eID"}}
-        added = {"code": "D", "names": {"nl": "Rijbewijs", "fr": "Permis de conduire", "en": "Driving licence"}}
+        new_names = {"nl": "eID", "fr": "eID belge", "en": "Belgian eID"}
+        added_names = {"nl": "Rijbewijs", "fr": "Permis de conduire", "en": "Driving licence"}
+        renamed, added = {**A, "names": new_names}, {"code": "D", "names": added_names}
         changed = office_view(snapshot({"name": "Town hall (Annex)", "hours_today": []}, [renamed, added]))
         screen.show(changed, online=True)
         await tui.until(pilot, lambda: screen.query("#service-D"), "the new service D")
         labels = {b.id: str(b.label) for b in screen.query(Button)}
-        assert labels["service-A"].startswith(renamed["names"][language])
-        assert labels["service-D"].startswith(added["names"][language])
+        assert labels["service-A"].startswith(new_names[language])
+        assert labels["service-D"].startswith(added_names[language])
         assert tui.text(pilot.app, "#hours") == closed_today
         assert tui.text(pilot.app, "#office-name") == "Town hall (Annex)"
 
