@@ -1,4 +1,4 @@
-"""The `loket` command: serve, demo, migrate, token, user."""
+"""The `loket` command: serve, demo, migrate, token, user, office (export), booking, purge, staffing, simulate."""
 
 from __future__ import annotations
 
