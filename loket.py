@@ -1,4 +1,5 @@
-"""The `loket` command: serve, demo, migrate, token, user, office (export), booking, purge, staffing, simulate."""
+"""The `loket` command: serve, demo, migrate, token, user, office export, booking, purge, staffing, kiosk,
+counter, display, simulate."""
 
 from __future__ import annotations
 
