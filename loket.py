@@ -363,6 +363,40 @@ def user_add(
     typer.echo(f"user {name} ({role.value}{', office ' + office if office else ''}) saved", err=True)
 
 
+def _toml_value(value: object) -> str:
+    """A value written inline (arrays and tables on one line), its scalars as tomli_w writes them."""
+    import tomli_w
+
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return tomli_w.dumps({"v": value})[len("v = ") : -1]
+
+
+def _toml_key(key: str) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({key: 0})[: -len(" = 0\n")]
+
+
+def _office_toml(data: dict[str, object]) -> str:
+    """An office file as people write them: settings first, then [hours] and [walk_in_by_hour] one line per key,
+    then each [[service]], [[counter]] and [[improvement]] with its arrays and tables inline."""
+    lines = [
+        f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict | list) or k == "closed"
+    ]
+    for table in ("hours", "walk_in_by_hour"):
+        found = data.get(table)
+        if isinstance(found, dict):
+            lines += ["", f"[{table}]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in found.items())]
+    for array in ("service", "counter", "improvement"):
+        items = data.get(array)
+        for item in items if isinstance(items, list) else []:
+            lines += ["", f"[[{array}]]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())]
+    return "\n".join(lines) + "\n"
+
+
 @office_app.command("export")
 def office_export(
     office: Annotated[str, typer.Argument(help="The office's id, e.g. town")],
@@ -370,8 +404,6 @@ def office_export(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Write an office's current configuration as an office file (`loket serve --office-file` reads it back)."""
-    import tomli_w
-
     from scheduler.scenario import office_file
     from store.administration import scenario_of
 
@@ -382,7 +414,7 @@ def office_export(
     except DomainError as exc:
         _fail(exc.detail)
     text = f"# Office {office}, exported {_now().isoformat(timespec='seconds')} by `loket office export`.\n"
-    text += tomli_w.dumps(office_file(scenario))
+    text += _office_toml(office_file(scenario))
     if out is None:
         typer.echo(text, nl=False)
         return

@@ -24,6 +24,8 @@ from tests.test_cli import loket
 
 MANAGER = Principal(Role.MANAGER, "town", "mia")
 NAMES = {"nl": "Rijbewijs", "fr": "Permis de conduire", "en": "Driving licence"}
+#: Quotes, accents and a backslash: the file must still read back the same.
+PHOTO = 'Photo "récente" = 1 an'
 
 
 async def administer(url: str) -> None:
@@ -32,7 +34,10 @@ async def administer(url: str) -> None:
     async with app.router.lifespan_context(app):
         parts = app.state.parts
         await administration.add_service(
-            parts, MANAGER, "town", {"code": "D", "names": NAMES, "slot_s": 1200, "checklist": {"fr": ["Photo"]}}
+            parts,
+            MANAGER,
+            "town",
+            {"code": "D", "names": NAMES, "slot_s": 1200, "checklist": {"fr": [PHOTO, "Ancien permis (A\\B)"]}},
         )
         await administration.change_settings(
             parts, MANAGER, "town", {"remote_join": False, "walk_in_by_hour": {"9": 0.75}, "name": "Stadhuis"}
@@ -71,7 +76,7 @@ def test_an_exported_office_loads_into_a_fresh_database_as_the_same_office(tmp_p
         "mean_duration_s": 600,
         "bookable": False,
         "slot_s": 1200,
-        "checklist": {"fr": ["Photo"]},
+        "checklist": {"fr": [PHOTO, "Ancien permis (A\\B)"]},
     }
     assert data["hours"] == {"mon": [["08:30", "12:30"], ["13:30", "16:00"]]}
 
