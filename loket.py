@@ -382,7 +382,7 @@ def _toml_key(key: str) -> str:
 
 def _office_toml(data: dict[str, object]) -> str:
     """An office file as people write them: settings first, then [hours] and [walk_in_by_hour] one line per key,
-    then each [[service]], [[counter]] and [[improvement]] with its arrays and tables inline."""
+    then each [[service]] (its checklist a line per language), [[counter]] and [[improvement]], arrays inline."""
     lines = [
         f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict | list) or k == "closed"
     ]
@@ -393,7 +393,11 @@ def _office_toml(data: dict[str, object]) -> str:
     for array in ("service", "counter", "improvement"):
         items = data.get(array)
         for item in items if isinstance(items, list) else []:
-            lines += ["", f"[[{array}]]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())]
+            lines += ["", f"[[{array}]]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items() if k != "checklist"]
+            if item.get("checklist"):  # a line per language: these lists are long
+                lines += [f"[{array}.checklist]"]
+                lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item["checklist"].items()]
     return "\n".join(lines) + "\n"
 
 

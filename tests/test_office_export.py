@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from store.admin import apply_scenario
 from store.database import Database
 from store.engine import make_engine
 from store.migrate import upgrade
-from tests.support import seed
+from tests.support import ROOT, seed
 from tests.test_cli import loket
 
 MANAGER = Principal(Role.MANAGER, "town", "mia")
@@ -109,3 +110,18 @@ def test_user_add_remembers_the_language_and_refuses_another(tmp_path: Path) -> 
     )
     assert (refused.returncode, "nl, fr, en" in refused.stderr) == (2, True)
     seeded.db.engine.dispose()
+
+
+def test_the_demo_office_file_exported_reads_back_as_the_same_office(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/demo.db"
+    upgrade(url)
+    db = Database(make_engine(url))
+    with (ROOT / "seed" / "demo.toml").open("rb") as f:
+        original = parse_scenario(tomllib.load(f))
+    apply_scenario(db, original)
+    db.engine.dispose()
+    exported = loket("office", "export", "demo", url=url)
+    assert exported.returncode == 0, exported.stderr
+    back = parse_scenario(tomllib.loads(exported.stdout))
+    # The file said opens/closes; the export says the hours they made.
+    assert replace(back, opens=original.opens, closes=original.closes) == original
