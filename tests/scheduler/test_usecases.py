@@ -750,6 +750,9 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
         "clerks_choose_services": False,
         "happiness_at_kiosk": False,
         "improvements": [],
+        "hours": {**{day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}, "sat": [], "sun": []},
+        "hours_today": [["08:00", "18:00"]],
+        "closed_today": None,
     }
     assert snap["seq"] == 13 == repo.current_seq(OFFICE)  # 3 opened, 6 issued, 2 called, 1 paused, 1 finished
 
