@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from scheduler.model import Role
 from server import create_app
 from settings import Settings
 from store import admin
@@ -185,6 +186,331 @@ async def _measure(world: World, _who: str) -> Request:
 
 
 OK, CREATED, SEE_OTHER = frozenset({200}), frozenset({201}), frozenset({303})
+
+NAMES = {"nl": "Rijbewijs", "fr": "Permis", "en": "Licence"}
+NO_CONTENT = frozenset({204})
+#: A service code per caller: each caller let through adds or deletes its own.
+CODE_OF = {"none": "N", "kiosk": "K", "display": "D", "other-clerk": "O", "clerk": "L", "manager": "M", "admin": "Z"}
+
+
+async def _add_service(_world: World, who: str) -> Request:
+    return {"url": "/api/offices/town/services", "json": {"code": CODE_OF[who], "names": NAMES}}
+
+
+async def _new_service(world: World, who: str) -> Request:
+    """A fresh service of town, made by an admin, to delete."""
+    body = {"code": CODE_OF[who], "names": NAMES}
+    r = await world.http.post("/api/offices/town/services", json=body, headers=world.auth("admin"))
+    assert r.status_code == 201, r.text
+    return {"url": f"/api/offices/town/services/{CODE_OF[who]}"}
+
+
+async def _add_counter(_world: World, who: str) -> Request:
+    return {"url": "/api/offices/town/counters", "json": {"name": f"new {who}", "skills": ["A"]}}
+
+
+async def _new_counter(world: World, who: str) -> Request:
+    """A fresh counter of town, made by an admin, never used (so it may be deleted)."""
+    r = await world.http.post("/api/offices/town/counters", json={"name": f"spare {who}"}, headers=world.auth("admin"))
+    assert r.status_code == 201, r.text
+    return {"url": f"/api/counters/{r.json()['id']}"}
+
+
+async def _rename_counter(world: World, who: str) -> Request:
+    return {**(await _new_counter(world, who)), "json": {"name": f"renamed {who}"}}
+
+
+async def _add_user(_world: World, who: str) -> Request:
+    body = {"username": f"new-{who}", "role": "clerk", "password": "long enough", "language": "nl"}
+    return {"url": "/api/offices/town/users", "json": body}
+
+
+async def _new_user(world: World, who: str) -> Request:
+    body = {"username": f"gone-{who}", "role": "clerk", "password": "long enough"}
+    r = await world.http.post("/api/offices/town/users", json=body, headers=world.auth("admin"))
+    assert r.status_code == 201, r.text
+    return {"url": f"/api/offices/town/users/gone-{who}"}
+
+
+async def _new_token(world: World, _who: str) -> Request:
+    body = {"role": "kiosk", "label": "to revoke"}
+    r = await world.http.post("/api/offices/town/tokens", json=body, headers=world.auth("admin"))
+    assert r.status_code == 201, r.text
+    return {"url": f"/api/offices/town/tokens/{r.json()['id']}"}
+
+
+ADMIN_ROWS = [
+    # The administration (issue 18): the office's managers, and admins for every office.
+    Row("GET", "/api/offices/{office}/setup", MANAGE, OK, fixed("/api/offices/town/setup")),
+    Row("POST", "/api/offices/{office}/services", MANAGE, CREATED, _add_service),
+    Row(
+        "PATCH",
+        "/api/offices/{office}/services/{code}",
+        MANAGE,
+        OK,
+        fixed("/api/offices/town/services/A", json={"duration_s": 600}),
+    ),
+    Row("DELETE", "/api/offices/{office}/services/{code}", MANAGE, NO_CONTENT, _new_service),
+    Row("POST", "/api/offices/{office}/counters", MANAGE, CREATED, _add_counter),
+    Row("PATCH", "/api/counters/{counter_id}", MANAGE, OK, _rename_counter),
+    Row("DELETE", "/api/counters/{counter_id}", MANAGE, NO_CONTENT, _new_counter),
+    Row(
+        "PUT",
+        "/api/offices/{office}/hours",
+        MANAGE,
+        OK,
+        fixed("/api/offices/town/hours", json={"mon": [["08:00", "18:00"]]}),
+    ),
+    Row(
+        "PUT",
+        "/api/offices/{office}/closed",
+        MANAGE,
+        OK,
+        fixed("/api/offices/town/closed", json={"days": ["2026-12-24"]}),
+    ),
+    Row(
+        "PATCH",
+        "/api/offices/{office}/settings",
+        MANAGE,
+        OK,
+        fixed("/api/offices/town/settings", json={"late_places": 3}),
+    ),
+    Row(
+        "PUT",
+        "/api/offices/{office}/improvements",
+        MANAGE,
+        OK,
+        fixed(
+            "/api/offices/town/improvements", json={"improvements": [{"code": "wait", "names": {"en": "Wait less"}}]}
+        ),
+    ),
+    Row("GET", "/api/offices/{office}/users", MANAGE, OK, fixed("/api/offices/town/users")),
+    Row("POST", "/api/offices/{office}/users", MANAGE, CREATED, _add_user),
+    Row(
+        "PATCH",
+        "/api/offices/{office}/users/{username}",
+        MANAGE,
+        OK,
+        fixed(f"/api/offices/town/users/{USERNAME}", json={"language": "fr"}),
+    ),
+    Row("DELETE", "/api/offices/{office}/users/{username}", MANAGE, NO_CONTENT, _new_user),
+    Row("GET", "/api/offices/{office}/tokens", MANAGE, OK, fixed("/api/offices/town/tokens")),
+    Row(
+        "POST",
+        "/api/offices/{office}/tokens",
+        MANAGE,
+        CREATED,
+        fixed("/api/offices/town/tokens", json={"role": "display", "label": "hall"}),
+    ),
+    Row("DELETE", "/api/offices/{office}/tokens/{token_id}", MANAGE, OK, _new_token),
+    Row("GET", "/api/offices/{office}/audit", MANAGE, OK, fixed("/api/offices/town/audit")),
+    # Who holds this token; a person's own language (a device's token: 400 no_user).
+    Row("GET", "/api/me", ANYONE - {"none"}, OK, fixed("/api/me")),
+    Row(
+        "PUT",
+        "/api/me/language",
+        ANYONE - {"none"},
+        frozenset({200, 400}),
+        fixed("/api/me/language", json={"language": "nl"}),
+        why="the world's tokens are devices' (no user): 400 no_user; a login's token: 200",
+    ),
+]
+
+
+WEEK = {f"hours_{day}": "08:00-18:00" for day in ("mon", "tue", "wed", "thu", "fri")}
+SETTINGS_FORM = {
+    "name": "Town hall",
+    "walk_in_share": "0",
+    "remote_share_max": "50",
+    "late_places": "3",
+    "notify_before_min": "10",
+    "remote_grace_min": "10",
+    "no_show_min_recalls": "1",
+    "no_show_delay_s": "60",
+}
+SERVICE_FORM = {
+    "name_nl": "Identiteitskaart",
+    "name_fr": "Carte d'identité",
+    "name_en": "Identity card",
+    "duration_min": "10",
+    "bookable": "on",
+}
+
+
+def at_admin_counter(suffix: str = "", **extra: Any) -> Make:
+    """A counter of town in the administration pages' address (a closed one: removing it meets its history)."""
+
+    async def make(world: World, _who: str) -> Request:
+        return {"url": f"/admin/town/counters/{world.counter('3')}{suffix}", **extra}
+
+    return make
+
+
+def fresh_display_token(world_path: str) -> Make:
+    """A new display token of town each time, to revoke."""
+
+    async def make(world: World, _who: str) -> Request:
+        db = world.api.seeded.db
+        admin.create_token(db, Role.DISPLAY, "town", datetime.now(UTC), label="to revoke")
+        token_id = admin.tokens(db)[-1].id
+        return {"url": world_path.format(id=token_id)}
+
+    return make
+
+
+async def wrong_login(_world: World, who: str) -> Request:
+    """A wrong password for a username of each caller's own (one username's failures would lock it at the 6th)."""
+    return {"url": "/login", "data": {"username": f"nobody-{who}", "password": "wrong one"}}
+
+
+STAFF_PAGE_ROWS = [
+    # The staff web pages: the login form and logout are anyone's (a wrong password: 401); the administration
+    # pages take the session cookie or a manager's/admin's token in the address (traded for a cookie on GET).
+    Row("GET", "/login", ANYONE, OK, fixed("/login")),
+    Row("POST", "/login", ANYONE, frozenset({401}), wrong_login, why="bad_credentials: nobody of that name"),
+    Row("POST", "/logout", ANYONE, SEE_OTHER, fixed("/logout")),
+    Row(
+        "GET",
+        "/admin",
+        MANAGE,
+        frozenset({200, 303}),
+        fixed("/admin"),
+        token_in="query",
+        why="a manager goes on to the office's page (303), an admin chooses an office (200)",
+    ),
+    Row("GET", "/admin/{office}", MANAGE, SEE_OTHER, fixed("/admin/town"), token_in="query"),
+    Row(
+        "POST",
+        "/admin/{office}/services",
+        MANAGE,
+        frozenset({303, 409}),
+        fixed("/admin/town/services", data={**SERVICE_FORM, "code": "D"}),
+        token_in="query",
+        why="service_exists: the second caller adds D again",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/services/{code}",
+        MANAGE,
+        SEE_OTHER,
+        fixed("/admin/town/services/A", data=SERVICE_FORM),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/services/{code}/delete",
+        MANAGE,
+        frozenset({303, 404}),
+        fixed("/admin/town/services/C/delete"),
+        token_in="query",
+        why="service_not_found: removed by the caller before",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/counters",
+        MANAGE,
+        frozenset({303, 409}),
+        fixed("/admin/town/counters", data={"name": "9", "skills": ["A"], "shifts": ""}),
+        token_in="query",
+        why="counter_name_taken: the second caller adds counter 9 again",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/counters/{counter_id}",
+        MANAGE,
+        SEE_OTHER,
+        at_admin_counter(data={"name": "3", "skills": ["C"], "shifts": ""}),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/counters/{counter_id}/delete",
+        MANAGE,
+        frozenset({303, 404, 409}),
+        at_admin_counter("/delete"),
+        token_in="query",
+        why="counter_in_use / counter_not_found",
+    ),
+    Row("POST", "/admin/{office}/hours", MANAGE, SEE_OTHER, fixed("/admin/town/hours", data=WEEK), token_in="query"),
+    Row(
+        "POST",
+        "/admin/{office}/closed",
+        MANAGE,
+        SEE_OTHER,
+        fixed("/admin/town/closed", data={"days": "2026-12-24"}),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/settings",
+        MANAGE,
+        SEE_OTHER,
+        fixed("/admin/town/settings", data=SETTINGS_FORM),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/improvements",
+        MANAGE,
+        SEE_OTHER,
+        fixed("/admin/town/improvements", data={"imp_0_code": "wait", "imp_0_en": "Shorter wait"}),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/users",
+        MANAGE,
+        frozenset({303, 409}),
+        fixed(
+            "/admin/town/users", data={"username": "newclerk", "role": "clerk", "password": PASSWORD, "language": ""}
+        ),
+        token_in="query",
+        why="user_exists: the second caller adds the same username",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/users/{username}",
+        MANAGE,
+        SEE_OTHER,
+        fixed(f"/admin/town/users/{USERNAME}", data={"role": "clerk", "language": "nl"}),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/users/{username}/delete",
+        MANAGE,
+        frozenset({303, 404}),
+        fixed(f"/admin/town/users/{USERNAME}/delete"),
+        token_in="query",
+        why="user_not_found: removed before",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/tokens",
+        MANAGE,
+        frozenset({201}),
+        fixed("/admin/town/tokens", data={"role": "display", "label": "hall"}),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/tokens/{token_id}/revoke",
+        MANAGE,
+        SEE_OTHER,
+        fresh_display_token("/admin/town/tokens/{id}/revoke"),
+        token_in="query",
+    ),
+    Row(
+        "POST",
+        "/admin/{office}/language",
+        MANAGE,
+        frozenset({400}),
+        fixed("/admin/town/language", data={"language": "nl"}),
+        token_in="query",
+        why="no_user: these tokens belong to no person (a manager's own language: tests/web/test_admin.py)",
+    ),
+]
+
 
 ROWS = [
     # The app's own documents and the operations endpoints.
@@ -360,6 +686,8 @@ ROWS = [
     Row("GET", "/open-data/all/monthly.json", ANYONE, OK, fixed("/open-data/all/monthly.json")),
     # Recommendations to officials: the office's managers and admins.
     Row("GET", "/api/offices/{office}/recommendations", MANAGE, OK, fixed("/api/offices/town/recommendations")),
+    *ADMIN_ROWS,
+    *STAFF_PAGE_ROWS,
 ]
 #: Websockets are tried against a real server: test_only_the_office_staff_and_its_screens_follow_its_websocket.
 #: The board's socket, for its cookie: tests/security/test_exposure.py.
