@@ -37,7 +37,7 @@ def labels(language: str) -> Labels:
         previous=gettext(language, messages.BOARD_PREVIOUS),
         recall=pgettext(language, *messages.BOARD_RECALL),
         no_calls=gettext(language, messages.BOARD_NO_CALLS),
-        no_wait=gettext(language, messages.BOARD_NO_WAIT),
+        no_wait=pgettext(language, *messages.BOARD_NO_WAIT),
         minutes=gettext(language, messages.BOARD_MINUTES),
         offline=gettext(language, messages.BOARD_OFFLINE),
         connecting=pgettext(language, *messages.BOARD_CONNECTING),

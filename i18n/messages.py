@@ -221,7 +221,7 @@ BOARD_PREVIOUS = N_("Previous calls")
 BOARD_RECALL = NC_("terminal board", "Recall")
 BOARD_NO_CALLS = N_("No calls yet")
 # Translators: in the wait column when the wait is under a minute.
-BOARD_NO_WAIT = N_("none")
+BOARD_NO_WAIT = NC_("terminal board", "none")
 # Translators: an estimated wait on the board; %(n)d is a whole number of minutes.
 BOARD_MINUTES = N_("± %(n)d min")
 # Translators: a small mark on the terminal board while it has lost its connection to the server.
