@@ -77,9 +77,11 @@ def _form(page: Page, *, status: int = 200, username: str = "", next_: str | Non
 @router.get("/login")
 async def login_page(request: Request, lang: str | None = None, next: str | None = None) -> Response:
     """The login form; for someone logged in already, who they are and a logout button."""
-    page = Page.of(request, lang)
-    staff = await staff_session.staff_of(request, parts_of(request))
+    parts = parts_of(request)
+    staff = await staff_session.staff_of(request, parts)
     current = staff.principal if staff is not None and staff.by_session else None
+    stored = await staff_session.stored_language(parts, current) if current is not None else None
+    page = staff_session.page_for(request, lang, stored)
     return _form(page, next_=staff_session.safe_next(next), current=current)
 
 

@@ -276,6 +276,7 @@ async def test_my_language_is_remembered_for_the_pages(site: Staff) -> None:
     assert "Uw taal werd bewaard." in text_of(page)
     assert '<html lang="nl">' in (await site.http.get("/manage/town")).text
     assert '<html lang="fr">' in (await site.http.get("/manage/town", params={"lang": "fr"})).text
+    assert "U bent aangemeld als ann" in text_of(await site.http.get("/login"))
 
 
 @pytest.mark.parametrize("language", ["fr", "nl"])
