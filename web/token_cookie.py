@@ -6,7 +6,8 @@ browser sends it back to that page and to what lies under it (the display's sock
 on the server. A TV whose bookmark carries the token simply trades it again at each start.
 
 A member of staff logged in on the web (web/staff_session.py) holds a session cookie (`loket_staff`, Path=/):
-the pages take it when they have neither `?token=` nor their own cookie.
+the staff pages take it when they have neither `?token=` nor their own cookie (`staff_token_of`); citizens'
+pages never do (`token_of`).
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ SESSION_COOKIE = "loket_staff"
 
 
 def token_of(connection: HTTPConnection, cookie: str) -> str | None:
-    """The token in the address (to be traded), else the one in the page's cookie, else the staff session's."""
-    return connection.query_params.get("token") or cookie_of(connection, cookie)
+    """The token in the address (to be traded) or else the one in the page's cookie."""
+    return connection.query_params.get("token") or connection.cookies.get(cookie) or None
 
 
-def cookie_of(connection: HTTPConnection, cookie: str) -> str | None:
-    """The token in the page's cookie, else the one in the staff session's cookie (for what lies under a page:
-    the display's socket and queue)."""
+def staff_token_of(connection: HTTPConnection, cookie: str) -> str | None:
+    """For a staff page (the display, the dashboard): the token in the address, else the page's cookie, else the
+    web session's (a member of staff logged in at /login). Never for a citizen's page: a logged-in clerk browsing
+    the ideas page is no visitor."""
+    return connection.query_params.get("token") or staff_cookie_of(connection, cookie)
+
+
+def staff_cookie_of(connection: HTTPConnection, cookie: str) -> str | None:
+    """For what lies under a staff page (the display's socket and queue): the page's cookie, else the web
+    session's."""
     return connection.cookies.get(cookie) or connection.cookies.get(SESSION_COOKIE) or None
 
 

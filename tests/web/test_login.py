@@ -262,9 +262,13 @@ async def test_the_token_in_the_address_still_works_beside_the_session(site: Sta
     assert (await site.http.get("/manage/town")).status_code == 200
 
 
-async def test_the_session_opens_the_display_page_too(site: Staff) -> None:
+async def test_a_staff_session_is_no_citizens_visit_on_the_ideas_page(site: Staff) -> None:
     await site.log_in("ann")
-    assert (await site.http.get("/display/town")).status_code == 200
+    r = await site.http.get("/ideas/town", params={"lang": "en"})
+    assert r.status_code == 200
+    assert site.http.cookies["loket_staff"] not in r.text
+    assert 'id="no-visit"' in r.text  # no proposing nor voting as a visitor: a login is not a visit
+    assert 'id="propose-title"' not in r.text
 
 
 @pytest.mark.parametrize("path", ["/login", "/logout"])
