@@ -75,3 +75,7 @@ def from_own_page(connection: HTTPConnection, public_url: str) -> bool:
         return True
     claimed = urlsplit(origin).netloc.lower()
     return claimed in {connection.headers.get("host", "").lower(), urlsplit(public_url).netloc.lower()} - {""}
+
+
+#: The first name of `staff_cookie_of` (an earlier note to the display's author named it so).
+cookie_of = staff_cookie_of
