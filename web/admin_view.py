@@ -14,6 +14,7 @@ from scheduler.calendar import WEEKDAYS
 from scheduler.errors import Conflict, DomainError
 from web import admin_forms as forms
 from web.page import LOCALES, Page
+from web.staff_session import ROLE_NAMES
 
 LANGUAGE_LABELS = {"nl": N_("Dutch"), "fr": N_("French"), "en": N_("English")}
 WEEKDAY_NAMES = dict(
@@ -129,18 +130,23 @@ def when(page: Page, at: str | None, zone: ZoneInfo) -> str:
     return format_datetime(datetime.fromisoformat(at).astimezone(zone), "d MMM y, HH:mm", locale=LOCALES[page.language])
 
 
-def said(page: Page, value: Any) -> str:
-    """A value of the audit's detail as a person reads it."""
+def said(page: Page, value: Any, key: str = "") -> str:
+    """A value of the audit's detail as a person reads it (a role or a language in words)."""
+    if key == "role" and isinstance(value, str) and value in ROLE_NAMES:
+        return page._(ROLE_NAMES[value])
+    if key == "language" and isinstance(value, str) and value in LANGUAGE_LABELS:
+        return page._(LANGUAGE_LABELS[value])
     if value is None:
         return page._(NONE)
     if isinstance(value, bool):
         return page._(YES if value else NO)
     if isinstance(value, dict):
-        return "; ".join(f"{page._(DETAIL_KEYS.get(str(k), str(k)))}: {said(page, v)}" for k, v in value.items()) or "–"
+        return (
+            "; ".join(f"{page._(DETAIL_KEYS.get(str(k), str(k)))}: {said(page, v, str(k))}" for k, v in value.items())
+            or "–"
+        )
     if isinstance(value, list | tuple):
-        if value and all(
-            isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, str) for x in v) for v in value
-        ):
+        if value and all(_is_period(v) for v in value):
             return forms.periods_text([list(v) for v in value])
         return ", ".join(said(page, v) for v in value) or "–"
     return str(value)
@@ -159,7 +165,7 @@ def described(page: Page, entry: dict[str, Any], zone: ZoneInfo) -> dict[str, st
     if isinstance(before, dict) and isinstance(after, dict):
         for key in list(dict.fromkeys([*before, *after])):
             name = page._(DETAIL_KEYS.get(key, key))
-            parts.append(f"{name}: {said(page, before.get(key))} → {said(page, after.get(key))}")
+            parts.append(f"{name}: {said(page, before.get(key), key)} → {said(page, after.get(key), key)}")
     else:
         if after is not None:
             parts.append(said(page, after))

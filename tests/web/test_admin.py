@@ -311,3 +311,10 @@ async def test_the_administration_start_sends_a_manager_to_the_office_and_refuse
     assert "carl is a clerk of office town." in text_of(r)
     site.http.cookies.clear()
     assert (await site.http.get("/admin")).status_code == 401
+
+
+async def test_the_audit_log_says_roles_and_languages_in_words(site: Staff) -> None:
+    dirk = {"username": "dirk", "role": "clerk", "password": "long enough", "language": "fr"}
+    assert (await submit(site, "/users", dirk)).status_code == 303
+    text = text_of(await site.http.get(PAGE, params={"lang": "nl"}))
+    assert "ann voegde personeelslid toe dirk rol: loketbediende; taal: Frans" in text
