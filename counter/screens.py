@@ -114,6 +114,10 @@ COUNTER_WORD = NC_("clerk terminal", "counter")
 class LoginScreen(Screen[None]):
     """`expired`: why the last session ended (said already in `language`), when the clerk must log in again."""
 
+    # Focused when the screen shows, and only if nothing has the focus yet: a focus() in on_mount could land after
+    # keys typed at once (Tab to the password) and pull the focus back, so the password went into the username.
+    AUTO_FOCUS = "#username"
+
     def __init__(self, expired: str = "", language: str = "en") -> None:
         super().__init__()
         self.language = language
@@ -127,9 +131,6 @@ class LoginScreen(Screen[None]):
             yield Input(placeholder=pgettext(lang, "clerk terminal", "password"), password=True, id="password")
             yield Button(pgettext(lang, "clerk terminal", "Log in"), id="log-in", variant="primary")
             yield Static(self.notice_text, id="notice", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#username", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "username":
@@ -259,6 +260,8 @@ class CounterScreen(Screen[None]):
 class Prompt(ModalScreen[str | None]):
     """Ask one thing (a ticket number, a transfer target, a pause reason); Escape cancels."""
 
+    AUTO_FOCUS = "#answer"
+
     def __init__(self, question: str, placeholder: str = "", language: str = "en") -> None:
         super().__init__()
         self.question, self.placeholder = question, placeholder
@@ -268,9 +271,6 @@ class Prompt(ModalScreen[str | None]):
         with Vertical(id="prompt"):
             yield Label(self.question, markup=False)
             yield Input(placeholder=self.placeholder, id="answer")
-
-    def on_mount(self) -> None:
-        self.query_one("#answer", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
