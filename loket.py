@@ -664,11 +664,18 @@ def counter_terminal(
     server: Annotated[str, typer.Option(help="The Loket server, e.g. http://127.0.0.1:8000")],
     office: Annotated[str | None, typer.Option(help="The office, for accounts not bound to one (admins)")] = None,
     counter: Annotated[int | None, typer.Option(help="Preselect this counter (its id)")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="nl, fr or en; remembered for the clerk once logged in (else LC_ALL/LANG, then theirs)"),
+    ] = None,
 ) -> None:
     """The clerk terminal: log in, choose your counter, then call and serve with one key per action."""
-    from counter.app import CounterApp, CounterConfig
+    from counter.cli import CounterProblem, run
 
-    CounterApp(CounterConfig(server=server, office=office, counter=counter)).run()
+    try:
+        run(server, office, counter, language, os.environ)
+    except CounterProblem as exc:
+        _fail(str(exc))
 
 
 @app.command("display")

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import PartsDep, PrincipalDep, require
-from scheduler import usecases
 from scheduler.access import Permission
 from service.changes import read
+from service.snapshot import queue_snapshot
 
 router = APIRouter(tags=["offices"])
 
@@ -19,4 +19,4 @@ async def queue(office: str, parts: PartsDep, principal: PrincipalDep) -> dict[s
     """Waiting tickets per service, counters, recent calls, and the `seq` this picture is valid at."""
     require(principal, Permission.READ, office)
     now = parts.clock()
-    return await read(parts, lambda repo: usecases.queue_snapshot(repo, office, now, parts.policy))
+    return await read(parts, lambda repo: queue_snapshot(repo, office, now, parts.policy))

@@ -22,10 +22,10 @@ from starlette.websockets import WebSocketState
 from api.deps import resolve
 from api.errors import ApiError
 from live.hub import Subscription, encode, for_public
-from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import DomainError
 from service.parts import Parts
+from service.snapshot import queue_snapshot
 
 CLOSE_POLICY = 4401  # bad token; 4403: not allowed; 4404: no such office
 CLOSE_RESUME = 4409  # too slow or fell behind: reconnect with ?since=
@@ -78,9 +78,7 @@ async def _start(websocket: WebSocket, parts: Parts, office: str, since: int | N
                 await websocket.send_text(encode(event if staff else for_public(event)))
             return events[-1]["seq"] if events else since
     now = parts.clock()
-    snapshot = await run_in_threadpool(
-        parts.db.read, lambda repo: usecases.queue_snapshot(repo, office, now, parts.policy)
-    )
+    snapshot = await run_in_threadpool(parts.db.read, lambda repo: queue_snapshot(repo, office, now, parts.policy))
     await websocket.send_text(encode({"type": "snapshot", **snapshot}))
     return int(snapshot["seq"])
 

@@ -8,7 +8,7 @@ messenger after the change is committed, so a slow mail server never holds a slo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,7 @@ def phone_e164(text: str | None, region: str) -> str | None:
 
 
 def holidays_around(day: date) -> frozenset[date]:
-    return public_holidays.belgian(day - timedelta(days=1), day + timedelta(days=1))
+    return public_holidays.around(day)
 
 
 def links(parts: Parts, token: str) -> dict[str, str]:

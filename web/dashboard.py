@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import PartsDep
 from i18n.messages import N_
-from scheduler import advice, outbox, routing, usecases
+from scheduler import advice, outbox, routing
 from scheduler.access import Permission
 from scheduler.errors import NotFound
 from scheduler.model import PROMISE, TicketState
@@ -31,6 +31,7 @@ from scheduler.numbering import day_start, office_day
 from scheduler.repository import Repository
 from service.changes import read
 from service.recommendations import recommendations
+from service.snapshot import queue_snapshot
 from store.statistics import latest_event, office_statistics
 from web import measures_panel, staff_session, token_cookie
 from web.dashboard_history import Words, history_view
@@ -63,7 +64,7 @@ def live_view(
     repo: Repository, office_id: str, now: datetime, policy: routing.Policy, words: Words = ENGLISH
 ) -> dict[str, Any]:
     """Today's state of the office: the queue snapshot, and who is in the room since when (wait start)."""
-    snapshot = usecases.queue_snapshot(repo, office_id, now, policy)
+    snapshot = queue_snapshot(repo, office_id, now, policy)
     office = repo.office(office_id)
     today = office_day(now, office.timezone)
     waiting = [t for t in repo.tickets_in(office_id, {TicketState.WAITING}) if t.day == today]

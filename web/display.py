@@ -15,11 +15,11 @@ from api.errors import ApiError
 from api.websocket import follow
 from i18n import LANGUAGES, gettext, messages, pgettext
 from i18n.messages import N_
-from scheduler import usecases
 from scheduler.access import Permission
 from scheduler.errors import NotFound
 from scheduler.events import EventType
 from service.changes import read
+from service.snapshot import queue_snapshot
 from web import token_cookie
 from web.page import choose_language
 
@@ -57,8 +57,8 @@ def _languages(lang: str | None) -> list[str]:
     return [code for code in wanted if code in LANGUAGES] or ["nl", "fr"]
 
 
-def _refusal(env: Environment, status: int, title: str, detail: str) -> HTMLResponse:
-    html = env.get_template("display_error.html").render(title=title, detail=detail)
+def _refusal(env: Environment, status: int, title: str, detail: str, language: str) -> HTMLResponse:
+    html = env.get_template("display_error.html").render(title=title, detail=detail, language=language)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -81,24 +81,26 @@ async def display_page(
     said = choose_language(lang.split(",")[0] if lang else None, request.headers.get("accept-language"))
     command = "loket token create --role display --office " + office
     how = gettext(said, "Create one with: %(command)s") % {"command": command}
-    token = token_cookie.token_of(request, COOKIE)
+    # A TV's token, else a logged-in member of staff's session (a manager opening the board from the dashboard).
+    token = token_cookie.staff_token_of(request, COOKIE)
     if not token:
         add = gettext(said, "Add ?token=DISPLAY_TOKEN to the address.")
-        return _refusal(env, 401, gettext(said, "This display has no token"), f"{add} {how}")
+        return _refusal(env, 401, gettext(said, "This display has no token"), f"{add} {how}", said)
     try:
         principal = await resolve(parts, token)
     except ApiError:
         revoked = gettext(said, "It may have been revoked.")
-        return _refusal(env, 401, gettext(said, "This display's token is not valid"), f"{revoked} {how}")
+        return _refusal(env, 401, gettext(said, "This display's token is not valid"), f"{revoked} {how}", said)
     if not principal.may(Permission.READ, office):
-        return _refusal(env, 403, gettext(said, "This token may not show office %(office)s") % {"office": office}, how)
+        refused = gettext(said, "This token may not show office %(office)s") % {"office": office}
+        return _refusal(env, 403, refused, how, said)
     if token_cookie.to_trade(request):
         return token_cookie.traded(request, COOKIE, token, max_age=COOKIE_MAX_AGE_S)
     try:
         found = await read(parts, lambda repo: repo.office(office))
     except NotFound:
         title = gettext(said, "There is no office %(office)s") % {"office": repr(office)}
-        return _refusal(env, 404, title, gettext(said, "Check the address of the display."))
+        return _refusal(env, 404, title, gettext(said, "Check the address of the display."), said)
     languages = _languages(lang)
     labels = {code: {label: gettext(code, label) for label in LABELS} for code in languages}
     # The staff view's printer alerts, e.g. "Kiosk hall-1: printer out of paper".
@@ -143,11 +145,11 @@ async def display_page(
 @router.get("/display/{office}/queue")
 async def display_queue(office: str, request: Request, parts: PartsDep) -> dict[str, Any]:
     """The board's queue snapshot, for the page's cookie (`GET /api/offices/{office}/queue` with a token)."""
-    principal = await resolve(parts, request.cookies.get(COOKIE))
+    principal = await resolve(parts, token_cookie.staff_cookie_of(request, COOKIE))
     if not principal.may(Permission.READ, office):
         raise ApiError(403, "forbidden", f"this token may not show office {office}")
     now = parts.clock()
-    return await read(parts, lambda repo: usecases.queue_snapshot(repo, office, now, parts.policy))
+    return await read(parts, lambda repo: queue_snapshot(repo, office, now, parts.policy))
 
 
 @router.websocket("/display/{office}/ws")
@@ -156,4 +158,4 @@ async def display_events(websocket: WebSocket, office: str, since: int | None = 
     if not token_cookie.from_own_page(websocket, websocket.app.state.parts.settings.public_url):
         await websocket.close(code=4403, reason="another site's page")  # before accepting: the handshake fails
         return
-    await follow(websocket, office, since, websocket.cookies.get(COOKIE))
+    await follow(websocket, office, since, token_cookie.staff_cookie_of(websocket, COOKIE))

@@ -21,13 +21,14 @@ from api.deps import PartsDep, client_of
 from api.errors import refusal_of
 from i18n import gettext, messages
 from i18n.messages import N_
-from scheduler import remote, usecases
+from scheduler import remote
 from scheduler.errors import DomainError
 from scheduler.model import Office
 from service.appointments import holidays_around
 from service.changes import read
 from service.joining import join
 from service.parts import Parts
+from service.snapshot import queue_snapshot
 from store.repository import SqlRepository
 from web.page import Page, form_fields, path
 
@@ -111,7 +112,7 @@ async def queue_of(parts: Parts, office: str, language: str) -> Queue:
         services = repo.services(office)
         counters = repo.counters(office)
         open_now = [s.code for s in services if remote.serving_today(place, counters, s.code, now, holidays)]
-        return place, services, usecases.queue_snapshot(repo, office, now, parts.policy), open_now
+        return place, services, queue_snapshot(repo, office, now, parts.policy), open_now
 
     place, services, snapshot, open_now = await read(parts, look)
     estimates = {s["code"]: s for s in snapshot["services"]}

@@ -4,6 +4,7 @@ staff and device tokens; every change audited and announced; every bad field ref
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -251,6 +252,17 @@ async def test_closing_days_are_kept_once_and_sorted_and_close_today(api: Api) -
     assert refusal(bad) == (422, "invalid_date", "days.0")
     many = await api.http.put("/api/offices/town/closed", json={"days": ["2026-01-01"] * 1001}, headers=manager(api))
     assert refusal(many) == (422, "too_many_days", "days")
+
+
+async def test_a_public_holiday_closes_today_on_every_snapshot_without_being_listed(api: Api) -> None:
+    week = {"mon": [["08:30", "12:30"]]}
+    assert (await api.http.put("/api/offices/town/hours", json=week, headers=manager(api))).status_code == 200
+    api.clock.now = datetime(2026, 4, 6, 8, 0, tzinfo=UTC)  # Easter Monday, a Belgian public holiday
+    office = (await api.http.get("/api/offices/town/queue", headers=api.auth(Role.KIOSK))).json()["office"]
+    assert (office["hours_today"], office["closed_today"]) == ([], "holiday")
+    api.clock.now = datetime(2026, 4, 13, 8, 0, tzinfo=UTC)  # the Monday after: open
+    office = (await api.http.get("/api/offices/town/queue", headers=api.auth(Role.KIOSK))).json()["office"]
+    assert (office["hours_today"], office["closed_today"]) == (week["mon"], None)
 
 
 async def test_settings_change_only_what_is_given_within_their_ranges(api: Api) -> None:

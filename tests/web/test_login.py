@@ -262,6 +262,25 @@ async def test_the_token_in_the_address_still_works_beside_the_session(site: Sta
     assert (await site.http.get("/manage/town")).status_code == 200
 
 
+async def test_a_logged_in_manager_opens_the_display_board_and_its_queue_without_a_token(site: Staff) -> None:
+    assert (await site.http.get("/display/town")).status_code == 401  # nobody logged in, no token: refused
+    await site.log_in("ann")
+    page = await site.http.get("/display/town", params={"lang": "fr,nl"})
+    assert page.status_code == 200, page.text
+    assert site.http.cookies["loket_staff"] not in page.text
+    queue = await site.http.get("/display/town/queue")
+    assert queue.status_code == 200, queue.text
+    assert queue.json()["office"]["id"] == "town"
+    assert (await site.http.get("/display/other/queue")).status_code == 403  # a manager of town only
+
+
+async def test_the_display_s_refusal_speaks_the_board_s_first_language(site: Staff) -> None:
+    r = await site.http.get("/display/town", params={"lang": "fr,nl"})
+    assert r.status_code == 401
+    assert '<html lang="fr">' in r.text
+    assert "Cet écran n’a pas de jeton" in r.text
+
+
 async def test_a_staff_session_is_no_citizens_visit_on_the_ideas_page(site: Staff) -> None:
     await site.log_in("ann")
     r = await site.http.get("/ideas/town", params={"lang": "en"})
