@@ -135,6 +135,9 @@ def serve(
     _run(settings, host, port, workers, public_url, forwarded_allow_ips)
 
 
+#: The demo office's manager account (`make demo` prints its password): logs in to /admin and /manage.
+DEMO_MANAGER = "manager"
+
 #: File handles kept for what is not a client connection: the database pool, logs, the listening socket.
 RESERVED_HANDLES = 100
 MAX_DERIVED_CONCURRENCY = 10_000
@@ -226,7 +229,11 @@ def demo(
     clerk_names = [f"clerk{spec.name}" for spec in scenario.counters]
     # The previous run printed its tokens and passwords to a terminal (and maybe a shared screen or a log):
     # they stop working now, so only the ones printed below open the demo office.
-    for label in [*(f"demo {role.value}" for role in Role), *(f"login {name}" for name in clerk_names)]:
+    people = [*clerk_names, DEMO_MANAGER]
+    for label in [
+        *(f"demo {role.value}" for role in Role),
+        *(f"{how} {name}" for name in people for how in ("login", "web login")),
+    ]:
         revoke_tokens(db, now, label=label, office=office)
     tokens = {
         role: create_token(db, role, office, now, label=f"demo {role.value}") for role in Role if role is not Role.ADMIN
@@ -236,6 +243,8 @@ def demo(
         password = secrets.token_urlsafe(9)
         add_user(db, f"clerk{spec.name}", office, Role.CLERK, password, now)
         clerks.append((f"clerk{spec.name}", password, spec.name, ", ".join(spec.services)))
+    manager_password = secrets.token_urlsafe(9)
+    add_user(db, DEMO_MANAGER, office, Role.MANAGER, manager_password, now)
     db.engine.dispose()
     base = f"http://127.0.0.1:{port}"
     lines = [
@@ -245,6 +254,8 @@ def demo(
         f"  queue (JSON)    curl -H 'Authorization: Bearer {tokens[Role.DISPLAY]}' {base}/api/offices/{office}/queue",
         f"  live events     {base.replace('http', 'ws')}/ws/offices/{office}?token={tokens[Role.DISPLAY]}",
         f"  display (TV)    {base}/display/{office}?token={tokens[Role.DISPLAY]}&lang=nl,fr",
+        f"  administration  {base}/login?next=/admin/{office}   (log in as {DEMO_MANAGER} {manager_password})",
+        f"  dashboard       {base}/manage/{office}",
         "",
         "In other terminals",
         f"  kiosk           .venv/bin/loket kiosk --server {base} --token {tokens[Role.KIOSK]} --office {office}",

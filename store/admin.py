@@ -162,8 +162,9 @@ def principal_for(db: Database, secret: str, now: datetime) -> Principal | None:
     return Principal(role=Role(row.role), office=row.office, username=row.username, label=row.label or None)
 
 
-def login(db: Database, username: str, password: str, now: datetime) -> tuple[str, Principal]:
-    """Check a user's password and hand out a token for their terminal."""
+def login(db: Database, username: str, password: str, now: datetime, how: str = "login") -> tuple[str, Principal]:
+    """Check a user's password and hand out a token for their terminal (or, `how="web login"`, their browser:
+    the token's label, "login ann" or "web login ann", tells `loket token list` which)."""
     with Session(db.reader) as session:
         user = session.get(UserRow, username)
     hasher = _hasher()
@@ -173,7 +174,7 @@ def login(db: Database, username: str, password: str, now: datetime) -> tuple[st
     if not hasher.verify(password, user.password_hash):
         raise Conflict("unknown user or wrong password", code="bad_credentials")
     role = Role(user.role)
-    token = create_token(db, role, user.office, now, label=f"login {username}", username=username, ttl=CLERK_TOKEN_TTL)
+    token = create_token(db, role, user.office, now, label=f"{how} {username}", username=username, ttl=CLERK_TOKEN_TTL)
     return token, Principal(role=role, office=user.office, username=username)
 
 

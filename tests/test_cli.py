@@ -180,6 +180,13 @@ def test_demo_prints_how_to_use_every_part_and_serves_the_office(tmp_path: Path)
         output, _ = process.communicate(timeout=10)
     for part in ("display (TV)", "loket kiosk --server", "loket counter --server", "loket display --server", "clerk1"):
         assert part in output
+    assert f"http://127.0.0.1:{port}/login?next=/admin/demo" in output
+
+
+def _demo_manager(output: str) -> str:
+    """The password of the demo's manager account, from the line `administration URL (log in as manager PW)`."""
+    line = next(line for line in output.splitlines() if line.strip().startswith("administration"))
+    return line.rsplit("log in as manager ", 1)[1].rstrip(")")
 
 
 def _demo_credentials(output: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -202,8 +209,9 @@ def test_demo_run_again_revokes_the_tokens_and_clerk_sessions_of_its_previous_ru
     old_tokens, old_clerks = _demo_credentials(first.stdout)
     assert set(old_tokens) == {"kiosk", "display", "clerk", "manager"}
     db = Database(make_engine(sqlite_url))
-    try:  # a clerk logged in during the first run
+    try:  # a clerk logged in during the first run, and the manager on the web
         old_session, _ = admin.login(db, "clerk1", old_clerks["clerk1"], datetime.now(UTC))
+        old_web, _ = admin.login(db, "manager", _demo_manager(first.stdout), datetime.now(UTC), "web login")
     finally:
         db.engine.dispose()
 
@@ -219,4 +227,9 @@ def test_demo_run_again_revokes_the_tokens_and_clerk_sessions_of_its_previous_ru
 
         assert {role: status(token) for role, token in old_tokens.items()} == dict.fromkeys(old_tokens, 401)
         assert status(old_session) == 401
+        assert status(old_web) == 401
+        with httpx.Client(base_url=server.url) as browser:  # the new password opens the administration
+            form = {"username": "manager", "password": _demo_manager(second.stdout)}
+            assert browser.post("/login", data=form, params={"next": "/admin/demo"}).status_code == 303
+            assert browser.get("/admin/demo").status_code == 200
         assert 401 not in {status(token) for token in new_tokens.values()}

@@ -120,7 +120,7 @@ async def log_in(request: Request, lang: str | None = None) -> Response:
         response.headers["Retry-After"] = str(retry)
         return response
     try:
-        token, who = await run_in_threadpool(admin.login, parts.db, username, password, now)
+        token, who = await run_in_threadpool(admin.login, parts.db, username, password, now, staff_session.LABEL)
     except Conflict:
         return _form(page, status=401, username=username, next_=next_, problem=page._(WRONG))
     except BaseException:

@@ -133,7 +133,7 @@ async def test_a_manager_logs_in_and_lands_on_the_dashboard_with_a_session_cooki
     assert cookie["max-age"] == str(12 * 3600)
     # The token it holds: a login token of 12 hours, labelled for the web.
     row = next(t for t in admin.tokens(site.seeded.db) if t.username == "ann")
-    assert row.label.endswith("login ann")
+    assert row.label == "web login ann"  # `loket token list` tells a browser's login from a terminal's
     assert row.expires_at is not None
     assert row.expires_at - row.created_at == timedelta(hours=12)
     dashboard = await site.http.get("/manage/town")
