@@ -113,7 +113,8 @@ async def test_today_shows_the_queue_the_counters_and_who_waits_too_long(api: Ap
     assert "2 waiting more than 5 minutes" in text
 
 
-async def test_the_history_is_drawn_as_svg_charts_with_titles_and_tables(api: Api) -> None:
+def add_last_week(api: Api) -> None:
+    """Six walk-ins served at counter 2 on 2026-02-26, each told 3 minutes (2 to 5); they waited 1 to 6."""
     with Session(api.seeded.db.engine) as session:
         for i in range(6):
             checked_in = datetime(2026, 2, 26, 9, 10 * i, tzinfo=UTC)
@@ -128,6 +129,10 @@ async def test_the_history_is_drawn_as_svg_charts_with_titles_and_tables(api: Ap
                 )
             )  # fmt: skip
         session.commit()
+
+
+async def test_the_history_is_drawn_as_svg_charts_with_titles_and_tables(api: Api) -> None:
+    add_last_week(api)
     r = await page(api, api.seeded.tokens[Role.MANAGER], days="7")
     svgs = re.findall(r"<svg .*?</svg>", r.text, flags=re.S)
     assert len(svgs) == 7

@@ -8,19 +8,17 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
-from sqlmodel import Session
 
 from i18n import tooling
 from scheduler.model import Role
-from store.tables import TicketRow
 from tests.api.conftest import Api, serving
 from tests.api.test_citizen_actions import post, served
 from tests.support import OFFICE, ROOT, Seeded
+from tests.web.test_dashboard import add_last_week
 
 #: Words that are English and neither French nor Dutch (nor a code or a name on these pages). A visible word in
 #: this list on a French or Dutch page is English left over.
@@ -199,19 +197,7 @@ async def api(sqlite_url: str, seeder: Callable[..., Seeded]) -> AsyncIterator[A
 async def busy_day(api: Api) -> None:
     """History (six visits last week, with estimates), today a served visit with a happiness answer, people
     waiting too long, counters open and closed."""
-    with Session(api.seeded.db.engine) as session:
-        for i in range(6):
-            checked_in = datetime(2026, 2, 26, 9, 10 * i, tzinfo=UTC)
-            session.add(
-                TicketRow(
-                    office="town", service="A", number=f"A{i + 1:03d}", day=checked_in.date(), kind="walkin",
-                    language="nl", token=f"t{i}", state="done", checked_in_at=checked_in,
-                    called_at=checked_in.replace(minute=11 * i + 1), finished_at=checked_in.replace(minute=10 * i + 9),
-                    service_s=300, counter_id=api.seeded.counters["2"],
-                    announced_wait_s=180, announced_low_s=120, announced_high_s=300,
-                )
-            )  # fmt: skip
-        session.commit()
+    add_last_week(api)
     token = await served(api)
     assert (await post(api, token, "happiness", {"score": 7, "improvements": ["signs", "wait"]})).status_code == 201
     for service in ("A", "A", "B", "C"):
