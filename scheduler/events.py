@@ -63,6 +63,9 @@ def ticket_view(ticket: Ticket, counter: Counter | None = None) -> dict[str, Any
         # False only for a remote joiner who has not checked in yet (not in the building); when they did.
         "here": ticket.here,
         "arrived_at": ticket.arrived_at.isoformat() if ticket.arrived_at else None,
+        # Issued by a kiosk offline and synced later; the clerk is told `offline_note` ("early", "late") at the call.
+        "offline": ticket.offline,
+        "offline_note": ticket.offline_note,
         "counter": None,
     }
     if counter is not None:

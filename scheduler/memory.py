@@ -20,6 +20,7 @@ from scheduler.model import (
     Ticket,
     TicketState,
 )
+from scheduler.offline import NumberBlock, skip_blocks
 
 
 class MemoryRepository:
@@ -34,6 +35,7 @@ class MemoryRepository:
         self._in_state: dict[tuple[str, TicketState], dict[int, None]] = {}
         self._by_token: dict[str, int] = {}
         self._numbers: dict[tuple[str, str, date], int] = {}
+        self._blocks: list[NumberBlock] = []
         self._service_times: dict[tuple[str, date, str], tuple[int, float]] = {}
         self.events: dict[str, list[tuple[int, Event]]] = {}
         self._bookings: dict[int, Booking] = {}
@@ -168,8 +170,36 @@ class MemoryRepository:
 
     def next_number(self, office_id: str, service: str, day: date) -> int:
         key = (office_id, service, day)
-        self._numbers[key] = self._numbers.get(key, 0) + 1
+        blocks = self.number_blocks(office_id, day, service=service)
+        self._numbers[key] = skip_blocks(self._numbers.get(key, 0) + 1, blocks)
         return self._numbers[key]
+
+    def hold_numbers(self, office_id: str, service: str, day: date) -> int:
+        return self._numbers.get((office_id, service, day), 0)
+
+    def number_blocks(
+        self, office_id: str, day: date, *, service: str | None = None, kiosk: str | None = None
+    ) -> list[NumberBlock]:
+        found = [
+            b
+            for b in self._blocks
+            if (b.office, b.day) == (office_id, day)
+            and (service is None or b.service == service)
+            and (kiosk is None or b.kiosk == kiosk)
+        ]
+        return sorted(found, key=lambda b: (b.service, b.first))
+
+    def add_number_block(self, block: NumberBlock) -> NumberBlock:
+        stored = replace(block, id=len(self._blocks) + 1)
+        self._blocks.append(stored)
+        return stored
+
+    def offline_numbers(self, office_id: str, day: date) -> set[tuple[str, str]]:
+        return {
+            (t.service, t.number)
+            for t in self._tickets.values()
+            if t.office == office_id and t.day == day and t.offline
+        }
 
     def add_ticket(self, ticket: Ticket) -> Ticket:
         stored = replace(ticket, id=len(self._tickets) + 1)

@@ -205,6 +205,11 @@ class Ticket:
     arrived_at: datetime | None = None
     #: "Leave now" was sent (on the medium the citizen chose).
     told_come: bool = False
+    #: Issued by a kiosk while the server was unreachable and synced later (`scheduler.offline`).
+    offline: bool = False
+    #: What the clerk is told when calling an offline ticket: "early" or "late" for an appointment checked in
+    #: offline outside its window; None otherwise.
+    offline_note: str | None = None
 
     @property
     def here(self) -> bool:

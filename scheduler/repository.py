@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scheduler.events import Event
 from scheduler.model import (
@@ -22,6 +22,9 @@ from scheduler.model import (
     Ticket,
     TicketState,
 )
+
+if TYPE_CHECKING:  # scheduler.offline's use cases are written against this protocol
+    from scheduler.offline import NumberBlock
 
 
 class Repository(Protocol):
@@ -92,7 +95,29 @@ class Repository(Protocol):
 
     def ticket_by_idempotency_key(self, office_id: str, key: str) -> Ticket | None: ...
 
-    def next_number(self, office_id: str, service: str, day: date) -> int: ...
+    def next_number(self, office_id: str, service: str, day: date) -> int:
+        """The next number of `service` on `day`, skipping every reserved block (`offline.skip_blocks`), taken
+        under the lock of the day's number row."""
+        ...
+
+    def hold_numbers(self, office_id: str, service: str, day: date) -> int:
+        """Lock the number row of `service` on `day` (made when missing) until the transaction ends, as
+        `next_number` does; answers the last number given online."""
+        ...
+
+    def number_blocks(
+        self, office_id: str, day: date, *, service: str | None = None, kiosk: str | None = None
+    ) -> list[NumberBlock]:
+        """The blocks of numbers reserved on `day` (of this service, of this kiosk, if given), by first number."""
+        ...
+
+    def add_number_block(self, block: NumberBlock) -> NumberBlock:
+        """Store a reserved block and return it with its id."""
+        ...
+
+    def offline_numbers(self, office_id: str, day: date) -> set[tuple[str, str]]:
+        """(service, number) of the office's tickets of `day` synced from a kiosk's offline journal."""
+        ...
 
     def add_ticket(self, ticket: Ticket) -> Ticket:
         """Store a new ticket and return it with its id."""

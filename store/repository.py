@@ -29,6 +29,7 @@ from scheduler.model import (
     TicketState,
 )
 from scheduler.numbering import office_day
+from scheduler.offline import NumberBlock, skip_blocks
 from store.tables import (
     BookingRow,
     BookingSeatRow,
@@ -36,6 +37,7 @@ from store.tables import (
     HappinessRow,
     MeasureRow,
     MessageCountRow,
+    NumberBlockRow,
     NumberRow,
     OfficeRow,
     ServiceRow,
@@ -154,6 +156,8 @@ _TICKET_FIELDS = [
     "come_at",
     "arrived_at",
     "told_come",
+    "offline",
+    "offline_note",
 ]
 
 
@@ -173,6 +177,10 @@ def _ticket_of_mapping(row: RowMapping) -> Ticket:
         state=TicketState(row["state"]),
         **{name: row[name] for name in _TICKET_FIELDS},
     )
+
+
+def _block_of(row: NumberBlockRow) -> NumberBlock:
+    return NumberBlock(row.office, row.service, row.day, row.kiosk, row.first, row.last, row.reserved_at, id=row.id)
 
 
 def booking_of(row: BookingRow) -> Booking:
@@ -425,13 +433,57 @@ class SqlRepository:
         return ticket_of(row) if row else None
 
     def next_number(self, office_id: str, service: str, day: date) -> int:
-        row = self.session.get(NumberRow, (office_id, service, day), with_for_update=True)
-        if row is None:
-            row = NumberRow(office=office_id, service=service, day=day, last=0)
-        row.last += 1
+        row = self._number_row(office_id, service, day)
+        # Under the row's lock: a block reserved meanwhile waited for it, and is seen here once committed.
+        row.last = skip_blocks(row.last + 1, self.number_blocks(office_id, day, service=service))
         self.session.add(row)
         self.session.flush()
         return row.last
+
+    def _number_row(self, office_id: str, service: str, day: date) -> NumberRow:
+        """The day's number row, locked until the transaction ends (made when missing: a second writer making it
+        too meets the primary key, and `Database.write` runs its change again)."""
+        row = self.session.get(NumberRow, (office_id, service, day), with_for_update=True)
+        if row is None:
+            row = NumberRow(office=office_id, service=service, day=day, last=0)
+            self.session.add(row)
+            self.session.flush()
+        return row
+
+    def hold_numbers(self, office_id: str, service: str, day: date) -> int:
+        return self._number_row(office_id, service, day).last
+
+    def number_blocks(
+        self, office_id: str, day: date, *, service: str | None = None, kiosk: str | None = None
+    ) -> list[NumberBlock]:
+        query = select(NumberBlockRow).where(NumberBlockRow.office == office_id, NumberBlockRow.day == day)
+        if service is not None:
+            query = query.where(NumberBlockRow.service == service)
+        if kiosk is not None:
+            query = query.where(NumberBlockRow.kiosk == kiosk)
+        rows = self.session.exec(query.order_by(col(NumberBlockRow.service), col(NumberBlockRow.first)))
+        return [_block_of(row) for row in rows]
+
+    def add_number_block(self, block: NumberBlock) -> NumberBlock:
+        row = NumberBlockRow(
+            office=block.office,
+            service=block.service,
+            day=block.day,
+            kiosk=block.kiosk,
+            first=block.first,
+            last=block.last,
+            reserved_at=block.reserved_at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _block_of(row)
+
+    def offline_numbers(self, office_id: str, day: date) -> set[tuple[str, str]]:
+        t = _TICKETS.c
+        rows = self.session.execute(
+            sa_select(t.service, t.number).where(t.office == office_id, t.day == day, t.offline.is_(True))
+        )
+        return {(service, number) for service, number in rows}
 
     def add_ticket(self, ticket: Ticket) -> Ticket:
         row = TicketRow(**_ticket_values(ticket))

@@ -135,6 +135,9 @@ class TicketRow(SQLModel, table=True):
     come_at: datetime | None = _utc(default=None)
     arrived_at: datetime | None = _utc(default=None)
     told_come: bool = False
+    # Issued by a kiosk offline and synced later (scheduler.offline); what the clerk is told at the call.
+    offline: bool = False
+    offline_note: str | None = Field(default=None, max_length=16)
 
 
 class BookingRow(SQLModel, table=True):
@@ -211,6 +214,25 @@ class NumberRow(SQLModel, table=True):
     service: str = Field(primary_key=True, max_length=8)
     day: date = Field(primary_key=True)
     last: int = 0
+
+
+class NumberBlockRow(SQLModel, table=True):
+    """Numbers `first`..`last` of a service's office-local day reserved for one kiosk to issue offline. Online
+    numbering skips them; they are reserved under the lock of the day's `ticket_number` row."""
+
+    __tablename__ = "number_block"
+    __table_args__ = (
+        UniqueConstraint("office", "service", "day", "first"),
+        Index("ix_number_block_office_day_kiosk", "office", "day", "kiosk"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(foreign_key="office.id", max_length=64)
+    service: str = Field(max_length=8)
+    day: date
+    kiosk: str = Field(max_length=40)
+    first: int
+    last: int
+    reserved_at: datetime = _utc()
 
 
 class EventRow(SQLModel, table=True):

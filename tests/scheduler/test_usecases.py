@@ -789,6 +789,8 @@ def test_queue_snapshot_shows_the_office_as_it_is(desk: Desk, repo: MemoryReposi
                 "return_at": None,
                 "here": True,
                 "arrived_at": None,
+                "offline": False,
+                "offline_note": None,
                 "counter": {"id": 1, "name": "Loket 1"},
             },
         },

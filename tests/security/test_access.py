@@ -185,6 +185,28 @@ async def _measure(world: World, _who: str) -> Request:
     return {"url": f"/api/offices/town/measures/{r.json()['id']}"}
 
 
+async def _reserve(_world: World, who: str) -> Request:
+    return {"url": "/api/offices/town/number-blocks", "json": {"kiosk": f"hall-{who}", "service": "A"}}
+
+
+async def _sync_offline(world: World, who: str) -> Request:
+    """A ticket issued offline from a fresh block (reserved by an admin for a kiosk of the caller's own)."""
+    kiosk = f"sync-{who}"
+    r = await world.http.post(
+        "/api/offices/town/number-blocks", json={"kiosk": kiosk, "service": "A"}, headers=world.auth("admin")
+    )
+    assert r.status_code == 201, r.text
+    entry = {
+        "kiosk": kiosk,
+        "service": "A",
+        "number": r.json()["first_number"],
+        "language": "nl",
+        "checked_in_at": world.api.clock.now.isoformat(),
+        "token": f"offline-token-of-{who}-0123456789",
+    }
+    return {"url": "/api/offices/town/tickets/offline", "json": entry, "headers": {"Idempotency-Key": f"key-{who}"}}
+
+
 OK, CREATED, SEE_OTHER = frozenset({200}), frozenset({201}), frozenset({303})
 
 NAMES = {"nl": "Rijbewijs", "fr": "Permis", "en": "Licence"}
@@ -525,6 +547,10 @@ ROWS = [
     # Staff: the queue, tickets, counters, printers.
     Row("GET", "/api/offices/{office}/queue", READ, OK, fixed("/api/offices/town/queue")),
     Row("POST", "/api/offices/{office}/tickets", ISSUE, CREATED, _issue),
+    # Offline kiosks (issue 19): a kiosk of the office reserves blocks and syncs what it issued offline.
+    Row("POST", "/api/offices/{office}/number-blocks", ISSUE, CREATED, _reserve),
+    Row("GET", "/api/offices/{office}/number-blocks", ISSUE, OK, fixed("/api/offices/town/number-blocks?kiosk=hall-1")),
+    Row("POST", "/api/offices/{office}/tickets/offline", ISSUE, CREATED, _sync_offline),
     Row("POST", "/api/tickets/{ticket_id}/{action}", SERVE, OK, with_ticket("/api/tickets/{id}/cancel")),
     Row(
         "POST",
@@ -723,7 +749,7 @@ def test_every_endpoint_has_a_row_and_every_row_an_endpoint(template: Any) -> No
 
 async def _try(world: World, row: Row, who: str) -> int:
     request = await row.make(world, who)
-    url, headers = request.pop("url"), {}
+    url, headers, extra_headers = request.pop("url"), {}, request.pop("headers", {})
     if row.token_in == "query":
         if who != "none":
             url += ("&" if "?" in url else "?") + f"token={world.tokens[who]}"
@@ -732,7 +758,7 @@ async def _try(world: World, row: Row, who: str) -> int:
     else:
         headers = world.auth(who)
     method = "GET" if row.method == "MOUNT" else row.method
-    response = await world.http.request(method, url, headers=headers, **request)
+    response = await world.http.request(method, url, headers={**headers, **extra_headers}, **request)
     return int(response.status_code)
 
 
