@@ -22,9 +22,12 @@ from client.models import (
     CounterDay,
     IssuedTicket,
     Me,
+    NumberBlock,
+    OfflineTicket,
     Session,
     Slot,
     Snapshot,
+    SyncedTicket,
     Ticket,
 )
 
@@ -129,6 +132,35 @@ class LoketClient:
         `error`): staff hear it as a `printer.status` event."""
         body = {"kiosk": kiosk, "state": state, "detail": detail}
         return await self._json("POST", f"/api/offices/{_segment(office)}/printer-status", json=body)
+
+    # -- offline kiosks --------------------------------------------------------------------------------------
+
+    async def reserve_block(self, office: str, kiosk: str, service: str, size: int | None = None) -> NumberBlock:
+        """Reserve today's next block of numbers of `service` for the kiosk named `kiosk` (its offline tickets):
+        409 `too_many_blocks` past the day's cap, 404 `service_not_found`, 422 `invalid_kiosk`/`invalid_size`."""
+        body: Json = {"kiosk": kiosk, "service": service}
+        if size is not None:
+            body["size"] = size
+        return NumberBlock.of(await self._json("POST", f"/api/offices/{_segment(office)}/number-blocks", json=body))
+
+    async def blocks(self, office: str, kiosk: str) -> list[NumberBlock]:
+        """Today's blocks of the kiosk named `kiosk`, each with the sequences already synced from it (`used`)."""
+        path = f"/api/offices/{_segment(office)}/number-blocks"
+        body = _object(await self._send("GET", path, params={"kiosk": kiosk}))
+        blocks = body.get("blocks")
+        if not isinstance(blocks, list):
+            raise LoketError(200, "unexpected_response", f"expected a list of blocks, got {body!r:.200}")
+        day, prefix = body.get("day"), body.get("status_url_prefix")
+        return [NumberBlock.of(raw, kiosk=kiosk, day=day, status_url_prefix=prefix) for raw in blocks]
+
+    async def sync_ticket(self, office: str, key: str, entry: OfflineTicket) -> SyncedTicket:
+        """Upload a ticket issued offline, with its own Idempotency-Key `key`: the first upload stores it (201),
+        the same key again answers the same ticket (200, `created` False), never a second one. Refusals (409
+        `number_not_reserved`, `number_taken`, `token_taken`; 422 `invalid_checked_in_at`, `unknown_appointment`
+        ...) raise `LoketError`."""
+        path = f"/api/offices/{_segment(office)}/tickets/offline"
+        response = await self._send("POST", path, json=entry.body(), headers={"Idempotency-Key": key})
+        return SyncedTicket.of(_object(response), created=response.status_code == 201)
 
     # -- appointments ------------------------------------------------------------------------------------
 

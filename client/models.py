@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -219,6 +219,98 @@ class Booking:
             duration_min=_int(raw.get("duration_min")),
             state=str(raw.get("state") or "booked"),
             language=str(raw.get("language") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class NumberBlock:
+    """Numbers reserved for one kiosk's offline tickets (`POST/GET /api/offices/{office}/number-blocks`): the
+    sequences `first`..`last` of `service` on the office-local `day`, never given to anybody else that day.
+    `used`: the sequences the server already holds tickets of (synced); `status_url_prefix` + a ticket's token
+    is its status page."""
+
+    kiosk: str
+    service: str
+    day: date
+    first: int
+    last: int
+    first_number: str
+    last_number: str
+    status_url_prefix: str
+    used: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, raw: Json, *, kiosk: str = "", day: object = None, status_url_prefix: object = None) -> NumberBlock:
+        """One block; `kiosk`, `day` and `status_url_prefix` for the list's blocks, which have them once above."""
+        return cls(
+            kiosk=str(raw.get("kiosk") or kiosk),
+            service=str(raw["service"]),
+            day=date.fromisoformat(str(raw.get("day") or day)),
+            first=_int(raw["first"]),
+            last=_int(raw["last"]),
+            first_number=str(raw.get("first_number") or ""),
+            last_number=str(raw.get("last_number") or ""),
+            status_url_prefix=str(raw.get("status_url_prefix") or status_url_prefix or ""),
+            used=tuple(_int(n) for n in raw.get("used") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class OfflineTicket:
+    """A ticket issued by a kiosk while the server could not be reached, as uploaded when it answers again
+    (`POST /api/offices/{office}/tickets/offline`): a walk-in of `service` with its block's `number`, or a
+    booking's `appointment` code checked in (its `number` is the code). `checked_in_at` keeps its place."""
+
+    kiosk: str
+    number: str
+    language: str
+    checked_in_at: datetime
+    token: str
+    service: str | None = None
+    appointment: str | None = None
+
+    def body(self) -> dict[str, str]:
+        body = {
+            "kiosk": self.kiosk,
+            "number": self.number,
+            "language": self.language,
+            "checked_in_at": self.checked_in_at.isoformat(),
+            "token": self.token,
+        }
+        if self.appointment is not None:
+            body["appointment"] = self.appointment
+        else:
+            body["service"] = self.service or ""
+        return body
+
+
+@dataclass(frozen=True)
+class SyncedTicket:
+    """The server's answer to an offline ticket uploaded: the ticket as stored (`offline` true); `note` says an
+    appointment checked in offline was early or late ("early", "late"), `created` whether this upload stored it
+    (False: the same Idempotency-Key had already)."""
+
+    id: int
+    number: str
+    service: str
+    state: str
+    status_url: str
+    offline: bool = True
+    note: str | None = None
+    created: bool = True
+
+    @classmethod
+    def of(cls, raw: Json, *, created: bool = True) -> SyncedTicket:
+        note = raw.get("note")
+        return cls(
+            id=_int(raw.get("id")),
+            number=str(raw.get("number", "")),
+            service=str(raw.get("service", "")),
+            state=str(raw.get("state", "")),
+            status_url=str(raw.get("status_url", "")),
+            offline=bool(raw.get("offline", True)),
+            note=str(note) if note is not None else None,
+            created=created,
         )
 
 

@@ -19,6 +19,7 @@ from client.models import Booking, IssuedTicket, Slot
 from i18n import gettext, ngettext
 from kiosk.offers import over_promise
 from kiosk.office import OfficeView, ServiceInfo
+from kiosk.offline import OfflineIssued, offline_kept
 from kiosk.printing import PrinterStatus
 from kiosk.qr import qr_text
 from tui.bigtext import big
@@ -99,6 +100,24 @@ def walk_in_label(language: str, service_name: str) -> str:
     return gettext(language, "Take a walk-in ticket for %(service)s") % {"service": service_name}
 
 
+def offline_notice(language: str, can_issue: bool) -> str:
+    """What the screens say while the server cannot be reached: tickets still given (from this kiosk's block
+    of numbers), or not."""
+    if can_issue:
+        return gettext(language, "The kiosk is offline: you still get a ticket, and your place is kept.")
+    return gettext(language, "The office's server cannot be reached. Please ask at the desk.")
+
+
+def offline_refusal_text(language: str, reason: str) -> str:
+    """Why no ticket was given offline: `used_up` (no number left in this kiosk's block) or `code` (a code
+    only the server can check in)."""
+    if reason == "code":
+        return gettext(language, "This code cannot be checked in while the kiosk is offline. Please ask at the desk.")
+    return gettext(
+        language, "The kiosk is offline and has no numbers left: no ticket was given. Please ask at the desk."
+    )
+
+
 class LanguageChosen(Message):
     def __init__(self, language: str) -> None:
         super().__init__()
@@ -169,6 +188,12 @@ class LanguageScreen(Screen[None]):
                 for code, name in LANGUAGE_NAMES.items():
                     yield Button(name, id=f"lang-{code}", classes="big")
             yield Static("", id="notice")
+            yield Static("", id="offline")
+
+    def offline(self, text: str) -> None:
+        """The kiosk is offline (said in the three languages), or back online (empty)."""
+        for line in self.query("#offline").results(Static):
+            line.update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("lang-"):
@@ -178,11 +203,15 @@ class LanguageScreen(Screen[None]):
 class ServicesScreen(Screen[None]):
     """The services in the citizen's language with their waits, live; a service nobody serves now is greyed."""
 
-    def __init__(self, language: str, office: OfficeView | None, online: bool) -> None:
+    def __init__(
+        self, language: str, office: OfficeView | None, online: bool, *, offline_issuing: bool = False
+    ) -> None:
         super().__init__()
         self.language = language
         self.office = office
         self.online = online
+        #: Offline, this kiosk still gives tickets from its blocks of numbers.
+        self.offline_issuing = offline_issuing
 
     def compose(self) -> ComposeResult:
         lang = self.language
@@ -201,11 +230,14 @@ class ServicesScreen(Screen[None]):
     def on_mount(self) -> None:
         self.show(self.office, self.online)
 
-    def show(self, office: OfficeView | None, online: bool) -> None:
+    def show(self, office: OfficeView | None, online: bool, offline_issuing: bool | None = None) -> None:
         """Redraw with the office as it is now (called by the app on every update)."""
         self.office, self.online = office, online
+        if offline_issuing is not None:
+            self.offline_issuing = offline_issuing
         lang = self.language
-        self.notice("" if online else gettext(lang, "The office's server cannot be reached. Please ask at the desk."))
+        self.notice("" if online else offline_notice(lang, self.offline_issuing))
+        self.set_class(not online, "offline")
         # The office as the server says it now: a name or hours changed by a manager show without a restart.
         self.query_one("#office-name", Static).update(office.name if office else "")
         hours = self.query_one("#hours", Static)
@@ -221,7 +253,7 @@ class ServicesScreen(Screen[None]):
         for service in office.services:
             button = buttons[f"service-{service.code}"]
             button.label = self._label(service)
-            button.disabled = not service.served
+            button.disabled = not service.served and online
 
     async def _rebuild(self, office: OfficeView | None) -> None:
         box = self.query_one("#services", VerticalScroll)
@@ -230,12 +262,15 @@ class ServicesScreen(Screen[None]):
             await box.mount(Static(gettext(self.language, "Connecting to the office…")))
             return
         await box.mount_all(
-            Button(self._label(s), id=f"service-{s.code}", classes="service", disabled=not s.served)
+            Button(self._label(s), id=f"service-{s.code}", classes="service", disabled=not s.served and self.online)
             for s in office.services
         )
 
     def _label(self, service: ServiceInfo) -> str:
         lang = self.language
+        if not self.online:
+            # Offline nobody knows the waits: the name alone.
+            return service.name(lang)
         state = wait_text(service.estimated_wait_s, lang) if service.served else gettext(lang, "Not served right now")
         return f"{service.name(lang)}\n{state}"
 
@@ -406,6 +441,43 @@ class TicketScreen(PrintingScreen):
         self.post_message(StartOver())
 
 
+class OfflineTicketScreen(PrintingScreen):
+    """A ticket given while the server could not be reached: its number from this kiosk's block, the service, the
+    time, "offline — your place is kept", and the QR code of its status page (which works once the kiosk has
+    synced it). No people ahead, no wait: nobody knows them offline."""
+
+    def __init__(self, language: str, issued: OfflineIssued) -> None:
+        super().__init__()
+        self.language = language
+        self.issued = issued
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        issued = self.issued
+        with Horizontal(id="ticket"):
+            with Vertical(id="ticket-text"):
+                yield Static(gettext(lang, "Your number"), classes="label")
+                yield Static(big(issued.number), id="number")
+                yield Static(issued.service_name, id="service")
+                yield Static(local_clock(issued.record.checked_in_at, issued.timezone), id="time")
+                yield Static(offline_kept(lang), id="offline")
+                yield Static(gettext(lang, "Printing your ticket…"), id="printer")
+                yield Static("", id="notice")
+            with Vertical(id="ticket-qr"):
+                yield Static(qr_text(issued.status_url), id="qr")
+                yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
+
+    def paper_words(self, lang: str) -> tuple[str, str, str]:
+        return (
+            gettext(lang, "Take your ticket below."),
+            gettext(lang, "Scan the code or note your number."),
+            gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told."),
+        )
+
+    def on_click(self) -> None:
+        self.post_message(StartOver())
+
+
 class OfferScreen(Screen[None]):
     """A wait over the promise for a bookable service: take the ticket anyway (and wait elsewhere if one
     likes), or one of the next free slots, booked on the spot. Nothing is issued before the citizen chooses."""
@@ -541,14 +613,19 @@ class BookedScreen(PrintingScreen):
 class UnreachableScreen(Screen[None]):
     """The server did not answer: said plainly, no number shown, and "try again" repeats the same request."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, offline: str = "") -> None:
         super().__init__()
         self.language = language
+        #: Why nothing was given offline either (`offline_refusal_text`'s reasons); empty: not tried offline.
+        self.offline = offline
 
     def compose(self) -> ComposeResult:
         lang = self.language
         yield Static(gettext(lang, "We cannot reach the office's server right now."), id="title")
-        yield Static(gettext(lang, "No ticket was given. Try again, or ask at the desk."), id="notice")
+        if self.offline:
+            yield Static(offline_refusal_text(lang, self.offline), id="notice")
+        else:
+            yield Static(gettext(lang, "No ticket was given. Try again, or ask at the desk."), id="notice")
         with Horizontal(id="actions"):
             yield Button(gettext(lang, "Try again"), id="retry", classes="big")
             yield Button(gettext(lang, "Back"), id="back")

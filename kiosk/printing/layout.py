@@ -141,6 +141,9 @@ class TicketPrint:
     paper_width: PaperWidth = 80
     #: The wait is over the promise: the ticket offers to wait elsewhere, following the turn by the QR code.
     wait_elsewhere: bool = False
+    #: Issued while the server could not be reached: this line (in the citizen's language, from the gettext
+    #: catalogs: "offline — your place is kept") stands where the people ahead and the wait would be.
+    offline_line: str = ""
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -192,10 +195,13 @@ def ticket_blocks(ticket: TicketPrint) -> list[Block]:
     blocks += _wrapped(ticket.service_name, columns, align="center", size=(1, 2), bold=True)
     blocks.append(Text(f"{local_time(ticket):%d/%m/%Y %H:%M}", align="center"))
     blocks.append(Feed(1))
-    blocks += _wrapped(texts["ahead"].format(n=ticket.people_ahead), columns, align="left", size=(1, 1), bold=False)
-    blocks += _wrapped(
-        texts["wait"].format(wait=format_wait(ticket.estimated_wait_s)), columns, align="left", size=(1, 1), bold=False
-    )
+    if ticket.offline_line:
+        blocks += _wrapped(ticket.offline_line, columns, align="center", size=(1, 1), bold=True)
+    else:
+        ahead = texts["ahead"].format(n=ticket.people_ahead)
+        blocks += _wrapped(ahead, columns, align="left", size=(1, 1), bold=False)
+        wait = texts["wait"].format(wait=format_wait(ticket.estimated_wait_s))
+        blocks += _wrapped(wait, columns, align="left", size=(1, 1), bold=False)
     blocks.append(Feed(1))
     blocks.append(Qr(ticket.status_url, size=QR_MODULE_SIZE[ticket.paper_width]))
     blocks += _wrapped(texts["scan"], columns, align="center", size=(1, 1), bold=False)
