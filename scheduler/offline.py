@@ -26,7 +26,7 @@ from scheduler.bookings import normalise_code
 from scheduler.errors import Conflict, Invalid, NotFound
 from scheduler.events import ticket_event
 from scheduler.lifecycle import Action, apply
-from scheduler.model import LANGUAGES, Booking, BookingState, Ticket, TicketKind, TicketState
+from scheduler.model import LANGUAGES, Booking, BookingState, Service, Ticket, TicketKind, TicketState
 from scheduler.numbering import format_number, office_day
 from scheduler.repository import Repository
 
@@ -220,7 +220,7 @@ def reserve(
     the day's number row, so that reservations and online numbers never interleave."""
     office = repo.office(office_id)
     kiosk = check_kiosk(kiosk)
-    service = repo.service(office_id, service_code)
+    service = _service(repo, office_id, service_code)
     size = check_size(size)
     day = office_day(now, office.timezone)
     online_last = repo.hold_numbers(office_id, service.code, day)
@@ -238,6 +238,14 @@ def kiosk_blocks(
     blocks = repo.number_blocks(office_id, day, kiosk=kiosk)
     numbers = repo.offline_numbers(office_id, day) if blocks else set()
     return day, [(block, used(block, numbers)) for block in blocks]
+
+
+def _service(repo: Repository, office_id: str, code: str) -> Service:
+    try:
+        return repo.service(office_id, code)
+    except NotFound as exc:
+        exc.extra["field"] = "service"
+        raise
 
 
 def _same(earlier: Ticket, entry: OfflineEntry) -> bool:
@@ -299,11 +307,7 @@ def _walk_in(
         raise _invalid("a walk-in's service is missing", "service_required", "service")
     if entry.number is None:
         raise _invalid("a walk-in's number is missing", "number_required", "number")
-    try:
-        service = repo.service(office_id, entry.service)
-    except NotFound as exc:
-        exc.extra["field"] = "service"
-        raise
+    service = _service(repo, office_id, entry.service)
     sequence = sequence_of(entry.number, service.code)
     if sequence is None:
         raise _invalid(f"{entry.number!r} is not a number of service {service.code}", "invalid_number", "number")
