@@ -261,6 +261,13 @@ def sync(repo: Repository, office_id: str, key: str, entry: OfflineEntry, now: d
     stored the first time (any other request with it: `idempotency_key_reused`)."""
     office = repo.office(office_id)
     kiosk = check_kiosk(entry.kiosk)
+    if entry.appointment is None and entry.checked_in_at.utcoffset() is not None:
+        # A walk-in's number row first, before the key is looked up: a retry racing its first try waits here and
+        # then finds its ticket (rather than its number taken).
+        day = office_day(entry.checked_in_at, office.timezone)
+        for service in repo.services(office_id):
+            if service.code == entry.service:
+                repo.hold_numbers(office_id, service.code, day)
     earlier = repo.ticket_by_idempotency_key(office_id, key)
     if earlier is not None:
         if not _same(earlier, entry):
@@ -311,7 +318,7 @@ def _walk_in(
     sequence = sequence_of(entry.number, service.code)
     if sequence is None:
         raise _invalid(f"{entry.number!r} is not a number of service {service.code}", "invalid_number", "number")
-    # Held like online numbering and reserving: two uploads of one number never both pass the check below.
+    # Held (again) like online numbering and reserving: two uploads of one number never both pass the check below.
     repo.hold_numbers(office_id, service.code, day)
     blocks = repo.number_blocks(office_id, day, service=service.code, kiosk=kiosk)
     if today != day:
