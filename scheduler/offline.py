@@ -41,6 +41,8 @@ MAX_BLOCKS = 20
 MAX_SEQUENCE = 9999
 #: How far in the future (the kiosk's clock ahead of the server's) a check-in time may be.
 CLOCK_SLACK = timedelta(minutes=2)
+#: Tickets older than this are no longer taken (the journal of a kiosk that was away that long is history).
+MAX_AGE = timedelta(days=7)
 #: What the clerk is told about an appointment checked in offline outside its window.
 NOTE_EARLY, NOTE_LATE = "early", "late"
 
@@ -129,16 +131,22 @@ def check_language(language: str) -> str:
 
 
 def check_checked_in_at(checked_in_at: datetime, now: datetime) -> datetime:
-    """A check-in time with its zone, not later than `now` plus the clocks' slack; in UTC."""
+    """A check-in time with its zone, not later than `now` plus the clocks' slack nor older than `MAX_AGE`; in UTC."""
+    field = "checked_in_at"
     if checked_in_at.tzinfo is None or checked_in_at.utcoffset() is None:
-        raise _invalid("checked_in_at needs a time zone", "invalid_checked_in_at", "checked_in_at")
-    if checked_in_at > now + CLOCK_SLACK:
+        raise _invalid("checked_in_at needs a time zone", "invalid_checked_in_at", field)
+    try:
+        utc = checked_in_at.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 at +14:00 is no instant datetime can hold
+        raise _invalid("checked_in_at is out of range", "invalid_checked_in_at", field) from None
+    if utc > now + CLOCK_SLACK:
+        ahead = int(CLOCK_SLACK.total_seconds() // 60)
         raise _invalid(
-            f"checked_in_at is in the future (more than {int(CLOCK_SLACK.total_seconds() // 60)} minutes ahead)",
-            "invalid_checked_in_at",
-            "checked_in_at",
+            f"checked_in_at is in the future (more than {ahead} minutes ahead)", "invalid_checked_in_at", field
         )
-    return checked_in_at.astimezone(UTC)
+    if utc < now - MAX_AGE:
+        raise _invalid(f"checked_in_at is more than {MAX_AGE.days} days ago", "invalid_checked_in_at", field)
+    return utc
 
 
 def skip_blocks(value: int, blocks: Iterable[NumberBlock]) -> int:
@@ -261,10 +269,11 @@ def sync(repo: Repository, office_id: str, key: str, entry: OfflineEntry, now: d
     stored the first time (any other request with it: `idempotency_key_reused`)."""
     office = repo.office(office_id)
     kiosk = check_kiosk(entry.kiosk)
-    if entry.appointment is None and entry.checked_in_at.utcoffset() is not None:
+    entry = replace(entry, checked_in_at=check_checked_in_at(entry.checked_in_at, now))
+    day = office_day(entry.checked_in_at, office.timezone)
+    if entry.appointment is None:
         # A walk-in's number row first, before the key is looked up: a retry racing its first try waits here and
         # then finds its ticket (rather than its number taken).
-        day = office_day(entry.checked_in_at, office.timezone)
         for service in repo.services(office_id):
             if service.code == entry.service:
                 repo.hold_numbers(office_id, service.code, day)
@@ -279,8 +288,6 @@ def sync(repo: Repository, office_id: str, key: str, entry: OfflineEntry, now: d
         return Synced(earlier, replayed=True)
     check_language(entry.language)
     check_token(entry.token)
-    entry = replace(entry, checked_in_at=check_checked_in_at(entry.checked_in_at, now))
-    day = office_day(entry.checked_in_at, office.timezone)
     booking = None
     if entry.appointment is not None:
         ticket, booking = _appointment(repo, office_id, key, entry, day)

@@ -283,6 +283,30 @@ def test_a_check_in_time_before_the_blocks_day_is_refused(repo: MemoryRepository
     assert refusal(exc) == ("invalid_checked_in_at", "checked_in_at")
 
 
+@pytest.mark.parametrize(
+    "checked_in",
+    [
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # before the first instant datetime holds
+        datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14))),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        at(-8 * 24 * 60),  # more than a week ago
+        at(5) + offline.CLOCK_SLACK + timedelta(seconds=1),
+    ],
+    ids=str,
+)
+def test_check_in_times_out_of_range_are_refused(repo: MemoryRepository, checked_in: datetime) -> None:
+    offline.reserve(repo, OFFICE, "hall-1", "A", None, at(0))
+    with pytest.raises(Invalid) as exc:
+        offline.sync(repo, OFFICE, "k", entry("A500", checked_in), at(5))
+    assert refusal(exc) == ("invalid_checked_in_at", "checked_in_at")
+
+
+def test_a_check_in_time_two_minutes_ahead_is_a_kiosk_clock_running_fast(repo: MemoryRepository) -> None:
+    offline.reserve(repo, OFFICE, "hall-1", "A", None, at(0))
+    synced = offline.sync(repo, OFFICE, "k", entry("A500", at(5) + offline.CLOCK_SLACK), at(5))
+    assert synced.ticket.checked_in_at == at(5) + offline.CLOCK_SLACK
+
+
 def test_a_check_in_time_before_the_block_was_reserved_is_held_to_that_moment(repo: MemoryRepository) -> None:
     offline.reserve(repo, OFFICE, "hall-1", "A", None, at(30))
     synced = offline.sync(repo, OFFICE, "k", entry("A500", at(1)), at(40))
