@@ -29,7 +29,7 @@ from scheduler.model import (
     TicketState,
 )
 from scheduler.numbering import office_day
-from scheduler.offline import NumberBlock, skip_blocks
+from scheduler.offline import OFFLINE_FIRST, NumberBlock, skip_blocks
 from store.tables import (
     BookingRow,
     BookingSeatRow,
@@ -434,8 +434,11 @@ class SqlRepository:
 
     def next_number(self, office_id: str, service: str, day: date) -> int:
         row = self._number_row(office_id, service, day)
-        # Under the row's lock: a block reserved meanwhile waited for it, and is seen here once committed.
-        row.last = skip_blocks(row.last + 1, self.number_blocks(office_id, day, service=service))
+        value = row.last + 1
+        if value >= OFFLINE_FIRST:  # no block starts lower (offline.next_range): a usual day reads none
+            # Under the row's lock: a block reserved meanwhile waited for it, and is seen here once committed.
+            value = skip_blocks(value, self.number_blocks(office_id, day, service=service))
+        row.last = value
         self.session.add(row)
         self.session.flush()
         return row.last
