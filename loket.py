@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -22,6 +22,9 @@ from scheduler.scenario import Scenario, parse_scenario
 from scheduler.staffing import ExtraCounters, StaffingAdvice, interval_json
 from scheduler.workload import Arrival
 from settings import Settings
+
+if TYPE_CHECKING:
+    from kiosk.sync import SyncReport
 
 app = typer.Typer(help="Loket: counter queues and appointments for public offices.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for kiosks, displays, clerks, managers and admins.", no_args_is_help=True)
@@ -638,11 +641,25 @@ def kiosk(
     office: Annotated[str, typer.Option(help="The office's id, e.g. demo")],
     printer: Annotated[str, typer.Option(help="tcp://HOST[:9100], usb:VID:PID, file:/dev/usb/lp0, or none")] = "none",
     paper: Annotated[int, typer.Option(help="Paper width in mm: 80 or 58")] = 80,
-    name: Annotated[str, typer.Option(help="This kiosk's name in printer reports")] = "kiosk",
+    name: Annotated[
+        str, typer.Option(help="This kiosk's name: its printer reports and its blocks of offline numbers")
+    ] = "kiosk",
     issue: Annotated[
-        str | None, typer.Option(help="Issue and print one ticket for this service, print its number, and exit")
+        str | None,
+        typer.Option(help="Issue and print one ticket for this service (offline too), print its number last, exit"),
     ] = None,
     language: Annotated[str, typer.Option(help="With --issue: nl, fr or en")] = "nl",
+    journal: Annotated[
+        str | None,
+        typer.Option(
+            help="The journal of offline tickets and blocks "
+            "(default: $XDG_STATE_HOME/loket/kiosk-OFFICE-NAME.jsonl, else ~/.local/state/loket/...)"
+        ),
+    ] = None,
+    sync: Annotated[
+        bool,
+        typer.Option("--sync", help="Upload the journal's offline tickets, reserve blocks where low, print a summary"),
+    ] = False,
     web: Annotated[bool, typer.Option("--web", help="Serve the kiosk to a browser (textual-serve)")] = False,
     web_host: Annotated[str, typer.Option(help="With --web: the address to listen on")] = "127.0.0.1",
     web_port: Annotated[int, typer.Option(help="With --web: the port")] = 8001,
@@ -651,15 +668,36 @@ def kiosk(
     import sys
 
     from kiosk.app import KioskConfig
-    from kiosk.cli import KioskProblem, issue_one, run_app, serve_web
+    from kiosk.cli import KioskProblem, SyncProblem, issue_one, run_app, serve_web, sync_now
+    from kiosk.journal import default_path
 
-    config = KioskConfig(server=server, token=token, office=office, printer=printer, paper=paper, name=name)
+    journal_file = journal or str(default_path(office, name, os.environ))
+    config = KioskConfig(
+        server=server, token=token, office=office, printer=printer, paper=paper, name=name, journal=journal_file
+    )
     try:
-        if issue is not None:
+        if sync:
+            try:
+                synced = sync_now(config)
+            except SyncProblem as exc:
+                _sync_lines(exc.report)
+                raise
+            _sync_lines(synced.report)
+            for reserved in synced.reserved:
+                typer.echo(f"reserved {reserved}")
+            typer.echo(f"loket: {synced.report.summary()} (journal {journal_file})")
+        elif issue is not None:
             if language not in ("nl", "fr", "en"):
                 _fail("--language must be nl, fr or en")
             printed = issue_one(config, issue, language)
-            typer.echo(f"{printed.number} {printed.status_url}")
+            if printed.offline:
+                typer.secho(
+                    f"loket: the server cannot be reached: issued offline from this kiosk's block, journalled in "
+                    f"{journal_file} (synced when the server answers: loket kiosk ... --sync)",
+                    err=True,
+                )
+            typer.echo(printed.status_url)
+            typer.echo(printed.number)  # the last line: the number
             if printed.printer not in ("ok", "no_printer"):
                 typer.secho(f"loket: the ticket was issued but not printed: {printed.printer}", err=True)
         elif web:
@@ -668,6 +706,16 @@ def kiosk(
             run_app(config)
     except KioskProblem as exc:
         _fail(str(exc))
+
+
+def _sync_lines(report: SyncReport) -> None:
+    """Each ticket `--sync` stored or the server refused, a line each."""
+    for number, ticket_id in report.synced:
+        note = report.notes.get(number)
+        cancelled = " (cancelled: its day had ended)" if number in report.cancelled else ""
+        typer.echo(f"synced {number} (ticket {ticket_id}){f' ({note})' if note else ''}{cancelled}")
+    for number, code, detail in report.refused:
+        typer.echo(f"refused {number}: {code}: {detail}")
 
 
 @app.command("counter")

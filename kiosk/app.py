@@ -11,13 +11,20 @@ The app owns the network: a worker follows the office's websocket and keeps the 
 current; another issues tickets (with one Idempotency-Key per request, reused by every retry, so a lost
 answer never makes a second ticket); printing runs in a thread, and a printer fault never loses the ticket:
 it stays on the screen with its QR code, the citizen is told, and the staff hear of it (`printer.status`).
+
+With a journal (`KioskConfig.journal`), the kiosk keeps working when the server does not answer: online it
+keeps a block of numbers per service (`kiosk.offline`), offline it gives the next number of its block,
+journalled before it is printed ("offline — your place is kept"), and a worker uploads the journal as soon as
+the server answers again (`kiosk.sync`), every ticket keeping its number and its check-in time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual import work
@@ -30,16 +37,26 @@ from client.http import LoketClient
 from client.live import OfficeFeed
 from client.models import Booking, IssuedTicket, Snapshot
 from kiosk import rating, screens
+from kiosk.blocks import office_day
 from kiosk.issuing import Request, issue
+from kiosk.journal import Journal
 from kiosk.offers import OfferTally, next_free_slots, over_promise
 from kiosk.office import OfficeView, office_view
+from kiosk.offline import NoNumbers, NotOffline, OfflineDesk, OfflineIssued, offline_kept
 from kiosk.printing import AppointmentPrint, PrinterState, PrinterStatus, TicketPrint, print_ticket
+from kiosk.sync import sync
 from tui.app import LoketApp
+
+log = logging.getLogger(__name__)
 
 #: How often the waits are refreshed even when nothing happens (they change with time alone).
 REFRESH_S = 30.0
 #: After "thank you", back to the start.
 THANKS_S = 5.0
+#: While the journal holds tickets the server has not stored yet: how often the kiosk tries to upload them.
+SYNC_S = 3.0
+#: After the server refused a block (or did not answer the reservation): wait this long before asking again.
+BLOCKS_RETRY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,11 @@ class KioskConfig:
     idle_s: float = 20.0
     attempts: int = 3
     retry_delay_s: float = 1.0
+    #: The journal file (JSON lines) of tickets issued offline and the blocks reserved; None: no offline
+    #: issuing (the kiosk says the server is unreachable and gives nothing).
+    journal: str | None = None
+    #: Numbers per block reserved (10..200); None: the server's default (50).
+    block_size: int | None = None
 
 
 def printer_report(state: PrinterState) -> str | None:
@@ -75,9 +97,22 @@ class OfficeRead(Message):
         self.office, self.online, self.why = office, online, why
 
 
+class LinkChanged(Message):
+    """The office's websocket opened (True) or dropped (False): the quickest news that the server is back or
+    gone."""
+
+    def __init__(self, up: bool) -> None:
+        super().__init__()
+        self.up = up
+
+
 class KioskApp(LoketApp):
     CSS_PATH = "kiosk.tcss"
     TITLE = "Loket"
+    #: kiosk.tcss lays the screens out by these: a portrait hall kiosk in a browser is narrow and tall (56x44).
+    # Textual declares these `ClassVar[...] | None`, which mypy reads as instance variables: assigned as such.
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-narrow"), (72, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
 
     def __init__(self, config: KioskConfig) -> None:
         super().__init__()
@@ -91,15 +126,27 @@ class KioskApp(LoketApp):
         self._idle: Timer | None = None
         self._refresh_wanted = asyncio.Event()
         self.tally = OfferTally()
+        self.desk = OfflineDesk(Journal(config.journal), config.office, config.name) if config.journal else None
+        self._sync_wanted = asyncio.Event()
+        self._keeping_blocks = False
+        self._blocks_after: datetime | None = None
+        self._learned: object = None
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(screens.LanguageScreen())
         self.keep_running(self.follow_office(), self.refresh_office())
+        if self.desk is not None:
+            # Started without the server, the kiosk knows the office from its journal's blocks.
+            self.office = self.desk.office_view(self.clock())
+            self._refresh_wanted.set()  # is the server there? ask now, not in REFRESH_S
+            self.keep_running(self.sync_journal())
 
     async def close_client(self) -> None:
         await self.client.aclose()
+        if self.desk is not None:
+            self.desk.journal.close()
 
     def start_over(self) -> None:
         self.pending = None
@@ -133,7 +180,12 @@ class KioskApp(LoketApp):
     @work(exclusive=True, group="feed")
     async def follow_office(self) -> None:
         """Every event may change the waits: ask for a fresh snapshot (at most a few times a second)."""
-        feed = OfficeFeed(self.config.server, self.config.office, self.config.token)
+        feed = OfficeFeed(
+            self.config.server,
+            self.config.office,
+            self.config.token,
+            on_link=self._link if self.desk is not None else None,
+        )
         try:
             async for message in feed.messages():
                 if isinstance(message, Snapshot):
@@ -160,18 +212,56 @@ class KioskApp(LoketApp):
             await asyncio.sleep(0.3)
 
     def on_office_read(self, message: OfficeRead) -> None:
-        self.office, self.online = message.office, message.online
+        office = message.office
+        if office is None and self.desk is not None:
+            office = self.desk.office_view(self.clock())
+        self.office, self.online = office, message.online
+        self._show_link()
         for screen in self.screen_stack:
-            if isinstance(screen, screens.ServicesScreen):
-                screen.show(message.office, message.online)
             if isinstance(screen, screens.LanguageScreen) and message.why:
                 screen.notice(message.why)
+        if message.online and message.office is not None:
+            self._sync_wanted.set()
+            self._keep_blocks_soon()
+
+    def _link(self, up: bool) -> None:
+        self.post_message(LinkChanged(up))
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        if message.up:
+            self._sync_wanted.set()
+            self._refresh_wanted.set()
+        elif self.online:
+            self.online = False
+            self._show_link()
+
+    def _show_link(self) -> None:
+        """Every screen that says whether the kiosk is online says it as it is now."""
+        issuing = self.offline_issuing()
+        for screen in self.screen_stack:
+            if isinstance(screen, screens.ServicesScreen):
+                screen.show(self.office, self.online, issuing)
+            if isinstance(screen, screens.LanguageScreen):
+                words = [screens.offline_notice(lang, issuing) for lang in screens.LANGUAGE_NAMES]
+                screen.offline("" if self.online else "\n".join(words))
+
+    def offline_issuing(self) -> bool:
+        """Offline, this kiosk can still give a ticket of some service today."""
+        if self.desk is None:
+            return False
+        day = office_day(self.clock(), self._timezone())
+        try:
+            return any(self.desk.left(block.service, day) > 0 for block in self.desk.blocks_of_day(day))
+        except OSError:
+            log.exception("the journal cannot be read")
+            return False
 
     # -- what the citizen does ------------------------------------------------------------------------------
 
     def on_language_chosen(self, message: screens.LanguageChosen) -> None:
         self.language = message.language
-        self._show_screen(screens.ServicesScreen(self.language, self.office, self.online))
+        shown = screens.ServicesScreen(self.language, self.office, self.online, offline_issuing=self.offline_issuing())
+        self._show_screen(shown)
 
     def on_rating_wanted(self, message: screens.RatingWanted) -> None:
         if self.office is not None:
@@ -188,7 +278,7 @@ class KioskApp(LoketApp):
 
     def on_service_chosen(self, message: screens.ServiceChosen) -> None:
         info = self.office.service(message.code) if self.office else None
-        if info is not None and over_promise(info.estimated_wait_s):
+        if info is not None and self.online and over_promise(info.estimated_wait_s):
             self.tally.told(info.code, info.estimated_wait_s)
             self._offer_or_issue(info.code, info.estimated_wait_s)
         else:
@@ -219,11 +309,17 @@ class KioskApp(LoketApp):
         asking = self.screen
         if isinstance(asking, screens.ServicesScreen):
             asking.busy(True)
+        # Known to be offline with a block in hand: one quick try, not the citizen waiting through the retries.
+        attempts = 1 if self.desk is not None and not self.online else self.config.attempts
         try:
-            ticket = await issue(self.client, request, attempts=self.config.attempts, delay_s=self.config.retry_delay_s)
+            ticket = await issue(self.client, request, attempts=attempts, delay_s=self.config.retry_delay_s)
         except Unreachable:
             self.online = False
-            self._show_screen(screens.UnreachableScreen(self.language))
+            self._show_link()
+            if self.desk is not None:
+                self._issue_offline(request)
+            else:
+                self._show_screen(screens.UnreachableScreen(self.language))
             return
         except LoketError as refusal:
             self._refused(asking, refusal)
@@ -239,6 +335,35 @@ class KioskApp(LoketApp):
         shown = screens.TicketScreen(self.language, ticket, service_name, timezone)
         self._show_screen(shown, idle_s=self.config.idle_s)
         self._print_ticket(shown, ticket, service_name, timezone)
+
+    def _issue_offline(self, request: Request) -> None:
+        """The server did not answer: the next number of this kiosk's block, journalled (durably) before it is
+        shown or printed. None left (or a code only the server knows): said, and nothing given."""
+        assert self.desk is not None
+        try:
+            issued = self.desk.issue(
+                self.language,
+                self.clock(),
+                self._timezone(),
+                service=request.service,
+                code=request.code if request.code is not None else request.appointment,
+            )
+        except NoNumbers:
+            self._show_screen(screens.UnreachableScreen(self.language, offline="used_up"))
+            return
+        except NotOffline:
+            self._show_screen(screens.UnreachableScreen(self.language, offline="code"))
+            return
+        except OSError:
+            log.exception("the journal cannot be written: no ticket given")
+            self._show_screen(screens.UnreachableScreen(self.language))
+            return
+        self.pending = None
+        shown = screens.OfflineTicketScreen(self.language, issued)
+        self._show_screen(shown, idle_s=self.config.idle_s)
+        self._print_offline(shown, issued)
+        self._sync_wanted.set()
+        self._show_link()
 
     def _service_name(self, code: str) -> str:
         service = self.office.service(code) if self.office else None
@@ -351,9 +476,31 @@ class KioskApp(LoketApp):
         )
         await self._print_paper(shown, layout)
 
+    @work(group="print")
+    async def _print_offline(self, shown: screens.OfflineTicketScreen, issued: OfflineIssued) -> None:
+        layout = TicketPrint(
+            office_name=issued.office_name,
+            number=issued.number,
+            service_name=issued.service_name,
+            issued_at=issued.record.checked_in_at,
+            timezone=issued.timezone,
+            people_ahead=0,
+            estimated_wait_s=0,
+            status_url=issued.status_url,
+            language=self.language,  # type: ignore[arg-type]
+            paper_width=self.config.paper,  # type: ignore[arg-type]
+            offline_line=offline_kept(self.language),
+        )
+        state = await self._print_paper(shown, layout)
+        if self.desk is not None:
+            with contextlib.suppress(OSError):  # the ticket is journalled: a missing "printed" line loses nothing
+                self.desk.printed(issued.key, state.status.value)
+
     async def _print_paper(
-        self, shown: screens.TicketScreen | screens.BookedScreen, layout: TicketPrint | AppointmentPrint
-    ) -> None:
+        self,
+        shown: screens.TicketScreen | screens.BookedScreen | screens.OfflineTicketScreen,
+        layout: TicketPrint | AppointmentPrint,
+    ) -> PrinterState:
         """Print, say on `shown` where the paper is, and tell the office when the printer's state changed."""
         state = await asyncio.to_thread(print_ticket, self.config.printer, layout)
         shown.print_ended(state.status)
@@ -362,6 +509,59 @@ class KioskApp(LoketApp):
             with contextlib.suppress(Unreachable, LoketError):
                 await self.client.printer_status(self.config.office, self.config.name, report, state.detail)
                 self.reported = report
+        return state
+
+    # -- offline: blocks and the journal ---------------------------------------------------------------------
+
+    def _keep_blocks_soon(self) -> None:
+        """Online with the office read: reserve numbers where fewer than `blocks.LOW` are left (one round at a
+        time; after a refusal, not before `BLOCKS_RETRY_S`)."""
+        if self.desk is None or self.office is None or self._keeping_blocks:
+            return
+        now = self.clock()
+        if self._blocks_after is not None and now < self._blocks_after:
+            return
+        day = office_day(now, self.office.timezone)
+        if self._learned == day and not self.desk.wanted(self.office, day):
+            return
+        self._keeping_blocks = True
+        self._keep_blocks(self.office, day)
+
+    @work(group="blocks")
+    async def _keep_blocks(self, office: OfficeView, day: object) -> None:
+        assert self.desk is not None
+        try:
+            if self._learned != day:
+                await self.desk.learn(self.client, office)
+                self._learned = day
+            await self.desk.keep_blocks(self.client, office, self.clock(), size=self.config.block_size)
+            self._blocks_after = None
+        except (Unreachable, LoketError, OSError) as failed:
+            log.warning("no block of numbers reserved: %s", failed)
+            self._blocks_after = self.clock() + timedelta(seconds=BLOCKS_RETRY_S)
+        finally:
+            self._keeping_blocks = False
+
+    @work(exclusive=True, group="sync")
+    async def sync_journal(self) -> None:
+        """Upload the journal's unsynced tickets whenever the server may answer: at once when it is back (its
+        websocket opened, the office read), else every `SYNC_S` while some wait."""
+        assert self.desk is not None
+        journal = self.desk.journal
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sync_wanted.wait(), SYNC_S)
+            self._sync_wanted.clear()
+            try:
+                if not journal.refresh().unsynced():
+                    continue
+                report = await sync(self.client, journal, self.config.office, self.config.name)
+            except OSError:
+                log.exception("the journal cannot be read or written")
+                continue
+            if report.synced or report.refused:
+                log.info("journal synced: %s", report.summary())
+                self._refresh_wanted.set()
 
     @work(exclusive=True, group="rating")
     async def _send_happiness(self, answer: rating.HappinessGiven) -> None:
