@@ -90,6 +90,10 @@ class Ticket:
     here: bool = True
     #: When a remote joiner checked in (their wait in the room counts from then).
     arrived_at: datetime | None = None
+    #: Issued by a kiosk while the server was away, and synced since (its number from the kiosk's block).
+    offline: bool = False
+    #: An appointment checked in offline outside its window: "early" or "late" (the clerk tells them).
+    offline_note: str | None = None
 
     @classmethod
     def of(cls, raw: Json) -> Ticket:
@@ -111,6 +115,8 @@ class Ticket:
             estimated_wait_s=_int(raw.get("estimated_wait_s")),
             here=bool(raw.get("here", True)),
             arrived_at=_when(raw.get("arrived_at")),
+            offline=bool(raw.get("offline", False)),
+            offline_note=str(raw["offline_note"]) if raw.get("offline_note") else None,
         )
 
 

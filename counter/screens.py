@@ -101,6 +101,19 @@ def state_word(language: str, state: str) -> str:
     return pgettext(language, *known) if known else state
 
 
+#: A ticket a kiosk issued while the server was away, and what the clerk must tell an appointment checked in
+#: offline outside its window (the server's `offline_note`).
+OFFLINE_LINES = {
+    None: N_("Taken at a kiosk while it was offline"),
+    "early": N_("Checked in offline too early for the appointment: tell them"),
+    "late": N_("Checked in offline too late for the appointment: tell them"),
+}
+
+
+def offline_line(language: str, note: str | None) -> str:
+    return gettext(language, OFFLINE_LINES.get(note, OFFLINE_LINES[None]))
+
+
 def counter_words() -> set[str]:
     """The word for "counter" a clerk may type before a counter's name ("counter 3", "loket 3", "guichet 3"): in
     any of the languages, whichever the terminal speaks."""
@@ -454,6 +467,8 @@ class DeskScreen(Screen[None]):
         lines = [f"[b]{escape(current.number)}[/b]  {service}", escape(status), escape(when)]
         if current.kind == "appointment":
             lines.append(escape(gettext(lang, "appointment")))
+        if current.offline:
+            lines.append(escape(offline_line(lang, current.offline_note)))
         return "\n".join(lines)
 
     def _stats(self, state: Desk, today: CounterDay | None) -> str:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from textual.widgets import Button, Input, Select
 
+from client.models import Ticket
 from counter import screens
 from counter.app import CounterApp, CounterConfig
 from counter.cli import CounterProblem, config, environment_language, parse_language
@@ -160,3 +161,51 @@ def test_language_option_accepts_nl_fr_en_and_refuses_others_naming_them() -> No
     assert (chosen.language, chosen.login_language) == ("nl", "fr")
     with pytest.raises(ValueError, match="unknown language"):
         CounterConfig(server="http://server", language="de")
+
+
+def offline_ticket(office: Office) -> str:
+    """A walk-in a kiosk issued offline from its block, synced: its number."""
+    kiosk = office.auth(Role.KIOSK)
+    base = f"{office.server.url}/api/offices/town"
+    block = httpx.post(f"{base}/number-blocks", json={"kiosk": "hall-1", "service": "A"}, headers=kiosk)
+    assert block.status_code == 201, block.text
+    body = {
+        "kiosk": "hall-1",
+        "service": "A",
+        "number": block.json()["first_number"],
+        "language": "fr",
+        "checked_in_at": datetime.now(UTC).isoformat(),
+        "token": "offline-ticket-token-0001",
+    }
+    synced = httpx.post(f"{base}/tickets/offline", json=body, headers={**kiosk, "Idempotency-Key": "hall-1-1"})
+    assert synced.status_code == 201, synced.text
+    return str(body["number"])
+
+
+async def test_a_ticket_synced_from_an_offline_kiosk_is_said_so_at_the_counter(office: Office) -> None:
+    number = offline_ticket(office)
+    async with terminal(office.server, language="fr") as (app, pilot):
+        await log_in(app, pilot, "ann")
+        await start_at(app, pilot, office, "1")
+        await key(app, pilot, "o", "Guichet ouvert.")
+        await key(app, pilot, "n", f"{number} appelé")
+        await until(pilot, lambda: "Pris à une borne hors ligne" in text(app, "#current"), "the offline mark")
+
+
+@pytest.mark.parametrize(
+    ("note", "says"),
+    [
+        (None, {"nl": "Genomen aan een zuil die offline was", "fr": "Pris à une borne hors ligne"}),
+        ("early", {"nl": "Offline te vroeg aangemeld", "fr": "Enregistré hors ligne trop tôt"}),
+        ("late", {"nl": "Offline te laat aangemeld", "fr": "Enregistré hors ligne trop tard"}),
+        ("unheard-of", {"nl": "Genomen aan een zuil die offline was", "fr": "Pris à une borne hors ligne"}),
+    ],
+)
+def test_an_offline_appointment_early_or_late_is_told_to_the_clerk_in_their_language(
+    note: str | None, says: dict[str, str]
+) -> None:
+    ticket = Ticket.of({"id": 1, "number": "K7QX-M4TP", "service": "A", "state": "called", "offline": True,
+                        "offline_note": note})  # fmt: skip
+    assert ticket.offline
+    for language, words in says.items():
+        assert screens.offline_line(language, ticket.offline_note).startswith(words)
