@@ -214,6 +214,8 @@ async def test_the_page_loads_nothing_from_elsewhere_and_is_not_kept(office: Off
 async def test_an_unknown_code_gets_a_readable_page_in_the_language_asked_for(office: Office) -> None:
     page = await office.page("not-a-code", "?lang=fr", status=404)
     assert "Aucun ticket" in page.text or "aucun ticket" in page.text
+    # The QR of a ticket an offline kiosk printed leads here until the kiosk syncs it: the citizen is told so.
+    assert "la borne est de nouveau en ligne" in page.text
 
 
 # Actions without JavaScript.
