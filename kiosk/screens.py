@@ -349,6 +349,22 @@ class AppointmentScreen(Screen[None]):
             self.post_message(StartOver())
 
 
+def ticket_paper_words(lang: str) -> tuple[str, str, str]:
+    """Where a ticket's paper is (online or offline): printed, no printer here, a printer fault."""
+    return (
+        gettext(lang, "Take your ticket below."),
+        gettext(lang, "Scan the code or note your number."),
+        gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told."),
+    )
+
+
+def follow_qr(lang: str, status_url: str) -> ComposeResult:
+    """A ticket's QR code to its status page, and what to do with it."""
+    with Vertical(id="ticket-qr"):
+        yield Static(qr_text(status_url), id="qr")
+        yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
+
+
 class PrintingScreen(Screen[None]):
     """A screen that says where its paper is once the printer answered: printed, no printer here, or a fault.
     Printing runs in a worker: the citizen may have touched the screen away meanwhile, and a screen that is
@@ -405,16 +421,10 @@ class TicketScreen(PrintingScreen):
                     }
                     yield Button(label, id="timed-return", classes="big")
                 yield Static("", id="notice")
-            with Vertical(id="ticket-qr"):
-                yield Static(qr_text(ticket.status_url), id="qr")
-                yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
+            yield from follow_qr(lang, ticket.status_url)
 
     def paper_words(self, lang: str) -> tuple[str, str, str]:
-        return (
-            gettext(lang, "Take your ticket below."),
-            gettext(lang, "Scan the code or note your number."),
-            gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told."),
-        )
+        return ticket_paper_words(lang)
 
     def return_refused(self) -> None:
         self.notice(gettext(self.language, "That did not work: please wait in the room."))
@@ -463,16 +473,10 @@ class OfflineTicketScreen(PrintingScreen):
                 yield Static(offline_kept(lang), id="offline")
                 yield Static(gettext(lang, "Printing your ticket…"), id="printer")
                 yield Static("", id="notice")
-            with Vertical(id="ticket-qr"):
-                yield Static(qr_text(issued.status_url), id="qr")
-                yield Static(gettext(lang, "Scan to follow your turn on your phone"), classes="label")
+            yield from follow_qr(lang, issued.status_url)
 
     def paper_words(self, lang: str) -> tuple[str, str, str]:
-        return (
-            gettext(lang, "Take your ticket below."),
-            gettext(lang, "Scan the code or note your number."),
-            gettext(lang, "The printer is not working: scan the code or note your number. The staff has been told."),
-        )
+        return ticket_paper_words(lang)
 
     def on_click(self) -> None:
         self.post_message(StartOver())
