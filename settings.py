@@ -79,3 +79,8 @@ class Settings(BaseSettings):
         10, description="Requests to be told by e-mail or SMS one client address may make per hour; 0 for no limit"
     )
     sms_token: str | None = Field(None, description="Sent to the SMS gateway as `Authorization: Bearer TOKEN`")
+
+    def status_url(self, token: str = "") -> str:
+        """A ticket's status page at the public address (what its QR code opens); without a token, the prefix an
+        offline kiosk adds its own tokens to."""
+        return f"{self.public_url.rstrip('/')}/t/{token}"

@@ -15,7 +15,6 @@ from scheduler.errors import Invalid
 from scheduler.events import ticket_view
 from scheduler.offline import NumberBlock, OfflineEntry
 from service.changes import change, read
-from service.parts import Parts
 
 router = APIRouter(tags=["kiosks"])
 
@@ -89,10 +88,6 @@ class SyncedTicket(BaseModel):
     note: str | None = Field(description="An appointment checked in outside its window: early or late; else null")
 
 
-def _prefix(parts: Parts) -> str:
-    return f"{parts.settings.public_url.rstrip('/')}/t/"
-
-
 def _block_view(block: NumberBlock) -> dict[str, Any]:
     return {
         "service": block.service,
@@ -129,7 +124,7 @@ async def reserve_block(office: str, body: ReserveBlock, parts: PartsDep, princi
         "kiosk": block.kiosk,
         "day": block.day.isoformat(),
         **_block_view(block),
-        "status_url_prefix": _prefix(parts),
+        "status_url_prefix": parts.settings.status_url(),
     }
 
 
@@ -150,7 +145,7 @@ async def kiosk_blocks(
     day, found = await read(parts, lambda repo: offline.kiosk_blocks(repo, office, kiosk, now))
     return {
         "day": day.isoformat(),
-        "status_url_prefix": _prefix(parts),
+        "status_url_prefix": parts.settings.status_url(),
         "blocks": [{**_block_view(block), "used": used} for block, used in found],
     }
 
@@ -208,6 +203,6 @@ async def sync_ticket(
     ticket = synced.ticket
     return {
         **ticket_view(ticket),
-        "status_url": f"{_prefix(parts)}{ticket.token}",
+        "status_url": parts.settings.status_url(ticket.token),
         "note": ticket.offline_note,
     }

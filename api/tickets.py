@@ -110,7 +110,7 @@ def _issued_view(parts: Parts, ticket: Ticket, where: usecases.Position) -> dict
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
         "estimated_wait_range_s": [where.low_s, where.high_s],
-        "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
+        "status_url": parts.settings.status_url(ticket.token),
         "timed_return_offer": where.return_offer.isoformat() if where.return_offer else None,
     }
 

@@ -81,7 +81,7 @@ def joined_view(parts: Parts, joined: Joined, now: datetime) -> dict[str, Any]:
     return {
         **ticket_view(ticket),
         "code": ticket.code,
-        "status_url": f"{parts.settings.public_url.rstrip('/')}/t/{ticket.token}",
+        "status_url": parts.settings.status_url(ticket.token),
         "people_ahead": where.people_ahead,
         "estimated_wait_s": where.estimated_wait_s,
         "estimated_call_at": turn.astimezone(zone).isoformat(timespec="seconds"),

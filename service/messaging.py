@@ -143,7 +143,7 @@ class Messenger:
             "minutes": notice.minutes,
             "office": office_name,
             "counter": notice.counter,
-            "link": f"{self.settings.public_url.rstrip('/')}/t/{notice.token}",
+            "link": self.settings.status_url(notice.token),
         }
         soon = notice.kind == "soon"
         text = gettext(notice.language, messages.TURN_SOON if soon else messages.TURN_NOW) % values
@@ -176,7 +176,7 @@ class Messenger:
             "office": office_name,
             "code": notice.code,
             "time": notice.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M") if notice.at else "",
-            "link": f"{base}/join/{office}" if notice.kind == "missed" else f"{base}/t/{notice.token}",
+            "link": f"{base}/join/{office}" if notice.kind == "missed" else self.settings.status_url(notice.token),
         }
         text = gettext(notice.language, text_id) % values
         subject = gettext(notice.language, subject_id) % values
