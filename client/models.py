@@ -414,11 +414,15 @@ def _week(value: object) -> dict[int, tuple[Period, ...]]:
     return week
 
 
+#: An office's time zone when none is said (scheduler.model.Office's default).
+DEFAULT_TIMEZONE = "Europe/Brussels"
+
+
 @dataclass(frozen=True)
 class Office:
     id: str
     name: str
-    timezone: str = "Europe/Brussels"
+    timezone: str = DEFAULT_TIMEZONE
     clerks_choose_services: bool = False
     happiness_at_kiosk: bool = False
     improvements: tuple[Improvement, ...] = ()
@@ -434,7 +438,7 @@ class Office:
         return cls(
             id=str(raw.get("id", "")),
             name=str(raw.get("name") or raw.get("id") or ""),
-            timezone=str(raw.get("timezone") or "Europe/Brussels"),
+            timezone=str(raw.get("timezone") or DEFAULT_TIMEZONE),
             clerks_choose_services=bool(raw.get("clerks_choose_services", False)),
             happiness_at_kiosk=bool(raw.get("happiness_at_kiosk", False)),
             improvements=tuple(

@@ -35,7 +35,7 @@ from textual.timer import Timer
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
 from client.live import OfficeFeed
-from client.models import Booking, IssuedTicket, Snapshot
+from client.models import DEFAULT_TIMEZONE, Booking, IssuedTicket, Snapshot
 from kiosk import rating, screens
 from kiosk.blocks import office_day
 from kiosk.issuing import Request, issue
@@ -370,7 +370,7 @@ class KioskApp(LoketApp):
         return service.name(self.language) if service else code
 
     def _timezone(self) -> str:
-        return self.office.timezone if self.office else "Europe/Brussels"
+        return self.office.timezone if self.office else DEFAULT_TIMEZONE
 
     @work(exclusive=True, group="offer")
     async def _offer_or_issue(self, service: str, wait_s: int) -> None:
@@ -426,7 +426,7 @@ class KioskApp(LoketApp):
         body = refusal.body
         if isinstance(asking, screens.ServicesScreen):
             asking.busy(False)
-        timezone = self.office.timezone if self.office else "Europe/Brussels"
+        timezone = self.office.timezone if self.office else DEFAULT_TIMEZONE
         check_in_from = body.get("check_in_from") if isinstance(body.get("check_in_from"), str) else None
         text = screens.refusal_text(lang, refusal.code, check_in_from, timezone)
         walk_in = None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from client.errors import LoketError, Unreachable
 from client.http import LoketClient
+from client.models import DEFAULT_TIMEZONE
 from kiosk.app import KioskApp, KioskConfig, printer_report
 from kiosk.blocks import office_day
 from kiosk.issuing import Request, issue
@@ -140,7 +141,7 @@ async def _issue_one(config: KioskConfig, service: str, language: str) -> Printe
 async def _issue_offline(config: KioskConfig, desk: OfflineDesk, service: str, language: str) -> Printed:
     now = _now()
     latest = desk.latest()
-    timezone = latest.timezone if latest else "Europe/Brussels"
+    timezone = latest.timezone if latest else DEFAULT_TIMEZONE
     try:
         issued = desk.issue(language, now, timezone, service=service)
     except NoNumbers:

@@ -29,6 +29,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from client.models import DEFAULT_TIMEZONE
+
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +57,7 @@ class BlockRecord:
     last: int
     status_url_prefix: str
     office_name: str = ""
-    timezone: str = "Europe/Brussels"
+    timezone: str = DEFAULT_TIMEZONE
     names: dict[str, str] = field(default_factory=dict)
 
     type = "block"
@@ -135,7 +137,7 @@ def of_line(line: bytes) -> Record | None:
             last=int(raw["last"]),
             status_url_prefix=str(raw["status_url_prefix"]),
             office_name=str(raw.get("office_name") or ""),
-            timezone=str(raw.get("timezone") or "Europe/Brussels"),
+            timezone=str(raw.get("timezone") or DEFAULT_TIMEZONE),
             names={str(k): str(v) for k, v in (raw.get("names") or {}).items()},
         )
     if kind == "ticket":

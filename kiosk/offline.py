@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from client.http import LoketClient
-from client.models import NumberBlock, OfflineTicket
+from client.models import DEFAULT_TIMEZONE, NumberBlock, OfflineTicket
 from i18n import gettext
 from kiosk import blocks
 from kiosk.journal import BlockRecord, Journal, PrintedRecord, TicketRecord
@@ -232,7 +232,7 @@ class OfflineDesk:
             last=block.last,
             status_url_prefix=block.status_url_prefix,
             office_name=office.name if office else (latest.office_name if latest else ""),
-            timezone=office.timezone if office else (latest.timezone if latest else "Europe/Brussels"),
+            timezone=office.timezone if office else (latest.timezone if latest else DEFAULT_TIMEZONE),
             names=dict(info.names) if info else {},
         )
 
